@@ -1,0 +1,83 @@
+/**
+ * The gateway (port 4000 by default): one composed schema over the three subgraphs, run from the checked-in
+ * supergraph. It authenticates users, serves the public directory to anonymous callers, and forwards the
+ * verified principal to subgraphs as a short-lived internal token, with the request id.
+ */
+import fs from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { parse } from 'graphql';
+import type { HubConfig } from '../kit/config.js';
+import { errorFormatter } from '../kit/format-error.js';
+import { createApolloHttpServer, listen, REQUEST_ID_HEADER } from '../kit/http.js';
+import { createLogger, type Logger } from '../kit/log.js';
+import type { Principal } from '../kit/principal.js';
+import { publicCoordinates } from '../kit/public-fields.js';
+import { userTokenVerifier } from './authenticate.js';
+import { internalCredentials } from './internal-credentials.js';
+import { publicDirectoryPlugin } from './public-directory.js';
+
+export const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url);
+
+export interface GatewayContext {
+  principal: Principal;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+type SubgraphName = keyof HubConfig['subgraphUrls'];
+
+export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
+  const supergraphSdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
+  const credentials = internalCredentials(config.internalSecret);
+  const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    buildService: ({ name, url }) => new RemoteGraphQLDataSource<GatewayContext>({
+      url: urlOf(name, url!),
+      async willSendRequest({ request, context }) {
+        // Context is absent only for the gateway's own health checks, which this gateway does not run.
+        if (!context.principal) throw new Error(`no principal for a request to subgraph ${name}`);
+        request.http!.headers.set('authorization', `Bearer ${await credentials(context.principal)}`);
+        request.http!.headers.set(REQUEST_ID_HEADER, context.requestId);
+      },
+    }),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: errorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
+    plugins: [
+      publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
+      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await apollo.start();
+
+  const authenticate = userTokenVerifier(config.jwt);
+  const subgraphReadiness = Object.values(config.subgraphUrls).map((url) => url.replace(/\/graphql$/, '/readyz'));
+  const server = createApolloHttpServer<GatewayContext>({
+    apollo,
+    logger,
+    authenticate: (req) => authenticate(req.headers.authorization),
+    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
+    async ready() {
+      await Promise.all(subgraphReadiness.map(async (url) => {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch((error: Error) => { throw new Error(`${url}: ${error.message}`); });
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      }));
+    },
+  });
+  const running = await listen(server, config.ports.gateway, config.host);
+  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); } };
+}

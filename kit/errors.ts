@@ -1,0 +1,51 @@
+/**
+ * Every error code the hub returns, in one table (as mercurius keeps lib/errors.js).
+ * Clients branch on `extensions.code`; the message names exactly what was wrong.
+ */
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status that goes with a code when the error stops the whole request. */
+const httpStatus: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+export function hubError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+/** The same error, carrying the HTTP status Apollo Server should answer with when it aborts the request. */
+export function hubRequestError(code: ErrorCode, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: httpStatus[code] } } });
+}
+
+export const unauthenticated = (why: string) => hubRequestError(ErrorCode.UNAUTHENTICATED, why);
+export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
+/** Bad input always names the field (an argument path such as `filter.district` or `after`). */
+export const badInput = (field: string, why: string) =>
+  hubError(ErrorCode.BAD_USER_INPUT, `${field}: ${why}`, { field });
+export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
+
+/** The JSON body a non-GraphQL layer (an HTTP hook) answers with, in the GraphQL response shape. */
+export function errorBody(code: ErrorCode, message: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+}
+export function statusFor(code: ErrorCode): number {
+  return httpStatus[code];
+}

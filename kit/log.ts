@@ -1,0 +1,8 @@
+/** Structured JSON-line logs; every line of a request carries its request id. */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(service: string, level = process.env.LOG_LEVEL || 'info'): Logger {
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+}

@@ -1,0 +1,30 @@
+/** Runs one service as its own process: starts it, logs where it listens, and stops it cleanly on SIGINT/SIGTERM. */
+import { ConfigError } from './config.js';
+import type { Logger } from './log.js';
+
+export interface StoppableService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function runService(logger: Logger, start: () => Promise<StoppableService>): Promise<void> {
+  let service: StoppableService;
+  try {
+    service = await start();
+  } catch (error) {
+    if (error instanceof ConfigError) logger.fatal(`configuration: ${error.message}`);
+    else logger.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  }
+  logger.info({ url: service.url }, 'listening');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await service.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,18 @@
+/** The cases subgraph's per-request loaders: every join and every reference resolves in one statement per batch. */
+import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
+import type { PageWindow } from '../../kit/connection.js';
+import type { CaseFilter, CaseStore } from './store.js';
+
+export function createLoaders(store: CaseStore) {
+  return {
+    caseById: recordLoader((ids: readonly string[]) => store.byIds(ids), (c) => c.id),
+    parties: mappedLoader((seqs: readonly number[]) => store.partiesOf(seqs), () => []),
+    timeline: mappedLoader((seqs: readonly number[]) => store.eventsOf(seqs), () => []),
+    casesOfInstitution: loaderPerArguments(({ filter, window }: { filter: CaseFilter; window: PageWindow }) =>
+      mappedLoader((ids: readonly string[]) => store.pageForInstitutions(ids, filter, window), () => [])),
+    caseCountOfInstitution: loaderPerArguments((filter: CaseFilter) =>
+      mappedLoader((ids: readonly string[]) => store.countForInstitutions(ids, filter), () => 0)),
+  };
+}
+
+export type CaseLoaders = ReturnType<typeof createLoaders>;

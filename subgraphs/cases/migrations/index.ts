@@ -1,0 +1,5 @@
+/** The cases store's migrations, in order. A new migration is a new file listed here. */
+import type { Migration } from '../../../kit/store.js';
+import * as m0001 from './0001_cases.js';
+
+export const migrations: Migration[] = [m0001];

@@ -1,0 +1,7 @@
+import { loadConfig } from '../../kit/config.js';
+import { createLogger } from '../../kit/log.js';
+import { runService } from '../../kit/service.js';
+import { startInstitutionsService } from './service.js';
+
+const logger = createLogger('institutions');
+void runService(logger, () => startInstitutionsService(loadConfig(), logger));

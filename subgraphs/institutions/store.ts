@@ -1,0 +1,108 @@
+/** Reads of the institutions registry. Every function takes many keys at once, so loaders batch into one statement. */
+import type { Knex } from '../../kit/store.js';
+import { toIso } from '../../kit/scalars.js';
+import { badInput } from '../../kit/errors.js';
+import { DISTRICTS } from '../../kit/reference-data.js';
+import type { PageWindow } from '../../kit/connection.js';
+import { groupBy } from '../../kit/loaders.js';
+import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+
+export interface InstitutionFilter {
+  district?: string | null;
+  category?: string | null;
+  kind?: string | null;
+  status?: string | null;
+  supervisingUnitId?: string | null;
+  /** Set by the public directory: only listed institutions. */
+  listedOnly?: boolean;
+}
+
+export interface InstitutionRecord {
+  seq: number;
+  id: string;
+  name: string;
+  kind: string;
+  status: string;
+  district: string;
+  street: string | null;
+  community: string | null;
+  supervisingUnitId: string | null;
+  liaison: { name: string; phone: string } | null;
+  listed: boolean;
+  createdAt: string;
+  statusChangedAt: string;
+}
+
+type Row = Record<string, any>;
+
+function toInstitution(row: Row): InstitutionRecord {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    status: row.status,
+    district: row.district,
+    street: row.street,
+    community: row.community,
+    supervisingUnitId: row.supervising_unit_id,
+    liaison: row.liaison_name ? { name: row.liaison_name, phone: row.liaison_phone } : null,
+    listed: Boolean(row.listed),
+    createdAt: toIso(row.created_at)!,
+    statusChangedAt: toIso(row.status_changed_at)!,
+  };
+}
+
+export function checkInstitutionFilter(filter: InstitutionFilter | null | undefined, path = 'filter'): InstitutionFilter {
+  const f = filter ?? {};
+  if (f.district != null && !(f.district in DISTRICTS)) throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
+  return f;
+}
+
+export class InstitutionStore {
+  constructor(readonly knex: Knex) {}
+
+  private filtered(f: InstitutionFilter): Knex.QueryBuilder {
+    const query = this.knex('institutions');
+    if (f.district) query.where('district', f.district);
+    if (f.kind) query.where('kind', f.kind);
+    if (f.status) query.where('status', f.status);
+    if (f.supervisingUnitId) query.where('supervising_unit_id', f.supervisingUnitId);
+    if (f.listedOnly) query.where('listed', true);
+    if (f.category) {
+      query.whereIn('id', this.knex('institution_categories').select('institution_id').where('category', f.category));
+    }
+    return query;
+  }
+
+  async byIds(ids: readonly string[]): Promise<InstitutionRecord[]> {
+    return (await this.knex('institutions').whereIn('id', ids as string[])).map(toInstitution);
+  }
+
+  /** Registry order: keyset on `seq` ascending. */
+  async list(filter: InstitutionFilter, window: PageWindow): Promise<InstitutionRecord[]> {
+    return (await pageOf(this.filtered(filter), window, 'asc')).map(toInstitution);
+  }
+
+  async count(filter: InstitutionFilter): Promise<number> {
+    const [row] = await this.filtered(filter).count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  /** One page of managed institutions for each of many supervising units, in one statement. */
+  async pageManagedBy(unitIds: readonly string[], window: PageWindow): Promise<Map<string, InstitutionRecord[]>> {
+    const query = this.knex('institutions').whereIn('supervising_unit_id', unitIds as string[]);
+    const rows = await pagesPerParent(this.knex, query, 'supervising_unit_id', window, 'asc');
+    return groupBy(rows.map(toInstitution), (i) => i.supervisingUnitId!);
+  }
+
+  async countManagedBy(unitIds: readonly string[]): Promise<Map<string, number>> {
+    return countsPerParent(this.knex('institutions').whereIn('supervising_unit_id', unitIds as string[]), 'supervising_unit_id');
+  }
+
+  async categoriesOf(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await this.knex('institution_categories').whereIn('institution_id', ids as string[]).orderBy(['institution_id', 'category']);
+    const grouped = groupBy(rows as Row[], (r) => r.institution_id as string);
+    return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.category as string)]));
+  }
+}

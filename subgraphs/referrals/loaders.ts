@@ -1,0 +1,17 @@
+/** The referrals subgraph's per-request loaders: references and joins resolve in one statement per batch. */
+import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
+import type { PageWindow } from '../../kit/connection.js';
+import type { ReferralFilter, ReferralStore } from './store.js';
+
+export function createLoaders(store: ReferralStore) {
+  return {
+    referralById: recordLoader((ids: readonly string[]) => store.byIds(ids), (r) => r.id),
+    referralsOfCase: mappedLoader((ids: readonly string[]) => store.ofCases(ids), () => []),
+    received: loaderPerArguments(({ filter, window }: { filter: ReferralFilter; window: PageWindow }) =>
+      mappedLoader((ids: readonly string[]) => store.pageForTargets(ids, filter, window), () => [])),
+    receivedCount: loaderPerArguments((filter: ReferralFilter) =>
+      mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
+  };
+}
+
+export type ReferralLoaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,99 @@
+/**
+ * The referrals subgraph (port 4003 by default): courts' and commissions' system of record, on mercurius and
+ * Fastify as a court's own stack would be. The schema is a Federation 2 subgraph built by @apollo/subgraph and
+ * served by mercurius.
+ */
+import fs from 'node:fs';
+import Fastify, { type FastifyRequest } from 'fastify';
+import mercurius from 'mercurius';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse } from 'graphql';
+import type { HubConfig } from '../../kit/config.js';
+import { CursorCodec } from '../../kit/connection.js';
+import { errorBody, ErrorCode, statusFor } from '../../kit/errors.js';
+import { errorFormatter } from '../../kit/format-error.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../../kit/http.js';
+import { InternalAuthError, internalTokenVerifier } from '../../kit/internal-token.js';
+import { createLogger, type Logger } from '../../kit/log.js';
+import type { Principal } from '../../kit/principal.js';
+import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
+import { openStore, type Knex } from '../../kit/store.js';
+import { createLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { resolvers, type ReferralsContext } from './resolvers.js';
+import { ReferralStore } from './store.js';
+
+export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export function openReferralsStore(config: HubConfig): Promise<Knex> {
+  return openStore({ name: 'referrals', url: config.databaseUrls.referrals, dataDir: config.dataDir, migrations });
+}
+
+export interface RunningReferralsService {
+  url: string;
+  knex: Knex;
+  close(): Promise<void>;
+}
+
+export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel)): Promise<RunningReferralsService> {
+  const knex = await openReferralsStore(config);
+  const store = new ReferralStore(knex);
+  const cursors = new CursorCodec(config.cursorSecret);
+  const verify = internalTokenVerifier(config.internalSecret);
+  const format = errorFormatter(logger);
+  const document = parse(typeDefs);
+  const schema = guardNonPublicFields(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }), publicCoordinates(document));
+
+  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, disableRequestLogging: false });
+  app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
+  app.get('/healthz', async () => ({ status: 'alive' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await knex.raw('select 1');
+      return { status: 'ready' };
+    } catch (error) {
+      return reply.code(503).send({ status: 'unavailable', reason: (error as Error).message });
+    }
+  });
+  // Every GraphQL request, `_entities` and `_service` included, needs the internal token.
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.url.startsWith('/graphql')) return;
+    try {
+      request.principal = await verify(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof InternalAuthError)) throw error;
+      return reply.code(statusFor(ErrorCode.UNAUTHENTICATED)).type('application/json').send(errorBody(ErrorCode.UNAUTHENTICATED, error.message));
+    }
+  });
+  await app.register(mercurius, {
+    schema,
+    path: '/graphql',
+    graphiql: false,
+    context: (request: FastifyRequest): ReferralsContext => ({
+      principal: request.principal,
+      requestId: request.id,
+      logger: logger.child({ requestId: request.id }),
+      store,
+      cursors,
+      loaders: createLoaders(store),
+    }),
+    errorFormatter: (execution, context) => {
+      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context);
+      const errors = execution.errors.map((error, i) => format(response.errors?.[i] ?? { message: error.message }, error));
+      return { statusCode, response: { data: response.data ?? null, errors } };
+    },
+  });
+  await app.listen({ port: config.ports.referrals, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.ports.referrals;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { url: `http://${shownHost}:${port}/graphql`, knex, close: async () => { await app.close(); await knex.destroy(); } };
+}
+
