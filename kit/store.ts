@@ -80,3 +80,26 @@ export function statementCounter(knex: Knex): { count(): number; reset(): void; 
   knex.on('query', listener);
   return { count: () => n, reset: () => { n = 0; }, stop: () => { knex.removeListener('query', listener); } };
 }
+
+/** True when the table has no rows (the launcher seeds demo data only into empty stores). */
+export async function isEmpty(knex: Knex, table: string): Promise<boolean> {
+  return (await knex(table).first(knex.raw('1 as present'))) === undefined;
+}
+
+/**
+ * Rows inserted with explicit keys leave PostgreSQL's serial sequence behind; this moves it past the largest key.
+ * sqlite needs nothing: its rowid follows the largest key by itself.
+ */
+export async function resyncSerial(knex: Knex, table: string, column: string): Promise<void> {
+  if (!isPostgres(knex)) return;
+  await knex.raw(`select setval(pg_get_serial_sequence(?, ?), coalesce((select max(??) from ??), 0) + 1, false)`, [table, column, column, table]);
+}
+
+/** Inserts many rows in chunks that stay under the database's limit on bound parameters. */
+export async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const perRow = Object.keys(rows[0]!).length;
+  // sqlite also caps a multi-row insert (knex writes it as a compound SELECT) at 500 rows.
+  const chunk = Math.max(1, Math.min(400, Math.floor(30_000 / perRow)));
+  for (let i = 0; i < rows.length; i += chunk) await trx(table).insert(rows.slice(i, i + chunk));
+}

@@ -1,0 +1,32 @@
+/** Writes generated demo cases into this subgraph's store, with their parties and timelines, a batch a transaction. */
+import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
+
+export interface CaseSeed {
+  seq: number; id: string; status: string; category: string; channel: string; district: string; externalRef: string | null;
+  submittedAt: string; dispatchedAt: string | null; acceptedAt: string | null; closedAt: string | null; occurredAt: string | null;
+  place: string | null; claims: string | null; description: string | null; agreementSubject: string | null; remedies: string | null;
+  rejectionReason: string | null; institutionId: string | null; supervisingUnitId: string | null; version: number;
+  parties: { role: string; kind: string; name: string; idNumber: string | null; phone: string | null; email: string | null; address: string | null }[];
+  events: { at: string; action: string; actor: string; actorRole: string; fromStatus: string | null; toStatus: string; reason: string | null }[];
+}
+
+export async function writeCaseBatch(knex: Knex, cases: CaseSeed[]): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await insertChunked(trx, 'cases', cases.map((c) => ({
+      seq: c.seq, id: c.id, status: c.status, category: c.category, channel: c.channel, district: c.district, external_ref: c.externalRef,
+      submitted_at: c.submittedAt, dispatched_at: c.dispatchedAt, accepted_at: c.acceptedAt, closed_at: c.closedAt, occurred_at: c.occurredAt,
+      place: c.place, claims: c.claims, description: c.description, agreement_subject: c.agreementSubject, remedies: c.remedies,
+      rejection_reason: c.rejectionReason, institution_id: c.institutionId, supervising_unit_id: c.supervisingUnitId, version: c.version,
+    })));
+    await insertChunked(trx, 'parties', cases.flatMap((c) => c.parties.map((p) => ({
+      case_seq: c.seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
+    }))));
+    await insertChunked(trx, 'case_events', cases.flatMap((c) => c.events.map((e) => ({
+      case_seq: c.seq, at: e.at, action: e.action, actor: e.actor, actor_role: e.actorRole, from_status: e.fromStatus, to_status: e.toStatus, reason: e.reason,
+    }))));
+  });
+}
+
+export async function finishCaseSeeding(knex: Knex): Promise<void> {
+  await resyncSerial(knex, 'cases', 'seq');
+}

@@ -1,0 +1,22 @@
+/** Writes generated demo referrals into this subgraph's store, a batch a transaction. */
+import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
+
+export interface ReferralSeed {
+  seq: number; id: string; caseId: string; kind: string; status: string; targetId: string; requestedBy: string; submittedAt: string;
+  acceptedAt: string | null; declinedAt: string | null; declineReason: string | null; arbitrationAgreement: string | null;
+  result: string | null; decidedAt: string | null; documentNumber: string | null; version: number;
+}
+
+export async function writeReferralBatch(knex: Knex, referrals: ReferralSeed[]): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await insertChunked(trx, 'referrals', referrals.map((r) => ({
+      seq: r.seq, id: r.id, case_id: r.caseId, kind: r.kind, status: r.status, target_id: r.targetId, requested_by: r.requestedBy,
+      submitted_at: r.submittedAt, accepted_at: r.acceptedAt, declined_at: r.declinedAt, decline_reason: r.declineReason,
+      arbitration_agreement: r.arbitrationAgreement, result: r.result, decided_at: r.decidedAt, document_number: r.documentNumber, version: r.version,
+    })));
+  });
+}
+
+export async function finishReferralSeeding(knex: Knex): Promise<void> {
+  await resyncSerial(knex, 'referrals', 'seq');
+}
