@@ -4,7 +4,7 @@
  * public-directory guard on every field not marked `@public`.
  */
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
@@ -29,7 +29,8 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   const typeDefs = parse(options.typeDefs);
   const apollo = new ApolloServer<TContext>({
     schema: guardNonPublicFields(buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }), publicCoordinates(typeDefs)),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: errorFormatter(options.logger),
     includeStacktraceInErrorResponses: false,
   });

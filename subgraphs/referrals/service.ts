@@ -51,7 +51,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const document = parse(typeDefs);
   const schema = guardNonPublicFields(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }), publicCoordinates(document));
 
-  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, disableRequestLogging: false });
+  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf });
   app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
