@@ -40,14 +40,14 @@ describe('entity joins across the three subgraphs', () => {
   });
 
   it('lists an institution\'s cases (contributed by the cases subgraph) and its received referrals', async () => {
-    const [{ institution_id: institutionId }] = await hub.knex.cases('cases').whereNotNull('institution_id').groupBy('institution_id').select('institution_id').count({ n: '*' }).orderBy('n', 'desc').limit(1);
+    const [{ institution_id: institutionId }]: any[] = await hub.knex.cases('cases').whereNotNull('institution_id').groupBy('institution_id').select('institution_id').count({ n: '*' }).orderBy('n', 'desc').limit(1);
     const expected = await hub.knex.cases('cases').where('institution_id', institutionId).count({ n: '*' }).first();
     const data = dataOf(await hub.query(`query($id: ID!) { institution(id: $id) { id name cases(first: 500) { totalCount edges { node { id institution { id } } } } } }`, { id: institutionId }));
     expect(data.institution.cases.totalCount).toBe(Number(expected!.n));
     expect(data.institution.cases.edges).toHaveLength(Number(expected!.n));
     for (const edge of data.institution.cases.edges) expect(edge.node.institution.id).toBe(institutionId);
 
-    const court = await hub.knex.referrals('referrals').groupBy('target_id').select('target_id').count({ n: '*' }).orderBy('n', 'desc').first();
+    const court: any = await hub.knex.referrals('referrals').groupBy('target_id').select('target_id').count({ n: '*' }).orderBy('n', 'desc').first();
     const received = dataOf(await hub.query(`query($id: ID!) { institution(id: $id) { kind referralsReceived(first: 500) { totalCount edges { node { target { id } case { id status } } } } } }`, { id: court!.target_id }));
     expect(received.institution.referralsReceived.totalCount).toBe(Number(court!.n));
     for (const edge of received.institution.referralsReceived.edges) {
