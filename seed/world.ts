@@ -6,6 +6,9 @@
 import { DISTRICT_CODES, CATEGORIES, type CaseStatus } from '../kit/reference-data.js';
 import { residentIdCheck, organisationCodeCheck, usccCheck, USCC_ALPHABET } from '../kit/identifiers.js';
 import { Random } from './random.js';
+import type { CaseSeed } from '../subgraphs/cases/seed-writer.js';
+import type { InstitutionSeed } from '../subgraphs/institutions/seed-writer.js';
+import type { ReferralSeed } from '../subgraphs/referrals/seed-writer.js';
 import { CLAIMS_BY_CATEGORY, COMMUNITY_STEMS, COMPANY_TRADES, COMPANY_WORDS, DISTRICT_CN, GENERIC_CLAIMS, GIVEN_CHARS, ROADS, STREET_STEMS, SURNAMES } from './names.js';
 
 /** Demo time is anchored, not taken from the clock, so every run makes the same world. */
@@ -14,86 +17,15 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const CASE_SPAN_DAYS = 730;
 
-export interface DemoInstitution {
-  id: string;
-  name: string;
-  kind: string;
-  status: string;
-  district: string;
-  street: string | null;
-  community: string | null;
-  supervisingUnitId: string | null;
-  liaisonName: string;
-  liaisonPhone: string;
-  listed: boolean;
-  categories: string[];
-  createdAt: string;
-}
+export type DemoInstitution = InstitutionSeed;
 
-export interface DemoParty {
-  role: 'APPLICANT' | 'RESPONDENT';
-  kind: 'PERSON' | 'ORGANISATION';
-  name: string;
-  idNumber: string;
-  phone: string;
-  email: string | null;
-  address: string;
-}
 
-export interface DemoEvent {
-  at: string;
-  action: string;
-  actor: string;
-  actorRole: string;
-  fromStatus: string | null;
-  toStatus: string;
-  reason: string | null;
-}
 
-export interface DemoCase {
-  seq: number;
-  id: string;
-  status: CaseStatus;
-  category: string;
-  channel: 'ONLINE' | 'WINDOW';
-  district: string;
-  externalRef: string | null;
-  submittedAt: string;
-  dispatchedAt: string | null;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  occurredAt: string;
-  place: string;
-  claims: string;
-  description: string;
-  agreementSubject: string | null;
-  remedies: string | null;
-  rejectionReason: string | null;
-  institutionId: string | null;
-  supervisingUnitId: string | null;
-  version: number;
-  parties: DemoParty[];
-  events: DemoEvent[];
-}
+export type DemoCase = CaseSeed;
+export type DemoParty = CaseSeed['parties'][number];
+export type DemoEvent = CaseSeed['events'][number];
 
-export interface DemoReferral {
-  seq: number;
-  id: string;
-  caseId: string;
-  kind: string;
-  status: string;
-  targetId: string;
-  requestedBy: string;
-  submittedAt: string;
-  acceptedAt: string | null;
-  declinedAt: string | null;
-  declineReason: string | null;
-  arbitrationAgreement: string | null;
-  result: string | null;
-  decidedAt: string | null;
-  documentNumber: string | null;
-  version: number;
-}
+export type DemoReferral = ReferralSeed;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

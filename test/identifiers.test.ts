@@ -58,7 +58,7 @@ describe('the demo world', () => {
       const [, year, n] = c.id.split('-');
       byYear.set(year!, [...(byYear.get(year!) ?? []), Number(n)]);
       for (const p of c.parties) {
-        expect(p.kind === 'PERSON' ? residentIdProblem(p.idNumber) : usccProblem(p.idNumber)).toBeNull();
+        expect(p.kind === 'PERSON' ? residentIdProblem(p.idNumber!) : usccProblem(p.idNumber!)).toBeNull();
         expect(p.phone).toMatch(MOBILE_PATTERN);
       }
     }

@@ -1,14 +1,12 @@
 /** Writes generated demo cases into this subgraph's store, with their parties and timelines, a batch a transaction. */
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
+import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
 
-export interface CaseSeed {
-  seq: number; id: string; status: string; category: string; channel: string; district: string; externalRef: string | null;
-  submittedAt: string; dispatchedAt: string | null; acceptedAt: string | null; closedAt: string | null; occurredAt: string | null;
-  place: string | null; claims: string | null; description: string | null; agreementSubject: string | null; remedies: string | null;
-  rejectionReason: string | null; institutionId: string | null; supervisingUnitId: string | null; version: number;
-  parties: { role: string; kind: string; name: string; idNumber: string | null; phone: string | null; email: string | null; address: string | null }[];
-  events: { at: string; action: string; actor: string; actorRole: string; fromStatus: string | null; toStatus: string; reason: string | null }[];
-}
+/** A seeded case is a whole record, its key included, with its parties and timeline. */
+export type CaseSeed = CaseRecord & {
+  parties: Omit<PartyRecord, 'id' | 'caseSeq'>[];
+  events: Omit<CaseEventRecord, 'caseSeq'>[];
+};
 
 export async function writeCaseBatch(knex: Knex, cases: CaseSeed[]): Promise<void> {
   await knex.transaction(async (trx) => {

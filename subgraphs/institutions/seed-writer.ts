@@ -1,10 +1,13 @@
 /** Writes generated demo institutions into this subgraph's store, in one transaction. */
 import { insertChunked, type Knex } from '../../kit/store.js';
+import type { InstitutionRecord } from './store.js';
 
-export interface InstitutionSeed {
-  id: string; name: string; kind: string; status: string; district: string; street: string | null; community: string | null;
-  supervisingUnitId: string | null; liaisonName: string; liaisonPhone: string; listed: boolean; categories: string[]; createdAt: string;
-}
+/** A seeded institution: the registry record with its liaison and categories spelled out. */
+export type InstitutionSeed = Omit<InstitutionRecord, 'seq' | 'liaison' | 'statusChangedAt'> & {
+  liaisonName: string;
+  liaisonPhone: string;
+  categories: string[];
+};
 
 export async function writeInstitutions(knex: Knex, institutions: InstitutionSeed[]): Promise<void> {
   await knex.transaction(async (trx) => {

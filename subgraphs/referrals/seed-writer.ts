@@ -1,11 +1,9 @@
 /** Writes generated demo referrals into this subgraph's store, a batch a transaction. */
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
+import type { ReferralRecord } from './store.js';
 
-export interface ReferralSeed {
-  seq: number; id: string; caseId: string; kind: string; status: string; targetId: string; requestedBy: string; submittedAt: string;
-  acceptedAt: string | null; declinedAt: string | null; declineReason: string | null; arbitrationAgreement: string | null;
-  result: string | null; decidedAt: string | null; documentNumber: string | null; version: number;
-}
+/** A seeded referral is a whole record, its key included. */
+export type ReferralSeed = ReferralRecord;
 
 export async function writeReferralBatch(knex: Knex, referrals: ReferralSeed[]): Promise<void> {
   await knex.transaction(async (trx) => {
