@@ -18,6 +18,10 @@ export interface HubConfig {
   internalSecret: string;
   /** Key that seals pagination cursors. */
   cursorSecret: string;
+  /** Prefix of unified case numbers (the region's administrative code). */
+  regionCode: string;
+  /** The jurisdiction profile whose time limits apply (subgraphs/cases/deadlines/jurisdictions.json). */
+  jurisdiction: string;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -41,6 +45,11 @@ function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, produc
   if (value) return value;
   if (production) throw new ConfigError(`${name} must be set in production`);
   return devDefault;
+}
+
+function regionCode(value: string): string {
+  if (!/^\d{6}$/.test(value)) throw new ConfigError(`JIEFEN_REGION_CODE must be a 6-digit administrative code, got '${value}'`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -81,5 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     jwt,
     internalSecret: secret(env, 'JIEFEN_INTERNAL_SECRET', DEV_INTERNAL_SECRET, production),
     cursorSecret: secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production),
+    regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
+    jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
   };
 }

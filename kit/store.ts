@@ -103,3 +103,8 @@ export async function insertChunked(trx: Knex.Transaction, table: string, rows: 
   const chunk = Math.max(1, Math.min(400, Math.floor(30_000 / perRow)));
   for (let i = 0; i < rows.length; i += chunk) await trx(table).insert(rows.slice(i, i + chunk));
 }
+
+/** The rows of a raw statement, whichever driver ran it (pg wraps them in `{ rows }`, sqlite3 does not). */
+export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}

@@ -8,6 +8,7 @@ import { writeInstitutions } from '../subgraphs/institutions/seed-writer.js';
 import { openReferralsStore } from '../subgraphs/referrals/service.js';
 import { finishReferralSeeding, writeReferralBatch } from '../subgraphs/referrals/seed-writer.js';
 import { generateCases, generateInstitutions } from './world.js';
+import { profileNamed } from '../subgraphs/cases/deadlines/deadlines.js';
 
 export interface SeedOptions {
   cases: number;
@@ -22,7 +23,7 @@ export const DEMO_DEFAULTS = { cases: 5000, institutions: 100, seed: 20261101 } 
 
 /** Tables of each store, children first (the order they are emptied in). */
 const TABLES = {
-  cases: ['case_events', 'parties', 'cases'],
+  cases: ['case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
   institutions: ['institution_categories', 'institutions'],
   referrals: ['referrals'],
 };
@@ -46,11 +47,12 @@ export async function seedDemo(config: HubConfig, options: SeedOptions): Promise
     } else if (!(await isEmpty(stores.institutions, 'institutions')) || !(await isEmpty(stores.cases, 'cases'))) {
       return false;
     }
+    const profile = profileNamed(config.jurisdiction);
     const institutions = generateInstitutions(options.institutions, options.seed);
     await writeInstitutions(stores.institutions, institutions);
     let written = 0;
     for (const batch of generateCases(options.cases, institutions, options.seed)) {
-      await Promise.all([writeCaseBatch(stores.cases, batch.cases), writeReferralBatch(stores.referrals, batch.referrals)]);
+      await Promise.all([writeCaseBatch(stores.cases, batch.cases, profile), writeReferralBatch(stores.referrals, batch.referrals)]);
       written += batch.cases.length;
       options.onProgress?.(written);
     }

@@ -185,6 +185,10 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
     const dispatched = assigned ? submitted + rng.int(1, 40) * HOUR : null;
     const reviewed = dispatched !== null && status !== 'DISPATCHED' && status !== 'WITHDRAWN' ? dispatched + rng.int(2, 70) * HOUR : null;
     const accepted = reviewed !== null && status !== 'REJECTED' ? reviewed : null;
+    // Most institutions reach the respondent before they decide; some only late, some not yet.
+    const contacted = dispatched === null || status === 'WITHDRAWN' || (reviewed === null && rng.chance(0.5)) ? null
+      : Math.min(dispatched + rng.int(1, 90) * HOUR, reviewed ?? Infinity);
+    const willing = contacted === null ? null : status !== 'REJECTED' || rng.chance(0.5);
     const closed = accepted !== null && (status === 'RESOLVED' || status === 'UNRESOLVED') ? accepted + rng.int(2, 45) * DAY : null;
     const withdrawn = status === 'WITHDRAWN' ? (dispatched ?? submitted) + rng.int(1, 5) * DAY : null;
     const claims = rng.pick(CLAIMS_BY_CATEGORY[category] ?? GENERIC_CLAIMS);
@@ -195,6 +199,7 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
 
     const events: DemoEvent[] = [{ at: iso(submitted), action: 'SUBMIT', actor: channel === 'ONLINE' ? 'data-bureau-portal' : `window-${district}`, actorRole: 'intake', fromStatus: null, toStatus: 'SUBMITTED', reason: null }];
     if (dispatched !== null) events.push({ at: iso(dispatched), action: 'DISPATCH', actor: `desk-${institution.supervisingUnitId}`, actorRole: 'supervisor', fromStatus: 'SUBMITTED', toStatus: 'DISPATCHED', reason: null });
+    if (contacted !== null) events.push({ at: iso(contacted), action: 'CONTACT_RESPONDENT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'DISPATCHED', reason: willing ? null : 'respondent declined mediation' });
     if (status === 'REJECTED') events.push({ at: iso(reviewed!), action: 'REJECT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'REJECTED', reason: '不属于本机构受理范围' });
     if (accepted !== null) events.push({ at: iso(accepted), action: 'ACCEPT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'ACCEPTED', reason: null });
     if (closed !== null) events.push({ at: iso(closed), action: 'CLOSE', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'ACCEPTED', toStatus: status, reason: null });
@@ -221,6 +226,8 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
       rejectionReason: status === 'REJECTED' ? '不属于本机构受理范围' : null,
       institutionId: assigned ? institution.id : null,
       supervisingUnitId: assigned ? institution.supervisingUnitId : null,
+      respondentContactedAt: contacted !== null ? iso(contacted) : null,
+      respondentWilling: willing,
       version: events.length,
       parties,
       events,

@@ -8,6 +8,7 @@ export function createLoaders(store: CaseStore) {
     caseById: recordLoader((ids: readonly string[]) => store.byIds(ids), (c) => c.id),
     parties: mappedLoader((seqs: readonly number[]) => store.partiesOf(seqs), () => []),
     timeline: mappedLoader((seqs: readonly number[]) => store.eventsOf(seqs), () => []),
+    deadlines: mappedLoader((seqs: readonly number[]) => store.deadlinesOf(seqs), () => []),
     casesOfInstitution: loaderPerArguments(({ filter, window }: { filter: CaseFilter; window: PageWindow }) =>
       mappedLoader((ids: readonly string[]) => store.pageForInstitutions(ids, filter, window), () => [])),
     caseCountOfInstitution: loaderPerArguments((filter: CaseFilter) =>

@@ -1,6 +1,7 @@
 /** Writes generated demo cases into this subgraph's store, with their parties and timelines, a batch a transaction. */
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
 import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
+import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
 
 /** A seeded case is a whole record, its key included, with its parties and timeline. */
 export type CaseSeed = CaseRecord & {
@@ -8,14 +9,28 @@ export type CaseSeed = CaseRecord & {
   events: Omit<CaseEventRecord, 'caseSeq'>[];
 };
 
-export async function writeCaseBatch(knex: Knex, cases: CaseSeed[]): Promise<void> {
+/** The deadline rows a case's history makes under a profile: its events replayed through the same rules as live mutations. */
+function deadlinesOf(c: CaseSeed, profile: JurisdictionProfile) {
+  const rows: { id: number; rule: string; started_at: string; due_at: string; met_at: string | null }[] = [];
+  for (const event of c.events) {
+    const at = new Date(event.at);
+    const { end, start } = deadlineChanges(profile, rows.filter((r) => r.met_at === null), event.action, at);
+    for (const row of rows) if (end.includes(row.id)) row.met_at = event.at;
+    for (const d of start) rows.push({ id: rows.length, rule: d.rule, started_at: event.at, due_at: d.dueAt.toISOString(), met_at: null });
+  }
+  return rows.map(({ id: _id, ...row }) => ({ case_seq: c.seq, ...row }));
+}
+
+export async function writeCaseBatch(knex: Knex, cases: CaseSeed[], profile: JurisdictionProfile): Promise<void> {
   await knex.transaction(async (trx) => {
     await insertChunked(trx, 'cases', cases.map((c) => ({
       seq: c.seq, id: c.id, status: c.status, category: c.category, channel: c.channel, district: c.district, external_ref: c.externalRef,
       submitted_at: c.submittedAt, dispatched_at: c.dispatchedAt, accepted_at: c.acceptedAt, closed_at: c.closedAt, occurred_at: c.occurredAt,
       place: c.place, claims: c.claims, description: c.description, agreement_subject: c.agreementSubject, remedies: c.remedies,
       rejection_reason: c.rejectionReason, institution_id: c.institutionId, supervising_unit_id: c.supervisingUnitId, version: c.version,
+      respondent_contacted_at: c.respondentContactedAt, respondent_willing: c.respondentWilling,
     })));
+    await insertChunked(trx, 'case_deadlines', cases.flatMap((c) => deadlinesOf(c, profile)));
     await insertChunked(trx, 'parties', cases.flatMap((c) => c.parties.map((p) => ({
       case_seq: c.seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
     }))));

@@ -9,6 +9,9 @@ import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type CasesContext } from './resolvers.js';
 import { CaseStore } from './store.js';
+import { CaseCommands } from './commands.js';
+import { profileNamed } from './deadlines/deadlines.js';
+import { registryClient } from './registry-client.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -22,9 +25,17 @@ export interface RunningCasesService {
   close(): Promise<void>;
 }
 
-export async function startCasesService(config: HubConfig, logger: Logger = createLogger('cases', config.logLevel)): Promise<RunningCasesService> {
+export interface CasesServiceOptions {
+  /** The service's clock: tests fix it, so deadlines are computed on dates the calendar covers. */
+  clock?: () => Date;
+}
+
+export async function startCasesService(config: HubConfig, logger: Logger = createLogger('cases', config.logLevel), options: CasesServiceOptions = {}): Promise<RunningCasesService> {
+  const clock = options.clock ?? (() => new Date());
+  const profile = profileNamed(config.jurisdiction);
   const knex = await openCasesStore(config);
-  const store = new CaseStore(knex);
+  const store = new CaseStore(knex, clock);
+  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
   const cursors = new CursorCodec(config.cursorSecret);
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
@@ -33,7 +44,10 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.cases,
-    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, loaders: createLoaders(store) }),
+    context: ({ principal, requestId, logger: log, headers }) => ({
+      principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock,
+      caller: { principal, requestId, authorization: headers.authorization ?? '' },
+    }),
     ready: async () => { await knex.raw('select 1'); },
   });
   return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };

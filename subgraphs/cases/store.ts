@@ -14,6 +14,7 @@ export interface CaseFilter {
   district?: string | null;
   submittedFrom?: string | null;
   submittedTo?: string | null;
+  overdue?: boolean | null;
 }
 
 export interface CaseRecord {
@@ -37,6 +38,8 @@ export interface CaseRecord {
   rejectionReason: string | null;
   institutionId: string | null;
   supervisingUnitId: string | null;
+  respondentContactedAt: string | null;
+  respondentWilling: boolean | null;
   version: number;
 }
 
@@ -87,6 +90,8 @@ export function toCase(row: Row): CaseRecord {
     rejectionReason: row.rejection_reason,
     institutionId: row.institution_id,
     supervisingUnitId: row.supervising_unit_id,
+    respondentContactedAt: toIso(row.respondent_contacted_at),
+    respondentWilling: row.respondent_willing === null || row.respondent_willing === undefined ? null : Boolean(row.respondent_willing),
     version: Number(row.version),
   };
 }
@@ -101,18 +106,37 @@ export function checkCaseFilter(filter: CaseFilter | null | undefined, path = 'f
   return f;
 }
 
-function applyFilter(query: Knex.QueryBuilder, f: CaseFilter): Knex.QueryBuilder {
+/** Running deadlines past due, through the (met_at, due_at) index. */
+function overdueCases(knex: Knex, now: Date): Knex.QueryBuilder {
+  return knex('case_deadlines').select('case_seq').whereNull('met_at').where('due_at', '<', now.toISOString());
+}
+
+function applyFilter(query: Knex.QueryBuilder, f: CaseFilter, knex: Knex, now: Date): Knex.QueryBuilder {
   if (f.status) query.where('status', f.status);
   if (f.category) query.where('category', f.category);
   if (f.institutionId) query.where('institution_id', f.institutionId);
   if (f.district) query.where('district', f.district);
   if (f.submittedFrom) query.where('submitted_at', '>=', f.submittedFrom);
   if (f.submittedTo) query.where('submitted_at', '<', f.submittedTo);
+  if (f.overdue === true) query.whereIn('seq', overdueCases(knex, now));
+  if (f.overdue === false) query.whereNotIn('seq', overdueCases(knex, now));
   return query;
 }
 
+export interface DeadlineRecord {
+  caseSeq: number;
+  rule: string;
+  startedAt: string;
+  dueAt: string;
+  metAt: string | null;
+}
+
 export class CaseStore {
-  constructor(readonly knex: Knex) {}
+  constructor(readonly knex: Knex, private readonly clock: () => Date = () => new Date()) {}
+
+  private filtered(filter: CaseFilter): Knex.QueryBuilder {
+    return applyFilter(this.knex('cases'), filter, this.knex, this.clock());
+  }
 
   async byIds(ids: readonly string[]): Promise<CaseRecord[]> {
     const rows = await this.knex('cases').whereIn('id', ids as string[]);
@@ -121,23 +145,23 @@ export class CaseStore {
 
   /** Newest first: keyset on `seq` descending. */
   async list(filter: CaseFilter, window: PageWindow): Promise<CaseRecord[]> {
-    return (await pageOf(applyFilter(this.knex('cases'), filter), window, 'desc')).map(toCase);
+    return (await pageOf(this.filtered(filter), window, 'desc')).map(toCase);
   }
 
   async count(filter: CaseFilter): Promise<number> {
-    const [row] = await applyFilter(this.knex('cases'), filter).count({ n: '*' });
+    const [row] = await this.filtered(filter).count({ n: '*' });
     return Number(row?.n ?? 0);
   }
 
   /** One page of cases for each of many institutions, in one statement. */
   async pageForInstitutions(institutionIds: readonly string[], filter: CaseFilter, window: PageWindow): Promise<Map<string, CaseRecord[]>> {
-    const query = applyFilter(this.knex('cases'), filter).whereIn('institution_id', institutionIds as string[]);
+    const query = this.filtered(filter).whereIn('institution_id', institutionIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'institution_id', window, 'desc');
     return groupBy(rows.map(toCase), (c) => c.institutionId!);
   }
 
   async countForInstitutions(institutionIds: readonly string[], filter: CaseFilter): Promise<Map<string, number>> {
-    return countsPerParent(applyFilter(this.knex('cases'), filter).whereIn('institution_id', institutionIds as string[]), 'institution_id');
+    return countsPerParent(this.filtered(filter).whereIn('institution_id', institutionIds as string[]), 'institution_id');
   }
 
   async partiesOf(caseSeqs: readonly number[]): Promise<Map<number, PartyRecord[]>> {
@@ -148,6 +172,14 @@ export class CaseStore {
         idNumber: r.id_number, phone: r.phone, email: r.email, address: r.address,
       })),
       (p) => p.caseSeq,
+    );
+  }
+
+  async deadlinesOf(caseSeqs: readonly number[]): Promise<Map<number, DeadlineRecord[]>> {
+    const rows = await this.knex('case_deadlines').whereIn('case_seq', caseSeqs as number[]).orderBy('id');
+    return groupBy(
+      rows.map((r: Row): DeadlineRecord => ({ caseSeq: Number(r.case_seq), rule: r.rule, startedAt: toIso(r.started_at)!, dueAt: toIso(r.due_at)!, metAt: toIso(r.met_at) })),
+      (d) => d.caseSeq,
     );
   }
 

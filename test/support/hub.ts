@@ -21,6 +21,9 @@ export interface HubOptions {
   seed?: number;
   /** PostgreSQL URLs per store; sqlite files when absent. */
   databaseUrls?: HubConfig['databaseUrls'];
+  /** The cases service's clock (default: real time). */
+  clock?: () => Date;
+  jurisdiction?: string;
 }
 
 export interface GraphQLResult {
@@ -36,14 +39,15 @@ export async function startHub(options: HubOptions = {}) {
   const base = loadConfig({
     JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', CASES_PORT: '0', INSTITUTIONS_PORT: '0', REFERRALS_PORT: '0', NODE_ENV: 'test',
   });
-  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {} };
+  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
   const sink = { write: (line: string) => { logs.push(JSON.parse(line)); } };
   const logger = (service: string) => createLogger(service, 'info', sink);
-  const cases = await startCasesService(config, logger('cases'));
+  // The institutions subgraph starts first: the cases subgraph asks it for dispatch permits.
   const institutions = await startInstitutionsService(config, logger('institutions'));
+  const cases = await startCasesService({ ...config, subgraphUrls: { ...config.subgraphUrls, institutions: institutions.url } }, logger('cases'), { clock: options.clock });
   const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
   const gateway = await startGateway(gatewayConfig, logger('gateway'));

@@ -1,0 +1,70 @@
+/**
+ * Idempotent mutations: a retry with the same key and the same input returns the first result and changes
+ * nothing; the same key with a different input is refused. Keys are scoped to the principal, and the record is
+ * written in the mutation's own transaction, so a crash leaves either both or neither.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { badInput } from './errors.js';
+import type { Principal } from './principal.js';
+
+export const IDEMPOTENCY_TABLE = 'idempotency_keys';
+
+export async function createIdempotencyTable(knex: Knex): Promise<void> {
+  await knex.schema.createTable(IDEMPOTENCY_TABLE, (t) => {
+    t.string('principal', 200).notNullable();
+    t.string('key', 128).notNullable();
+    t.string('operation', 64).notNullable();
+    t.string('request_hash', 64).notNullable();
+    t.text('result').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.primary(['principal', 'key']);
+  });
+}
+
+/** JSON with object keys sorted, so the same input always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export interface IdempotentRequest {
+  principal: Principal;
+  key: string | null | undefined;
+  operation: string;
+  input: unknown;
+}
+
+function identify(request: IdempotentRequest) {
+  const key = request.key!;
+  if (key.length === 0 || key.length > 128) throw badInput('idempotencyKey', 'must be 1 to 128 characters');
+  const p = request.principal;
+  return {
+    principal: `${p.role}:${p.org ?? ''}:${p.sub}`,
+    key,
+    hash: createHash('sha256').update(`${request.operation}\n${canonical(request.input)}`).digest('hex'),
+  };
+}
+
+/** The stored result of an earlier identical request, or undefined when the key is new (or none was given). */
+export async function recall<T>(trx: Knex.Transaction, request: IdempotentRequest): Promise<T | undefined> {
+  if (request.key === undefined || request.key === null) return undefined;
+  const id = identify(request);
+  const row = await trx(IDEMPOTENCY_TABLE).where({ principal: id.principal, key: id.key }).first();
+  if (!row) return undefined;
+  if (row.request_hash !== id.hash) throw badInput('idempotencyKey', `already used for a different ${row.operation} request: use a new key for a new request`);
+  return JSON.parse(row.result) as T;
+}
+
+export async function remember(trx: Knex.Transaction, request: IdempotentRequest, result: unknown): Promise<void> {
+  if (request.key === undefined || request.key === null) return;
+  const id = identify(request);
+  await trx(IDEMPOTENCY_TABLE).insert({
+    principal: id.principal, key: id.key, operation: request.operation, request_hash: id.hash,
+    result: JSON.stringify(result), created_at: new Date().toISOString(),
+  });
+}

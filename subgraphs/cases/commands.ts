@@ -1,0 +1,255 @@
+/**
+ * Every change to a case, each in one transaction with its timeline event, its deadlines and its idempotency
+ * record: nothing is updated without its event, and a crash leaves all of it or none of it.
+ * Order of checks: input, existence, permission, idempotent replay, version, transition.
+ */
+import type { Knex } from '../../kit/store.js';
+import { rowsOf, isPostgres } from '../../kit/store.js';
+import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
+import { recall, remember } from '../../kit/idempotency.js';
+import type { Principal } from '../../kit/principal.js';
+import type { CaseStatus } from '../../kit/reference-data.js';
+import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
+import { localDate } from './deadlines/working-days.js';
+import { authorize, dispatchAction, nextStatus, transitionOf, type Action } from './lifecycle.js';
+import { toCase, type CaseRecord } from './store.js';
+import { checkSubmission, notInFuture, requiredText, TEXT_LIMITS, type SubmitCaseInput } from './validation.js';
+import type { ReserveDispatch } from './registry-client.js';
+
+export interface Caller {
+  principal: Principal;
+  /** The caller's internal token and request id, forwarded when the registry is asked. */
+  authorization: string;
+  requestId: string;
+}
+
+export interface CommandOptions {
+  regionCode: string;
+  profile: JurisdictionProfile;
+  clock: () => Date;
+  reserveDispatch: ReserveDispatch;
+}
+
+interface ChangeRequest {
+  caller: Caller;
+  action: Action;
+  id: string;
+  expectedVersion: number;
+  idempotencyKey?: string | null;
+  /** The mutation's own arguments, for idempotent replay. */
+  input: Record<string, unknown>;
+  outcome?: CaseStatus;
+  reason?: string | null;
+  /** Columns the move sets besides status and version. */
+  columns?(now: Date, record: CaseRecord): Record<string, unknown>;
+}
+
+export interface ImportReport {
+  created: CaseRecord[];
+  existing: CaseRecord[];
+  errors: { index: number; field: string; message: string }[];
+}
+
+export const MAX_IMPORT = 1000;
+
+export class CaseCommands {
+  constructor(private readonly knex: Knex, private readonly options: CommandOptions) {}
+
+  private now(): Date {
+    return this.options.clock();
+  }
+
+  /** The case row, locked for the rest of the transaction where the database can (sqlite serializes writers anyway). */
+  private async load(trx: Knex.Transaction, id: string): Promise<CaseRecord | null> {
+    const query = trx('cases').where('id', id).first();
+    if (isPostgres(this.knex)) query.forUpdate();
+    const row = await query;
+    return row ? toCase(row) : null;
+  }
+
+  private async writeEvent(trx: Knex.Transaction, seq: number, action: Action, caller: Caller, from: string | null, to: string, at: Date, reason: string | null) {
+    await trx('case_events').insert({ case_seq: seq, at: at.toISOString(), action, actor: caller.principal.sub, actor_role: caller.principal.role, from_status: from, to_status: to, reason });
+  }
+
+  private async moveDeadlines(trx: Knex.Transaction, seq: number, action: Action, at: Date) {
+    const running = await trx('case_deadlines').where({ case_seq: seq }).whereNull('met_at').select('id', 'rule');
+    const { end, start } = deadlineChanges(this.options.profile, running, action, at);
+    if (end.length) await trx('case_deadlines').whereIn('id', end).update({ met_at: at.toISOString() });
+    if (start.length) {
+      await trx('case_deadlines').insert(start.map((d) => ({ case_seq: seq, rule: d.rule, started_at: d.startedAt.toISOString(), due_at: d.dueAt.toISOString() })));
+    }
+  }
+
+  /** The next unified case number of the year: region, year, zero-padded sequence; gap-free because it is taken in the submitting transaction. */
+  private async nextNumber(trx: Knex.Transaction, at: Date): Promise<string> {
+    const year = Number(localDate(at).slice(0, 4));
+    const prefix = `${this.options.regionCode}-${year}-`;
+    let [row] = rowsOf<{ last: number }>(await trx.raw('update case_number_counters set last = last + 1 where year = ? returning last', [year]));
+    if (!row) {
+      // First number of the year here: continue after any case already numbered (imported or seeded).
+      const [max] = rowsOf<{ n: string | null }>(await trx.raw('select max(id) as n from cases where id like ?', [`${prefix}%`]));
+      const start = max?.n ? Number(max.n.slice(prefix.length)) + 1 : 1;
+      [row] = rowsOf<{ last: number }>(await trx.raw(
+        'insert into case_number_counters (year, last) values (?, ?) on conflict (year) do update set last = case_number_counters.last + 1 returning last', [year, start]));
+    }
+    return `${prefix}${String(row!.last).padStart(7, '0')}`;
+  }
+
+  private async insertCase(trx: Knex.Transaction, caller: Caller, input: SubmitCaseInput, now: Date): Promise<CaseRecord> {
+    const id = await this.nextNumber(trx, now);
+    const [inserted] = await trx('cases').insert({
+      id, status: 'SUBMITTED', category: input.category, channel: input.channel, district: input.district, external_ref: input.externalRef,
+      submitted_at: now.toISOString(), occurred_at: input.occurredAt, place: input.place, claims: input.claims, description: input.description, version: 1,
+    }).returning('seq');
+    const seq = Number(typeof inserted === 'object' ? (inserted as { seq: number }).seq : inserted);
+    await trx('parties').insert(input.parties.map((p) => ({
+      case_seq: seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
+    })));
+    await this.writeEvent(trx, seq, 'SUBMIT', caller, null, 'SUBMITTED', now, null);
+    await this.moveDeadlines(trx, seq, 'SUBMIT', now);
+    return toCase(await trx('cases').where('seq', seq).first());
+  }
+
+  private async existingImport(trx: Knex.Transaction, input: SubmitCaseInput): Promise<CaseRecord | null> {
+    if (!input.externalRef) return null;
+    const row = await trx('cases').where({ channel: input.channel, external_ref: input.externalRef }).first();
+    return row ? toCase(row) : null;
+  }
+
+  async submit(caller: Caller, rawInput: SubmitCaseInput, idempotencyKey?: string | null): Promise<CaseRecord> {
+    authorize(transitionOf('SUBMIT'), caller.principal, null);
+    const now = this.now();
+    const input = checkSubmission('input', rawInput, now);
+    const request = { principal: caller.principal, key: idempotencyKey, operation: 'submitCase', input: rawInput };
+    return this.knex.transaction(async (trx) => {
+      const earlier = await recall<CaseRecord>(trx, request);
+      if (earlier) return earlier;
+      const result = (await this.existingImport(trx, input)) ?? (await this.insertCase(trx, caller, input, now));
+      await remember(trx, request, result);
+      return result;
+    });
+  }
+
+  /** Up to 1,000 submissions in one transaction; invalid items are reported by index and field, valid ones kept. */
+  async importMany(caller: Caller, inputs: SubmitCaseInput[]): Promise<ImportReport> {
+    authorize(transitionOf('SUBMIT'), caller.principal, null);
+    if (inputs.length === 0 || inputs.length > MAX_IMPORT) throw badInput('inputs', `must hold 1 to ${MAX_IMPORT} cases (got ${inputs.length})`);
+    const now = this.now();
+    const report: ImportReport = { created: [], existing: [], errors: [] };
+    const checked: { index: number; input: SubmitCaseInput }[] = [];
+    inputs.forEach((raw, index) => {
+      try {
+        checked.push({ index, input: checkSubmission(`inputs[${index}]`, raw, now) });
+      } catch (error) {
+        const extensions = (error as { extensions?: { field?: string } }).extensions;
+        report.errors.push({ index, field: extensions?.field ?? `inputs[${index}]`, message: (error as Error).message });
+      }
+    });
+    await this.knex.transaction(async (trx) => {
+      for (const { index, input } of checked) {
+        const existing = await this.existingImport(trx, input);
+        if (existing) {
+          report.existing.push(existing);
+          continue;
+        }
+        if (input.externalRef && checked.some((c) => c.index < index && c.input.channel === input.channel && c.input.externalRef === input.externalRef)) {
+          report.errors.push({ index, field: `inputs[${index}].externalRef`, message: `inputs[${index}].externalRef: repeats an earlier item of this import` });
+          continue;
+        }
+        report.created.push(await this.insertCase(trx, caller, input, now));
+      }
+    });
+    return report;
+  }
+
+  private async change(request: ChangeRequest, preflight?: (record: CaseRecord) => Promise<Record<string, unknown>>): Promise<CaseRecord> {
+    const { caller, id } = request;
+    if (!Number.isInteger(request.expectedVersion) || request.expectedVersion < 1) throw badInput('expectedVersion', 'must be the version you read (1 or more)');
+    const idem = { principal: caller.principal, key: request.idempotencyKey, operation: transitionOf(request.action).mutation, input: request.input };
+
+    // Checks that need another system (the registry) run before the transaction, which stays short.
+    let extra: Record<string, unknown> = {};
+    if (preflight) {
+      const seen = await this.knex.transaction(async (trx) => {
+        const record = await this.load(trx, id);
+        if (!record) throw notFound(`case ${id}`);
+        authorize(transitionOf(request.action), caller.principal, record);
+        return { record, earlier: await recall<CaseRecord>(trx, idem) };
+      });
+      if (seen.earlier) return seen.earlier;
+      extra = await preflight(seen.record);
+    }
+
+    return this.knex.transaction(async (trx) => {
+      const record = await this.load(trx, id);
+      if (!record) throw notFound(`case ${id}`);
+      const action = request.action === 'DISPATCH' ? dispatchAction(record.status) : request.action;
+      const transition = transitionOf(action);
+      authorize(transition, caller.principal, record);
+      const earlier = await recall<CaseRecord>(trx, idem);
+      if (earlier) return earlier;
+      if (record.version !== request.expectedVersion) {
+        throw hubError(ErrorCode.CONFLICT, `case ${id} is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+      }
+      const status = nextStatus(transition, record.status, request.outcome, record.respondentWilling);
+      const now = this.now();
+      const columns = { ...(request.columns?.(now, record) ?? {}), ...extra };
+      const updated = await trx('cases').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 });
+      if (updated !== 1) throw hubError(ErrorCode.CONFLICT, `case ${id} changed meanwhile: read it again and retry`);
+      await this.writeEvent(trx, record.seq, action, caller, record.status, status, now, request.reason ?? null);
+      await this.moveDeadlines(trx, record.seq, action, now);
+      const result = toCase(await trx('cases').where('seq', record.seq).first());
+      await remember(trx, idem, result);
+      return result;
+    });
+  }
+
+  dispatch(caller: Caller, id: string, institutionId: string, expectedVersion: number, idempotencyKey?: string | null) {
+    const target = requiredText('institutionId', institutionId, 32);
+    return this.change({ caller, action: 'DISPATCH', id, expectedVersion, idempotencyKey, input: { id, institutionId, expectedVersion } },
+      async (record) => {
+        if (record.institutionId === target) throw badInput('institutionId', `case ${id} is already assigned to ${target}`);
+        const permit = await this.options.reserveDispatch(target, id, caller.authorization, caller.requestId);
+        return {
+          institution_id: permit.institutionId, supervising_unit_id: permit.supervisingUnitId, dispatched_at: this.now().toISOString(),
+          // A new institution starts afresh with the respondent.
+          respondent_contacted_at: null, respondent_willing: null,
+        };
+      });
+  }
+
+  recordRespondentContact(caller: Caller, id: string, contactedAt: string, willing: boolean, expectedVersion: number, idempotencyKey?: string | null) {
+    notInFuture('contactedAt', contactedAt, this.now());
+    return this.change({
+      caller, action: 'CONTACT_RESPONDENT', id, expectedVersion, idempotencyKey, input: { id, contactedAt, willing, expectedVersion },
+      reason: willing ? null : 'respondent declined mediation',
+      columns: (_now, record) => {
+        if (record.dispatchedAt && contactedAt < record.dispatchedAt) throw badInput('contactedAt', 'is before the case was dispatched to this institution');
+        return { respondent_contacted_at: contactedAt, respondent_willing: willing };
+      },
+    });
+  }
+
+  accept(caller: Caller, id: string, expectedVersion: number, idempotencyKey?: string | null) {
+    return this.change({ caller, action: 'ACCEPT', id, expectedVersion, idempotencyKey, input: { id, expectedVersion }, columns: (now) => ({ accepted_at: now.toISOString() }) });
+  }
+
+  reject(caller: Caller, id: string, reason: string, expectedVersion: number, idempotencyKey?: string | null) {
+    const text = requiredText('reason', reason, TEXT_LIMITS.reason);
+    return this.change({ caller, action: 'REJECT', id, expectedVersion, idempotencyKey, input: { id, reason, expectedVersion }, reason: text,
+      columns: (now) => ({ rejection_reason: text, closed_at: now.toISOString() }) });
+  }
+
+  close(caller: Caller, id: string, outcome: 'RESOLVED' | 'UNRESOLVED', agreementSubject: string | null | undefined, remedies: string | null | undefined, expectedVersion: number, idempotencyKey?: string | null) {
+    const subject = outcome === 'RESOLVED' ? requiredText('agreementSubject', agreementSubject, TEXT_LIMITS.agreementSubject) : null;
+    const told = outcome === 'UNRESOLVED' ? requiredText('remedies', remedies, TEXT_LIMITS.remedies) : null;
+    return this.change({ caller, action: 'CLOSE', id, expectedVersion, idempotencyKey, outcome, input: { id, outcome, agreementSubject, remedies, expectedVersion },
+      columns: (now) => ({ agreement_subject: subject, remedies: told, closed_at: now.toISOString() }) });
+  }
+
+  withdraw(caller: Caller, id: string, reason: string, expectedVersion: number, idempotencyKey?: string | null) {
+    const text = requiredText('reason', reason, TEXT_LIMITS.reason);
+    return this.change({ caller, action: 'WITHDRAW', id, expectedVersion, idempotencyKey, input: { id, reason, expectedVersion }, reason: text,
+      columns: (now) => ({ closed_at: now.toISOString() }) });
+  }
+}
