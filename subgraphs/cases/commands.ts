@@ -146,14 +146,11 @@ export class CaseCommands {
       }
     });
     await this.knex.transaction(async (trx) => {
-      for (const { index, input } of checked) {
+      // An externalRef seen before, in the store or earlier in this batch, is the same case: reported as existing.
+      for (const { input } of checked) {
         const existing = await this.existingImport(trx, input);
         if (existing) {
           report.existing.push(existing);
-          continue;
-        }
-        if (input.externalRef && checked.some((c) => c.index < index && c.input.channel === input.channel && c.input.externalRef === input.externalRef)) {
-          report.errors.push({ index, field: `inputs[${index}].externalRef`, message: `inputs[${index}].externalRef: repeats an earlier item of this import` });
           continue;
         }
         report.created.push(await this.insertCase(trx, caller, input, now));
