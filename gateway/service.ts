@@ -56,6 +56,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     gateway,
     formatError: errorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
+    stopOnTerminationSignals: false,
     introspection: !config.production,
     plugins: [
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),

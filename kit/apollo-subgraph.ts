@@ -33,6 +33,8 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: errorFormatter(options.logger),
     includeStacktraceInErrorResponses: false,
+    // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const verify = internalTokenVerifier(options.internalSecret);

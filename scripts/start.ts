@@ -3,21 +3,12 @@
  * data into empty stores, starts the three subgraphs and the gateway as their own processes, waits until the
  * gateway is ready, and prints where everything is. Ctrl-C stops all of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError } from '../kit/config.js';
 import { compose, SUPERGRAPH_PATH } from '../schema/compose.js';
 import { DEMO_DEFAULTS, seedDemo } from '../seed/seed-demo.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const SERVICES = [
-  { name: 'cases', entry: 'subgraphs/cases/main.ts' },
-  { name: 'institutions', entry: 'subgraphs/institutions/main.ts' },
-  { name: 'referrals', entry: 'subgraphs/referrals/main.ts' },
-  { name: 'gateway', entry: 'gateway/main.ts' },
-];
+import { startProcesses, waitUntilReady } from './processes.js';
 
 function fail(message: string): never {
   console.error(`npm start: ${message}`);
@@ -44,49 +35,28 @@ if (await seedDemo(config, { ...DEMO_DEFAULTS })) {
 }
 
 const logDir = path.resolve(config.dataDir, 'logs');
-fs.mkdirSync(logDir, { recursive: true });
-const children = new Map<string, ChildProcess>();
 let stopping = false;
+const group = startProcesses(process.env, logDir, (_name, detail) => {
+  console.error(detail);
+  void stop(1);
+});
 
-function stopAll(code: number): void {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children.values()) child.kill('SIGTERM');
-  const deadline = setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
-    process.exit(code);
-  }, 5000);
-  void Promise.all([...children.values()].map((child) => child.exitCode !== null ? undefined : new Promise((done) => child.once('exit', done))))
-    .then(() => { clearTimeout(deadline); process.exit(code); });
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await group.stop();
+  }
+  process.exit(code);
 }
-
-for (const service of SERVICES) {
-  const logFile = path.join(logDir, `${service.name}.log`);
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, service.entry)], { cwd: root, env: process.env, stdio: ['ignore', out, out] });
-  children.set(service.name, child);
-  child.once('exit', (code, signal) => {
-    if (stopping) return;
-    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-    console.error(`${service.name} stopped (${signal ?? `exit code ${code}`}); the end of ${logFile}:\n${tail}`);
-    stopAll(1);
-  });
-}
-process.on('SIGINT', () => { console.log('\nstopping…'); stopAll(0); });
-process.on('SIGTERM', () => stopAll(0));
+process.on('SIGINT', () => { console.log('\nstopping…'); void stop(0); });
+process.on('SIGTERM', () => void stop(0));
 
 const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-const gatewayBase = `http://${shown}:${config.ports.gateway}`;
-const started = Date.now();
-for (;;) {
-  if (stopping) await new Promise(() => {});
-  const ready = await fetch(`${gatewayBase}/readyz`).then((r) => r.ok, () => false);
-  if (ready) break;
-  if (Date.now() - started > 60_000) {
-    console.error('the gateway did not become ready within 60 s; logs are in ' + logDir);
-    stopAll(1);
-  }
-  await new Promise((r) => setTimeout(r, 250));
+try {
+  await waitUntilReady(`http://${shown}:${config.ports.gateway}/readyz`);
+} catch (error) {
+  console.error(`${(error as Error).message}; logs are in ${logDir}`);
+  await stop(1);
 }
 
 console.log(`

@@ -53,7 +53,12 @@ export interface ImportReport {
 export const MAX_IMPORT = 1000;
 
 export class CaseCommands {
-  constructor(private readonly knex: Knex, private readonly options: CommandOptions) {}
+  /** Actions that start or end some time limit of the profile; others leave deadlines alone without a query. */
+  private readonly timedActions: Set<string>;
+
+  constructor(private readonly knex: Knex, private readonly options: CommandOptions) {
+    this.timedActions = new Set(options.profile.rules.flatMap((r) => [...r.startsOn, ...r.endsOn]));
+  }
 
   private now(): Date {
     return this.options.clock();
@@ -72,6 +77,7 @@ export class CaseCommands {
   }
 
   private async moveDeadlines(trx: Knex.Transaction, seq: number, action: Action, at: Date) {
+    if (!this.timedActions.has(action)) return;
     const running = await trx('case_deadlines').where({ case_seq: seq }).whereNull('met_at').select('id', 'rule');
     const { end, start } = deadlineChanges(this.options.profile, running, action, at);
     if (end.length) await trx('case_deadlines').whereIn('id', end).update({ met_at: at.toISOString() });
@@ -171,7 +177,10 @@ export class CaseCommands {
         const record = await this.load(trx, id);
         if (!record) throw notFound(`case ${id}`);
         authorize(transitionOf(request.action), caller.principal, record);
-        return { record, earlier: await recall<CaseRecord>(trx, idem) };
+        const earlier = await recall<CaseRecord>(trx, idem);
+        // An illegal move is refused here already, without asking the other system.
+        if (!earlier) nextStatus(transitionOf(request.action === 'DISPATCH' ? dispatchAction(record.status) : request.action), record.status, request.outcome, record.respondentWilling);
+        return { record, earlier };
       });
       if (seen.earlier) return seen.earlier;
       extra = await preflight(seen.record);
@@ -191,11 +200,11 @@ export class CaseCommands {
       const status = nextStatus(transition, record.status, request.outcome, record.respondentWilling);
       const now = this.now();
       const columns = { ...(request.columns?.(now, record) ?? {}), ...extra };
-      const updated = await trx('cases').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 });
-      if (updated !== 1) throw hubError(ErrorCode.CONFLICT, `case ${id} changed meanwhile: read it again and retry`);
+      const [row] = await trx('cases').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 }, '*');
+      if (!row) throw hubError(ErrorCode.CONFLICT, `case ${id} changed meanwhile: read it again and retry`);
       await this.writeEvent(trx, record.seq, action, caller, record.status, status, now, request.reason ?? null);
       await this.moveDeadlines(trx, record.seq, action, now);
-      const result = toCase(await trx('cases').where('seq', record.seq).first());
+      const result = toCase(row);
       await remember(trx, idem, result);
       return result;
     });
