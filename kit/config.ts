@@ -22,11 +22,20 @@ export interface HubConfig {
   regionCode: string;
   /** The jurisdiction profile whose time limits apply (subgraphs/cases/deadlines/jurisdictions.json). */
   jurisdiction: string;
+  /** Master key of party pseudonyms (a key per consumer is derived from it). */
+  pseudonymKey: string;
+  /** Days the party-data audit log is kept (at least six months: the Cybersecurity Law's floor for network logs). */
+  auditRetentionDays: number;
+  /** The gateway's second enforcement of the privacy policy; only a benchmark outside production turns it off. */
+  gatewayRedaction: boolean;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
 export const DEV_INTERNAL_SECRET = 'jiefen-dev-internal-token-secret';
 export const DEV_CURSOR_SECRET = 'jiefen-dev-cursor-secret';
+export const DEV_PSEUDONYM_KEY = 'jiefen-dev-pseudonym-key';
+/** Six months, rounded up: the shortest retention the audit log may be configured with. */
+export const MIN_AUDIT_RETENTION_DAYS = 183;
 
 export class ConfigError extends Error {}
 
@@ -50,6 +59,22 @@ function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, produc
 function regionCode(value: string): string {
   if (!/^\d{6}$/.test(value)) throw new ConfigError(`JIEFEN_REGION_CODE must be a 6-digit administrative code, got '${value}'`);
   return value;
+}
+
+function auditRetentionDays(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 365;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < MIN_AUDIT_RETENTION_DAYS) {
+    throw new ConfigError(`JIEFEN_AUDIT_RETENTION_DAYS must be a whole number of days, at least ${MIN_AUDIT_RETENTION_DAYS} (six months), got '${raw}'`);
+  }
+  return days;
+}
+
+function gatewayRedaction(raw: string | undefined, production: boolean): boolean {
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw !== 'off') throw new ConfigError(`JIEFEN_GATEWAY_REDACTION must be 'on' or 'off', got '${raw}'`);
+  if (production) throw new ConfigError('JIEFEN_GATEWAY_REDACTION=off is for benchmarks only and refused in production');
+  return false;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -92,5 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     cursorSecret: secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production),
     regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
     jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
+    pseudonymKey: secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production),
+    auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
+    gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
   };
 }

@@ -28,6 +28,13 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
   DateTime,
   Query: {
     referral: (_: unknown, { id }: { id: string }, ctx: ReferralsContext) => ctx.loaders.referralById.load(id),
+    referralTargetsOf: async (_: unknown, { caseIds }: { caseIds: string[] }, ctx: ReferralsContext) => {
+      const referrals = await ctx.store.ofCases(caseIds.slice(0, 1000));
+      return caseIds.map((caseId) => ({
+        caseId,
+        targetIds: [...new Set((referrals.get(caseId) ?? []).filter((r) => r.status !== 'DECLINED').map((r) => r.targetId))],
+      }));
+    },
     referrals: async (_: unknown, args: ListArgs, ctx: ReferralsContext) => {
       const filter = args.filter ?? {};
       const window = ctx.cursors.window('referrals', args);
