@@ -11,6 +11,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
 import { errorFormatter } from './format-error.js';
+import { echoScrubPlugin } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
 
@@ -34,7 +35,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   const apollo = new ApolloServer<TContext>({
     schema: guardNonPublicFields(options.transformSchema?.(built) ?? built, publicCoordinates(typeDefs)),
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), ...(options.plugins ?? [])],
     // "Did you mean …?" would let a caller fish for field names it may not know.
     hideSchemaDetailsFromClientErrors: true,
     formatError: errorFormatter(options.logger),
