@@ -7,6 +7,7 @@ import type { Logger } from '../../kit/log.js';
 import { DISTRICTS } from '../../kit/reference-data.js';
 import { checkInstitutionFilter, type InstitutionFilter, type InstitutionRecord, type InstitutionStore } from './store.js';
 import type { InstitutionLoaders } from './loaders.js';
+import type { RegistryCommands } from './commands.js';
 
 export interface InstitutionsContext {
   principal: Principal;
@@ -15,6 +16,7 @@ export interface InstitutionsContext {
   store: InstitutionStore;
   cursors: CursorCodec;
   loaders: InstitutionLoaders;
+  commands: RegistryCommands;
 }
 
 const DISTRICT_LIST = Object.entries(DISTRICTS).map(([code, name]) => ({ code, name }));
@@ -32,6 +34,10 @@ export const resolvers: GraphQLResolverMap<InstitutionsContext> = {
       return ctx.cursors.connection('institutions', window, rows, (i) => i.seq, () => ctx.store.count(filter));
     },
     districts: () => DISTRICT_LIST,
+  },
+  Mutation: {
+    reserveDispatch: (_: unknown, a: { institutionId: string; caseId: string }, ctx: InstitutionsContext) =>
+      ctx.commands.reserveDispatch(ctx.principal, a.institutionId, a.caseId),
   },
   Institution: {
     __resolveReference: (ref: { id: string }, ctx: InstitutionsContext) => ctx.loaders.institutionById.load(ref.id),

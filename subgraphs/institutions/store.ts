@@ -35,7 +35,7 @@ export interface InstitutionRecord {
 
 type Row = Record<string, any>;
 
-function toInstitution(row: Row): InstitutionRecord {
+export function toInstitution(row: Row): InstitutionRecord {
   return {
     seq: Number(row.seq),
     id: row.id,
