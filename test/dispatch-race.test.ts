@@ -20,9 +20,9 @@ async function raceDispatchesAgainstSuspensions(hub: Hub) {
   // One dispatch first, so the gateway's query plans are ready and the race is between the two writes.
   const first = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase;
   dataOf(await hub.query(MUTATIONS.dispatch, { id: first.id, to: warmUp!.id, v: first.version }, supervisor(unit)));
-  const cases = [];
+  const cases: any[] = [];
   for (const _ of targets) cases.push(dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase);
-  const requests = [];
+  const requests: any[] = [];
   for (const target of targets) {
     requests.push(dataOf(await hub.query(REGISTRY.request, { input: { kind: 'SUSPEND', institutionId: target.id, reason: '严重投诉，暂停接收办件' } }, supervisor(unit))).requestInstitutionChange);
   }
@@ -72,7 +72,7 @@ async function permitWaitsForAnUncommittedSuspension(hub: Hub) {
   const knex = hub.knex.institutions;
   const trx = await knex.transaction();
   const locked = await selectForUpdate(trx, 'institutions', { id: target!.id });
-  expect(locked.status).toBe('ACTIVE');
+  expect(locked?.status).toBe('ACTIVE');
   await trx('institutions').where('id', target!.id).update({ status: 'SUSPENDED', status_changed_at: new Date().toISOString() });
   const submitted = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase;
   let settled = false;

@@ -154,19 +154,20 @@ export class RegistryCommands {
       if (change.status !== 'OPEN') {
         throw hubError(ErrorCode.INVALID_TRANSITION, `change request ${id} is already ${change.status}`, { currentStatus: change.status, attempted: decision });
       }
+      // The institution is locked before the decision takes its time, so its timestamps order with dispatch permits.
+      const current = decision === 'APPROVE' && change.institutionId ? await this.lock(trx, change.institutionId) : null;
       const now = this.clock().toISOString();
       const columns: Record<string, unknown> = { status: decision === 'APPROVE' ? 'APPROVED' : 'REJECTED', decided_by: principal.sub, decided_at: now, decision_note: text };
-      if (decision === 'APPROVE') columns.institution_id = await this.apply(trx, change, now);
+      if (decision === 'APPROVE') columns.institution_id = await this.apply(trx, change, current, now);
       const [updated] = await trx('institution_changes').where('seq', seq).update(columns, '*');
       return toChange(updated);
     });
   }
 
-  /** Carries out an approved change; returns the institution's id (new for an onboarding). */
-  private async apply(trx: Knex.Transaction, change: ChangeRecord, now: string): Promise<string> {
+  /** Carries out an approved change on the (locked) institution; returns its id (new for an onboarding). */
+  private async apply(trx: Knex.Transaction, change: ChangeRecord, current: InstitutionRecord | null, now: string): Promise<string> {
     const rule = changeRule(change.kind as ChangeKind);
     const details = (change.proposedDetails ?? {}) as Details;
-    const current = change.institutionId ? await this.lock(trx, change.institutionId) : null;
     // The registry may have moved since the request (another approval): the move must still be legal.
     requireChangeFrom(rule, (current?.status as InstitutionStatus | undefined) ?? 'NEW', change.institutionId);
     try {
