@@ -5,6 +5,7 @@
  * replaced by a placeholder, and without "Did you mean …?" suggestions, which fish for field and value names.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors.js';
 
 export const WITHHELD_INPUT = '<input withheld>';
 
@@ -22,8 +23,9 @@ export function inputsOf(query: string | undefined, variables: unknown): string[
     if (literal) found.add(literal);
   }
   for (const match of query?.matchAll(/\b\d{4,}\b/g) ?? []) found.add(match[0]);
-  // Longest first, so a value is replaced whole before any part of it; single characters would garble the message.
-  return [...found].filter((s) => s.trim().length >= 2).sort((a, b) => b.length - a.length);
+  // Longest first, so a value is replaced whole before any part of it; single characters would garble the message,
+  // and enum values (UPPER_CASE names of the schema) are no party data and make the message useful.
+  return [...found].filter((s) => s.trim().length >= 2 && !/^[A-Z][A-Z0-9_]*$/.test(s)).sort((a, b) => b.length - a.length);
 }
 
 export function scrubEchoes(message: string, inputs: readonly string[]): string {
@@ -37,7 +39,7 @@ export function scrubEchoes(message: string, inputs: readonly string[]): string 
 }
 
 /** Codes of the hub's own errors: their messages are written not to echo input, and name enum states and fields. */
-const OWN_CODES = new Set(['FORBIDDEN', 'CONFLICT', 'INVALID_TRANSITION', 'NOT_FOUND', 'UNAUTHENTICATED', 'INTERNAL_SERVER_ERROR']);
+const OWN_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.BAD_USER_INPUT));
 
 /** graphql-js's own messages (parse, validation, coercion), which may repeat input; the hub's own never do. */
 export function mayEchoInput(error: { message: string; extensions?: Record<string, unknown> }): boolean {

@@ -11,6 +11,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** The target institution is suspended, closed or pending: it takes no new cases or referrals. */
+  INSTITUTION_NOT_ACTIVE: 'INSTITUTION_NOT_ACTIVE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -23,6 +25,7 @@ const httpStatus: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_TRANSITION: 409,
+  INSTITUTION_NOT_ACTIVE: 409,
   INTERNAL_SERVER_ERROR: 500,
 };
 

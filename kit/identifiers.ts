@@ -56,3 +56,5 @@ export function usccProblem(code: string): string | null {
 }
 
 export const MOBILE_PATTERN = /^1[3-9]\d{9}$/;
+/** A mainland landline with its area code, e.g. 021-64871234. */
+export const LANDLINE_PATTERN = /^0\d{2,3}-?\d{7,8}$/;

@@ -108,3 +108,15 @@ export async function insertChunked(trx: Knex.Transaction, table: string, rows: 
 export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
 }
+
+/**
+ * Reads one row and holds it against concurrent changes until the transaction ends: `select … for update` on
+ * PostgreSQL; on sqlite a no-op write first, so the transaction takes the single writer lock before it reads
+ * (a deferred transaction that reads first could see a snapshot another writer is about to change).
+ */
+export async function selectForUpdate<T = Record<string, any>>(trx: Knex.Transaction, table: string, where: Record<string, unknown>): Promise<T | undefined> {
+  if (isPostgres(trx)) return trx(table).where(where).forUpdate().first();
+  const [column] = Object.keys(where);
+  await trx(table).where(where).update({ [column!]: where[column!] });
+  return trx(table).where(where).first();
+}

@@ -3,7 +3,10 @@
  * (e.g. `input.parties[1].idNumber`) and never echoing the value: the value may be party data.
  */
 import { badInput } from '../../kit/errors.js';
-import { MOBILE_PATTERN, residentIdProblem, usccProblem } from '../../kit/identifiers.js';
+import { LANDLINE_PATTERN, MOBILE_PATTERN, residentIdProblem, usccProblem } from '../../kit/identifiers.js';
+import { optionalText, requiredText } from '../../kit/text.js';
+
+export { optionalText, requiredText };
 import { DISTRICTS } from '../../kit/reference-data.js';
 
 export interface PartyInput {
@@ -34,21 +37,7 @@ export const TEXT_LIMITS = {
   reason: 500, agreementSubject: 2000, remedies: 2000,
 } as const;
 
-const LANDLINE = /^0\d{2,3}-?\d{7,8}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** A required text: present, not blank, not too long. Returns it trimmed. */
-export function requiredText(field: string, value: string | null | undefined, limit: number): string {
-  const text = value?.trim() ?? '';
-  if (text.length === 0) throw badInput(field, 'must not be blank');
-  if (text.length > limit) throw badInput(field, `must be at most ${limit} characters (got ${text.length})`);
-  return text;
-}
-
-export function optionalText(field: string, value: string | null | undefined, limit: number): string | null {
-  if (value === null || value === undefined || value.trim() === '') return null;
-  return requiredText(field, value, limit);
-}
 
 export function notInFuture(field: string, value: string | null | undefined, now: Date): string | null {
   if (!value) return null;
@@ -62,7 +51,7 @@ function party(path: string, p: PartyInput): PartyInput {
   const problem = p.kind === 'PERSON' ? residentIdProblem(idNumber) : usccProblem(idNumber);
   if (problem) throw badInput(`${path}.idNumber`, `not a valid ${p.kind === 'PERSON' ? 'resident ID number' : 'unified social credit code'}: ${problem}`);
   const phone = optionalText(`${path}.phone`, p.phone, 20);
-  if (phone && !MOBILE_PATTERN.test(phone) && !LANDLINE.test(phone)) throw badInput(`${path}.phone`, 'must be a mainland mobile number (11 digits starting 13-19) or a landline with area code');
+  if (phone && !MOBILE_PATTERN.test(phone) && !LANDLINE_PATTERN.test(phone)) throw badInput(`${path}.phone`, 'must be a mainland mobile number (11 digits starting 13-19) or a landline with area code');
   const email = optionalText(`${path}.email`, p.email, TEXT_LIMITS.email);
   if (email && !EMAIL.test(email)) throw badInput(`${path}.email`, 'is not an email address');
   return { role: p.role, kind: p.kind, name, idNumber, phone, email, address: optionalText(`${path}.address`, p.address, TEXT_LIMITS.address) };

@@ -8,7 +8,8 @@ import { openStore, type Knex } from '../../kit/store.js';
 import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type InstitutionsContext } from './resolvers.js';
-import { InstitutionStore } from './store.js';
+import { HistoryStore, InstitutionStore } from './store.js';
+import { RegistryCommands } from './commands.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -25,6 +26,8 @@ export interface RunningInstitutionsService {
 export async function startInstitutionsService(config: HubConfig, logger: Logger = createLogger('institutions', config.logLevel)): Promise<RunningInstitutionsService> {
   const knex = await openInstitutionsStore(config);
   const store = new InstitutionStore(knex);
+  const history = new HistoryStore(knex);
+  const commands = new RegistryCommands(knex);
   const cursors = new CursorCodec(config.cursorSecret);
   const server = await startApolloSubgraph<InstitutionsContext>({
     typeDefs,
@@ -33,7 +36,7 @@ export async function startInstitutionsService(config: HubConfig, logger: Logger
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.institutions,
-    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, loaders: createLoaders(store) }),
+    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, history, loaders: createLoaders(store, history), commands }),
     ready: async () => { await knex.raw('select 1'); },
   });
   return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };

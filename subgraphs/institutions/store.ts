@@ -35,7 +35,7 @@ export interface InstitutionRecord {
 
 type Row = Record<string, any>;
 
-function toInstitution(row: Row): InstitutionRecord {
+export function toInstitution(row: Row): InstitutionRecord {
   return {
     seq: Number(row.seq),
     id: row.id,
@@ -104,5 +104,134 @@ export class InstitutionStore {
     const rows = await this.knex('institution_categories').whereIn('institution_id', ids as string[]).orderBy(['institution_id', 'category']);
     const grouped = groupBy(rows as Row[], (r) => r.institution_id as string);
     return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.category as string)]));
+  }
+}
+
+/** A written change request and, once decided, its decision. */
+export interface ChangeRecord {
+  seq: number;
+  id: string;
+  kind: string;
+  status: string;
+  institutionId: string | null;
+  supervisingUnitId: string;
+  reason: string;
+  proposedDetails: Record<string, unknown> | null;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+}
+
+export function toChange(row: Row): ChangeRecord {
+  return {
+    seq: Number(row.seq),
+    id: String(row.seq),
+    kind: row.kind,
+    status: row.status,
+    institutionId: row.institution_id,
+    supervisingUnitId: row.supervising_unit_id,
+    reason: row.reason,
+    proposedDetails: row.details ? JSON.parse(row.details) : null,
+    requestedBy: row.requested_by,
+    requestedAt: toIso(row.requested_at)!,
+    decidedBy: row.decided_by,
+    decidedAt: toIso(row.decided_at),
+    decisionNote: row.decision_note,
+  };
+}
+
+export interface ChangeFilter {
+  institutionId?: string | null;
+  supervisingUnitId?: string | null;
+  kind?: string | null;
+  status?: string | null;
+}
+
+export interface ComplaintRecord {
+  seq: number;
+  id: string;
+  institutionId: string;
+  status: string;
+  subject: string;
+  filedAt: string;
+  outcome: string | null;
+  resolutionNote: string | null;
+  resolvedAt: string | null;
+}
+
+export function toComplaint(row: Row): ComplaintRecord {
+  return {
+    seq: Number(row.seq),
+    id: String(row.seq),
+    institutionId: row.institution_id,
+    status: row.status,
+    subject: row.subject,
+    filedAt: toIso(row.filed_at)!,
+    outcome: row.outcome,
+    resolutionNote: row.resolution_note,
+    resolvedAt: toIso(row.resolved_at),
+  };
+}
+
+export interface ComplaintFilter {
+  institutionId?: string | null;
+  status?: string | null;
+  /** Only complaints about institutions this unit manages. */
+  supervisingUnitId?: string | null;
+}
+
+/** Change requests and complaints: the registry's history. */
+export class HistoryStore {
+  constructor(readonly knex: Knex) {}
+
+  private changes(f: ChangeFilter): Knex.QueryBuilder {
+    const query = this.knex('institution_changes');
+    if (f.institutionId) query.where('institution_id', f.institutionId);
+    if (f.supervisingUnitId) query.where('supervising_unit_id', f.supervisingUnitId);
+    if (f.kind) query.where('kind', f.kind);
+    if (f.status) query.where('status', f.status);
+    return query;
+  }
+
+  async listChanges(filter: ChangeFilter, window: PageWindow): Promise<ChangeRecord[]> {
+    return (await pageOf(this.changes(filter), window, 'asc')).map(toChange);
+  }
+
+  async countChanges(filter: ChangeFilter): Promise<number> {
+    const [row] = await this.changes(filter).count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  async pageChangesOf(institutionIds: readonly string[], window: PageWindow): Promise<Map<string, ChangeRecord[]>> {
+    const query = this.knex('institution_changes').whereIn('institution_id', institutionIds as string[]);
+    const rows = await pagesPerParent(this.knex, query, 'institution_id', window, 'asc');
+    return groupBy(rows.map(toChange), (c) => c.institutionId!);
+  }
+
+  async countChangesOf(institutionIds: readonly string[]): Promise<Map<string, number>> {
+    return countsPerParent(this.knex('institution_changes').whereIn('institution_id', institutionIds as string[]), 'institution_id');
+  }
+
+  private complaints(f: ComplaintFilter): Knex.QueryBuilder {
+    const query = this.knex('complaints');
+    if (f.institutionId) query.where('institution_id', f.institutionId);
+    if (f.status) query.where('status', f.status);
+    if (f.supervisingUnitId) query.whereIn('institution_id', this.knex('institutions').select('id').where('supervising_unit_id', f.supervisingUnitId));
+    return query;
+  }
+
+  async listComplaints(filter: ComplaintFilter, window: PageWindow): Promise<ComplaintRecord[]> {
+    return (await pageOf(this.complaints(filter), window, 'asc')).map(toComplaint);
+  }
+
+  async countComplaints(filter: ComplaintFilter): Promise<number> {
+    const [row] = await this.complaints(filter).count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  async openComplaintCounts(institutionIds: readonly string[]): Promise<Map<string, number>> {
+    return countsPerParent(this.knex('complaints').where('status', 'OPEN').whereIn('institution_id', institutionIds as string[]), 'institution_id');
   }
 }
