@@ -12,6 +12,7 @@ import { CaseStore } from './store.js';
 import { CaseCommands } from './commands.js';
 import { profileNamed } from './deadlines/deadlines.js';
 import { registryClient } from './registry-client.js';
+import { startCaseEventRelay } from './events.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -37,6 +38,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const store = new CaseStore(knex, clock);
   const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
   const cursors = new CursorCodec(config.cursorSecret);
+  const relay = await startCaseEventRelay(knex, config, logger);
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
@@ -50,5 +52,5 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     }),
     ready: async () => { await knex.raw('select 1'); },
   });
-  return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };
+  return { url: server.url, knex, close: async () => { await relay.stop(); await server.close(); await knex.destroy(); } };
 }

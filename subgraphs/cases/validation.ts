@@ -3,6 +3,7 @@
  * (e.g. `input.parties[1].idNumber`) and never echoing the value: the value may be party data.
  */
 import { badInput } from '../../kit/errors.js';
+import { notInFuture, optionalText, requiredText } from '../../kit/input.js';
 import { MOBILE_PATTERN, residentIdProblem, usccProblem } from '../../kit/identifiers.js';
 import { DISTRICTS } from '../../kit/reference-data.js';
 
@@ -34,27 +35,10 @@ export const TEXT_LIMITS = {
   reason: 500, agreementSubject: 2000, remedies: 2000,
 } as const;
 
+export { notInFuture, optionalText, requiredText };
+
 const LANDLINE = /^0\d{2,3}-?\d{7,8}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** A required text: present, not blank, not too long. Returns it trimmed. */
-export function requiredText(field: string, value: string | null | undefined, limit: number): string {
-  const text = value?.trim() ?? '';
-  if (text.length === 0) throw badInput(field, 'must not be blank');
-  if (text.length > limit) throw badInput(field, `must be at most ${limit} characters (got ${text.length})`);
-  return text;
-}
-
-export function optionalText(field: string, value: string | null | undefined, limit: number): string | null {
-  if (value === null || value === undefined || value.trim() === '') return null;
-  return requiredText(field, value, limit);
-}
-
-export function notInFuture(field: string, value: string | null | undefined, now: Date): string | null {
-  if (!value) return null;
-  if (Date.parse(value) > now.getTime()) throw badInput(field, 'must not be in the future');
-  return value;
-}
 
 function party(path: string, p: PartyInput): PartyInput {
   const name = requiredText(`${path}.name`, p.name, TEXT_LIMITS.name);

@@ -24,6 +24,9 @@ export interface HubOptions {
   /** The cases service's clock (default: real time). */
   clock?: () => Date;
   jurisdiction?: string;
+  /** Webhook subscribers of both outboxes, and the relay's timing. */
+  webhooks?: HubConfig['webhooks'];
+  outbox?: HubConfig['outbox'];
 }
 
 export interface GraphQLResult {
@@ -39,7 +42,8 @@ export async function startHub(options: HubOptions = {}) {
   const base = loadConfig({
     JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', CASES_PORT: '0', INSTITUTIONS_PORT: '0', REFERRALS_PORT: '0', NODE_ENV: 'test',
   });
-  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction };
+  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
+    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
@@ -48,7 +52,8 @@ export async function startHub(options: HubOptions = {}) {
   // The institutions subgraph starts first: the cases subgraph asks it for dispatch permits.
   const institutions = await startInstitutionsService(config, logger('institutions'));
   const cases = await startCasesService({ ...config, subgraphUrls: { ...config.subgraphUrls, institutions: institutions.url } }, logger('cases'), { clock: options.clock });
-  const referrals = await startReferralsService(config, logger('referrals'));
+  // The referrals subgraph asks the cases and institutions registries for a referral's preconditions.
+  const referrals = await startReferralsService({ ...config, subgraphUrls: { ...config.subgraphUrls, cases: cases.url, institutions: institutions.url } }, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
   const gateway = await startGateway(gatewayConfig, logger('gateway'));
   const counters = {

@@ -2,5 +2,6 @@
 import type { Migration } from '../../../kit/store.js';
 import * as m0001 from './0001_cases.js';
 import * as m0002 from './0002_lifecycle.js';
+import * as m0004 from './0004_outbox.js';
 
-export const migrations: Migration[] = [m0001, m0002];
+export const migrations: Migration[] = [m0001, m0002, m0004];
