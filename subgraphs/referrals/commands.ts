@@ -45,6 +45,10 @@ interface MoveRequest {
   columns(now: Date, record: ReferralRecord): Record<string, unknown>;
 }
 
+function shanghaiDay(iso: string): string {
+  return new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(e.message ?? ''));
@@ -160,7 +164,8 @@ export class ReferralCommands {
     return this.move({ caller, action: 'DECIDE', id, expectedVersion, idempotencyKey, input: { id, result, decidedAt, documentNumber, expectedVersion },
       columns: (_now, record) => {
         const checked = checkResult(record.kind as ReferralKind, result);
-        if (record.acceptedAt && decidedAt < record.acceptedAt) throw badInput('decidedAt', 'is before the referral was accepted');
+        // Decisions carry a date: the same (Shanghai) day as the acceptance is fine, an earlier day is not.
+        if (record.acceptedAt && shanghaiDay(decidedAt) < shanghaiDay(record.acceptedAt)) throw badInput('decidedAt', 'is before the day the referral was accepted');
         return { result: checked, decided_at: decidedAt, document_number: number };
       } });
   }
