@@ -12,6 +12,7 @@ import { caseSupply, REFERRAL_MUTATIONS as M, targets } from './support/referral
 import { DELIVERY_TABLE, OutboxRelay } from '../kit/outbox.js';
 import { referralEvents } from '../subgraphs/referrals/events.js';
 import { createLogger } from '../kit/log.js';
+import { createDatabases, postgresReachable } from './support/postgres.js';
 
 const SECRET = 'partner-webhook-secret-0001';
 
@@ -180,6 +181,49 @@ describe('webhooks to partner systems', () => {
       expect(other.received.map((r) => r.id)).toEqual(missed);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+const postgres = await postgresReachable();
+
+describe.skipIf(!postgres)('webhooks from PostgreSQL stores, where transactions commit out of key order', () => {
+  it('delivers every change of concurrent writers exactly once by id', async () => {
+    const partnerPg = new Partner();
+    await partnerPg.start();
+    const databases = await createDatabases(['cases', 'institutions', 'referrals']);
+    const pgHub = await startHub({
+      cases: 200, databaseUrls: databases.urls,
+      webhooks: [{ name: 'partner', url: `http://127.0.0.1:${partnerPg.port}/hooks`, secret: SECRET }],
+      outbox: { pollMs: 20, retryBaseMs: 40, retryMaxMs: 250 },
+    });
+    try {
+      const from = {
+        cases: Number((await pgHub.knex.cases(DELIVERY_TABLE).first()).cursor),
+        referrals: Number((await pgHub.knex.referrals(DELIVERY_TABLE).first()).cursor),
+      };
+      const take = caseSupply(pgHub);
+      const [court] = await targets(pgHub, ['COURT']);
+      const resolved = await take('RESOLVED', 8);
+      const accepted = await take('ACCEPTED', 8);
+      // Many writers at once in both stores, while the relays poll.
+      await Promise.all([
+        ...resolved.map((c) => pgHub.query(M.request, { caseId: c.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: c.institutionId })),
+        ...accepted.map((c) => pgHub.query(MUTATIONS.close, { id: c.id, outcome: 'UNRESOLVED', remedies: '可起诉', v: c.version }, { role: 'institution', org: c.institutionId })),
+        ...Array.from({ length: 8 }, () => pgHub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })),
+      ]);
+      const expected = [
+        ...(await pgHub.knex.cases('case_events').where('id', '>', from.cases).select('id')).map((r) => `case-event:${r.id}`),
+        ...(await pgHub.knex.referrals('referral_events').where('id', '>', from.referrals).select('id')).map((r) => `referral-event:${r.id}`),
+      ];
+      expect(expected.length).toBe(8 + 8 + 8);
+      await until('every change is delivered', () => expected.every((id) => partnerPg.received.some((r) => r.id === id)));
+      const ids = partnerPg.received.map((r) => r.id);
+      expect(ids.sort()).toEqual(expected.sort());
+    } finally {
+      await pgHub.close();
+      await databases.drop();
+      await partnerPg.stop();
     }
   });
 });
