@@ -10,17 +10,21 @@
  * event ids they have processed.
  *
  * PostgreSQL commits concurrent transactions out of key order, so a cursor could pass a key whose transaction
- * commits later. Outbox tables there carry the writing transaction's id (`tx`, filled by a column default), and
- * the relay reads only events whose transaction is older than every transaction still running. sqlite has one
- * writer at a time, so keys commit in order.
+ * commits later. There the relay notes the highest key it sees, waits until every transaction of this database
+ * that was running then has ended, and only then reads up to that key: a smaller key still uncommitted belonged to
+ * one of those. This needs the writing transaction to hold its transaction id before it draws the outbox key,
+ * which holds because every change writes its own row before its outbox row; and the relay's database user must
+ * see the writers' sessions in pg_stat_activity (the same user, or pg_read_all_stats). sqlite has one writer at a
+ * time, so keys commit in order.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
-import { isPostgres } from './store.js';
+import { isPostgres, rowsOf } from './store.js';
 
 export const DELIVERY_TABLE = 'outbox_deliveries';
-export const TX_COLUMN = 'tx';
+/** How long a round waits for the writers it must outlast before it leaves the events to the next round. */
+const WRITERS_WAIT_MS = 5000;
 
 /** A partner system that receives the events as webhooks (configured in `JIEFEN_WEBHOOKS`). */
 export interface WebhookSubscriber {
@@ -47,7 +51,6 @@ export interface OutboxSource {
   name: string;
   /** The outbox table and its integer key column, as named in `select()`. */
   keyColumn: string;
-  txColumn: string;
   /** The rows of the outbox (joined as needed), without order or limit. */
   select(knex: Knex): Knex.QueryBuilder;
   keyOf(row: Record<string, any>): number;
@@ -86,12 +89,6 @@ export async function createDeliveryTable(knex: Knex): Promise<void> {
     t.bigInteger('delivered').notNullable().defaultTo(0);
     t.primary(['source', 'subscriber']);
   });
-}
-
-/** On PostgreSQL, records each outbox row's writing transaction (see the header); nothing on sqlite. */
-export async function addCommitOrderColumn(knex: Knex, table: string): Promise<void> {
-  if (!isPostgres(knex)) return;
-  await knex.raw(`alter table ?? add column ?? xid8 not null default pg_current_xact_id()`, [table, TX_COLUMN]);
 }
 
 function backoff(attempts: number, options: RelayOptions): number {
@@ -182,11 +179,34 @@ export class OutboxRelay {
     }
   }
 
-  /** Events after the cursor, in key order; on PostgreSQL only those whose transaction no running one precedes. */
-  private pending(cursor: number): Promise<Record<string, any>[]> {
-    const query = this.source.select(this.knex).where(this.source.keyColumn, '>', cursor).orderBy(this.source.keyColumn).limit(this.batch);
-    if (isPostgres(this.knex)) query.whereRaw('?? < pg_snapshot_xmin(pg_current_snapshot())', [this.source.txColumn]);
-    return query;
+  /** Events after the cursor, in key order; on PostgreSQL only up to a key below which every writer has ended. */
+  private async pending(cursor: number): Promise<Record<string, any>[]> {
+    const after = () => this.source.select(this.knex).where(this.source.keyColumn, '>', cursor);
+    if (!isPostgres(this.knex)) return after().orderBy(this.source.keyColumn).limit(this.batch);
+    const [top] = await after().clearSelect().max({ n: this.source.keyColumn });
+    if (top?.n === null || top?.n === undefined) return [];
+    if (!(await this.writersEnded(await this.runningWriters()))) return [];
+    return after().where(this.source.keyColumn, '<=', Number(top.n)).orderBy(this.source.keyColumn).limit(this.batch);
+  }
+
+  /** Transaction ids of this database's other sessions that hold one now. */
+  private async runningWriters(): Promise<string[]> {
+    const result = await this.knex.raw(`select backend_xid::text as xid from pg_stat_activity
+      where datname = current_database() and backend_xid is not null and pid <> pg_backend_pid()`);
+    return rowsOf<{ xid: string }>(result).map((r) => r.xid);
+  }
+
+  private async writersEnded(xids: string[]): Promise<boolean> {
+    const deadline = Date.now() + WRITERS_WAIT_MS;
+    while (xids.length > 0) {
+      const result = await this.knex.raw(`select backend_xid::text as xid from pg_stat_activity
+        where datname = current_database() and backend_xid::text = any(?)`, [xids]);
+      xids = rowsOf<{ xid: string }>(result).map((r) => r.xid);
+      if (xids.length === 0) return true;
+      if (this.stopped || Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return true;
   }
 
   /** Null when the subscriber took the event (any 2xx), or why not. */

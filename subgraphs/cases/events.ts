@@ -5,14 +5,13 @@
  */
 import type { HubConfig } from '../../kit/config.js';
 import type { Logger } from '../../kit/log.js';
-import { startOutboxRelay, TX_COLUMN, type OutboxSource } from '../../kit/outbox.js';
+import { startOutboxRelay, type OutboxSource } from '../../kit/outbox.js';
 import { toIso } from '../../kit/scalars.js';
 import type { Knex } from '../../kit/store.js';
 
 export const caseEvents: OutboxSource = {
   name: 'cases',
   keyColumn: 'e.id',
-  txColumn: `e.${TX_COLUMN}`,
   select: (knex) => knex('case_events as e').join('cases as c', 'c.seq', 'e.case_seq')
     .select('e.id', 'e.at', 'e.action', 'e.actor_role', 'e.from_status', 'e.to_status', 'c.id as case_id'),
   keyOf: (row) => Number(row.id),

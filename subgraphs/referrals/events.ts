@@ -5,14 +5,13 @@
  */
 import type { HubConfig } from '../../kit/config.js';
 import type { Logger } from '../../kit/log.js';
-import { startOutboxRelay, TX_COLUMN, type OutboxSource } from '../../kit/outbox.js';
+import { startOutboxRelay, type OutboxSource } from '../../kit/outbox.js';
 import { toIso } from '../../kit/scalars.js';
 import type { Knex } from '../../kit/store.js';
 
 export const referralEvents: OutboxSource = {
   name: 'referrals',
   keyColumn: 'e.id',
-  txColumn: `e.${TX_COLUMN}`,
   select: (knex) => knex('referral_events as e').join('referrals as r', 'r.seq', 'e.referral_seq')
     .select('e.id', 'e.at', 'e.action', 'e.actor_role', 'e.from_status', 'e.to_status',
       'r.id as referral_id', 'r.case_id', 'r.kind', 'r.target_id', 'r.requested_by', 'r.result', 'r.decided_at', 'r.document_number'),

@@ -1,6 +1,6 @@
 import type { Knex } from '../../../kit/store.js';
 import { createIdempotencyTable } from '../../../kit/idempotency.js';
-import { addCommitOrderColumn, createDeliveryTable } from '../../../kit/outbox.js';
+import { createDeliveryTable } from '../../../kit/outbox.js';
 
 export const name = '0002_referral_changes';
 
@@ -19,7 +19,6 @@ export async function up(knex: Knex): Promise<void> {
     t.text('reason');
     t.index(['referral_seq', 'id']);
   });
-  await addCommitOrderColumn(knex, 'referral_events');
   // The last referral number given out each year (RF-2026-000123).
   await knex.schema.createTable('referral_number_counters', (t) => {
     t.integer('year').primary();
