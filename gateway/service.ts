@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { parse } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import type { HubConfig } from '../kit/config.js';
 import { errorFormatter } from '../kit/format-error.js';
+import { echoScrubPlugin } from '../kit/echo-scrub.js';
 import { createApolloHttpServer, listen, REQUEST_ID_HEADER } from '../kit/http.js';
 import { createLogger, type Logger } from '../kit/log.js';
 import type { Principal } from '../kit/principal.js';
@@ -17,10 +18,18 @@ import { publicCoordinates } from '../kit/public-fields.js';
 import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
 import { publicDirectoryPlugin } from './public-directory.js';
+import { addSubgraphRedaction, redactionPlugin, type RedactionContext } from './redaction.js';
+import { privacyOffice } from './privacy-office.js';
+import { NoReservedAliasesRule } from './rules/NoReservedAliasesRule.js';
+import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER, piiCoordinates } from '../kit/privacy.js';
+
+// @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints (AWS, GCP, Azure)
+// from every process that builds a gateway: the hub sends nothing off this machine it was not asked to.
+process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 
 export const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
-export interface GatewayContext {
+export interface GatewayContext extends RedactionContext {
   principal: Principal;
   requestId: string;
   logger: Logger;
@@ -48,6 +57,22 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
         if (!context.principal) throw new Error(`no principal for a request to subgraph ${name}`);
         request.http!.headers.set('authorization', `Bearer ${await credentials(context.principal)}`);
         request.http!.headers.set(REQUEST_ID_HEADER, context.requestId);
+        if (context.operation) {
+          if (context.operation.name) request.http!.headers.set(OPERATION_NAME_HEADER, context.operation.name);
+          request.http!.headers.set(DOCUMENT_HASH_HEADER, context.operation.documentHash);
+        }
+      },
+      // A subgraph refuses bad variables with HTTP 400 and a GraphQL body: pass its error on (code and message,
+      // already scrubbed of input there) instead of a bare "400: Bad Request" that would read as an internal error.
+      async errorFromResponse(response) {
+        const body = await response.json().catch(() => null) as { errors?: { message?: string; extensions?: { code?: string; field?: string } }[] } | null;
+        const first = body?.errors?.[0];
+        if (!first?.message || !first.extensions?.code) return new GraphQLError(`subgraph ${name} answered ${response.status}`);
+        return new GraphQLError(first.message, { extensions: { code: first.extensions.code, ...(first.extensions.field ? { field: first.extensions.field } : {}) } });
+      },
+      async didReceiveResponse({ response, context }) {
+        addSubgraphRedaction(context, response.extensions);
+        return response;
       },
     }),
   });
@@ -59,8 +84,13 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
     stopOnTerminationSignals: false,
     introspection: !config.production,
+    // "Did you mean …?" would let a caller fish for field names.
+    hideSchemaDetailsFromClientErrors: true,
+    validationRules: [NoReservedAliasesRule],
     plugins: [
+      echoScrubPlugin<GatewayContext>(),
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
+      redactionPlugin(piiCoordinates(parse(supergraphSdl)), privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials), config.gatewayRedaction),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

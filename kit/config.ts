@@ -2,6 +2,8 @@
  * All configuration, read from the environment in one place. Every variable is listed in the README.
  * Development defaults exist for secrets only outside production; production refuses to start without them.
  */
+import type { WebhookSubscriber } from './outbox.js';
+
 export interface HubConfig {
   production: boolean;
   host: string;
@@ -26,13 +28,20 @@ export interface HubConfig {
   webhooks: WebhookSubscriber[];
   /** How often the outbox relay looks for new events, and its retry backoff (first delay, longest delay). */
   outbox: { pollMs: number; retryBaseMs: number; retryMaxMs: number };
+  /** Master key of party pseudonyms (a key per consumer is derived from it). */
+  pseudonymKey: string;
+  /** Days the party-data audit log is kept (at least six months: the Cybersecurity Law's floor for network logs). */
+  auditRetentionDays: number;
+  /** The gateway's second enforcement of the privacy policy; only a benchmark outside production turns it off. */
+  gatewayRedaction: boolean;
 }
-
-import type { WebhookSubscriber } from './outbox.js';
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
 export const DEV_INTERNAL_SECRET = 'jiefen-dev-internal-token-secret';
 export const DEV_CURSOR_SECRET = 'jiefen-dev-cursor-secret';
+export const DEV_PSEUDONYM_KEY = 'jiefen-dev-pseudonym-key';
+/** Six months, rounded up: the shortest retention the audit log may be configured with. */
+export const MIN_AUDIT_RETENTION_DAYS = 183;
 
 export class ConfigError extends Error {}
 
@@ -89,6 +98,22 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
   });
 }
 
+function auditRetentionDays(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 365;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < MIN_AUDIT_RETENTION_DAYS) {
+    throw new ConfigError(`JIEFEN_AUDIT_RETENTION_DAYS must be a whole number of days, at least ${MIN_AUDIT_RETENTION_DAYS} (six months), got '${raw}'`);
+  }
+  return days;
+}
+
+function gatewayRedaction(raw: string | undefined, production: boolean): boolean {
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw !== 'off') throw new ConfigError(`JIEFEN_GATEWAY_REDACTION must be 'on' or 'off', got '${raw}'`);
+  if (production) throw new ConfigError('JIEFEN_GATEWAY_REDACTION=off is for benchmarks only and refused in production');
+  return false;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const production = env.NODE_ENV === 'production';
   const host = env.JIEFEN_HOST || '127.0.0.1';
@@ -135,5 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       retryBaseMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_BASE_MS', 2000),
       retryMaxMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_MAX_MS', 300_000),
     },
+    pseudonymKey: secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production),
+    auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
+    gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
   };
 }

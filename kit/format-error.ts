@@ -17,13 +17,25 @@ function isExposable(formatted: GraphQLFormattedError, error: unknown): boolean 
   return error instanceof GraphQLError && !error.originalError;
 }
 
+/**
+ * What of an unexpected error goes to the log: its kind, code and the driver's own message, never the SQL statement
+ * with its bound values (knex puts it in front of the message) nor a driver's detail (PostgreSQL repeats key values).
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  const e = (error as { originalError?: unknown })?.originalError ?? error;
+  if (!(e instanceof Error)) return { message: String(e).slice(0, 200) };
+  const message = e.message.includes(' - ') ? e.message.slice(e.message.lastIndexOf(' - ') + 3) : e.message;
+  const frames = e.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8).join('\n');
+  return { name: e.name, code: (e as { code?: unknown }).code, message: message.slice(0, 300), stack: frames };
+}
+
 export function errorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     if (isExposable(formatted, error)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error');
+    logger.error({ err: loggableError(error), path: formatted.path }, 'unexpected error');
     return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { errorBody, ErrorCode, statusFor } from './errors.js';
 import type { Logger } from './log.js';
+import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -128,7 +129,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         res.end();
       }
     } catch (error) {
-      logger.error({ requestId, err: error }, 'request failed');
+      logger.error({ requestId, err: loggableError(error) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
       else res.end();
     }

@@ -1,4 +1,5 @@
 /** Who is asking: the verified identity the gateway forwards to every subgraph. */
+import { forbidden } from './errors.js';
 export const ROLES = ['admin', 'intake', 'supervisor', 'institution', 'court', 'arbitration', 'analyst', 'steward'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -28,4 +29,11 @@ export function principalFromClaims(claims: Record<string, unknown>, allowPublic
   if (org !== undefined && typeof org !== 'string') return 'org claim must be a string';
   if (isRole(role) && ORG_BOUND_ROLES.includes(role) && !org) return `role '${role}' needs an org claim`;
   return org ? { sub, role, org } : { sub, role };
+}
+
+/** Refuses a principal whose role is not among `roles`, naming the operation and the roles it needs. */
+export function requireRole(principal: Principal, roles: readonly Role[], operation: string): void {
+  if (!(roles as readonly string[]).includes(principal.role)) {
+    throw forbidden(`${operation} needs role ${roles.join(' or ')}`);
+  }
 }

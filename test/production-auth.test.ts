@@ -16,8 +16,16 @@ describe('production configuration', () => {
     const base = { NODE_ENV: 'production', JIEFEN_JWKS_URL: 'https://idp.example/jwks', JIEFEN_JWT_ISSUER: 'i', JIEFEN_JWT_AUDIENCE: 'a' };
     expect(() => loadConfig({ ...base, JIEFEN_CURSOR_SECRET: 'c' })).toThrow(/JIEFEN_INTERNAL_SECRET must be set in production/);
     expect(() => loadConfig({ ...base, JIEFEN_INTERNAL_SECRET: 's' })).toThrow(/JIEFEN_CURSOR_SECRET must be set in production/);
-    const config = loadConfig({ ...base, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c' });
+    expect(() => loadConfig({ ...base, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c' })).toThrow(/JIEFEN_PSEUDONYM_KEY must be set in production/);
+    const config = loadConfig({ ...base, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c', JIEFEN_PSEUDONYM_KEY: 'p' });
     expect(config.jwt.secret).toBeUndefined();
+  });
+
+  it('refuses an audit retention shorter than six months, and gateway redaction off in production', () => {
+    expect(() => loadConfig({ JIEFEN_AUDIT_RETENTION_DAYS: '90' })).toThrow(/JIEFEN_AUDIT_RETENTION_DAYS must be .* at least 183/);
+    expect(loadConfig({}).auditRetentionDays).toBeGreaterThanOrEqual(183);
+    const base = { NODE_ENV: 'production', JIEFEN_JWKS_URL: 'https://idp.example/jwks', JIEFEN_JWT_ISSUER: 'i', JIEFEN_JWT_AUDIENCE: 'a', JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c', JIEFEN_PSEUDONYM_KEY: 'p' };
+    expect(() => loadConfig({ ...base, JIEFEN_GATEWAY_REDACTION: 'off' })).toThrow(/refused in production/);
   });
 
   it('names a bad port', () => {

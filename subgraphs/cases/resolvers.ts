@@ -7,6 +7,11 @@ import type { Logger } from '../../kit/log.js';
 import { checkCaseFilter, type CaseFilter, type CaseRecord, type CaseStore } from './store.js';
 import type { CaseLoaders } from './loaders.js';
 import type { CaseCommands, Caller } from './commands.js';
+import type { PrivacyLedger } from './privacy/ledger.js';
+import type { GrantInput, GrantRecord, GrantStore } from './privacy/grants.js';
+import type { AuditFilter, AuditLog } from './privacy/audit-log.js';
+import type { PiiCategory } from '../../kit/privacy.js';
+import { requireRole, type Principal as P } from '../../kit/principal.js';
 import type { SubmitCaseInput } from './validation.js';
 
 export interface CasesContext {
@@ -19,7 +24,21 @@ export interface CasesContext {
   commands: CaseCommands;
   caller: Caller;
   clock: () => Date;
+  privacy: PrivacyLedger;
+  pseudonym: (principal: P, idNumber: string) => string;
+  grants: GrantStore;
+  audit: AuditLog;
 }
+
+/** A filter that searches by party data gets the principal's search scope, or is refused before any read. */
+async function scoped(filter: CaseFilter, ctx: CasesContext): Promise<CaseFilter> {
+  const scopes = [];
+  if (filter.partyName) scopes.push(await ctx.privacy.searchScope('NAME', 'filter.partyName'));
+  if (filter.partyIdNumber) scopes.push(await ctx.privacy.searchScope('ID_NUMBER', 'filter.partyIdNumber'));
+  return scopes.length ? { ...filter, visibleTo: scopes } : filter;
+}
+
+const withCase = <T extends object>(items: T[], c: CaseRecord) => items.map((item) => ({ ...item, case: c }));
 
 type Change = { id: string; expectedVersion: number; idempotencyKey?: string | null };
 
@@ -31,14 +50,49 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
   DateTime,
   Query: {
     case: (_: unknown, { id }: { id: string }, ctx: CasesContext) => ctx.loaders.caseById.load(id),
+    dataGrants: (_: unknown, __: unknown, ctx: CasesContext) => {
+      requireRole(ctx.principal, ['steward'], 'dataGrants');
+      return ctx.grants.list();
+    },
+    myDataGrants: (_: unknown, __: unknown, ctx: CasesContext) => ctx.grants.activeFor(ctx.principal.sub),
+    auditEvents: async (_: unknown, args: PageArgs & { filter?: AuditFilter | null }, ctx: CasesContext) => {
+      requireRole(ctx.principal, ['steward'], 'auditEvents');
+      const window = ctx.cursors.window('auditEvents', args);
+      const rows = await ctx.audit.list(args.filter ?? {}, window);
+      return ctx.cursors.connection('auditEvents', window, rows, (r) => r.seq, async () => ctx.audit.count(args.filter ?? {}));
+    },
+    verifyAuditChain: (_: unknown, __: unknown, ctx: CasesContext) => {
+      requireRole(ctx.principal, ['steward', 'admin'], 'verifyAuditChain');
+      return ctx.audit.verify();
+    },
     cases: async (_: unknown, args: ListArgs, ctx: CasesContext) => {
-      const filter = checkCaseFilter(args.filter);
+      const filter = await scoped(checkCaseFilter(args.filter), ctx);
       const window = ctx.cursors.window('cases', args);
       const rows = await ctx.store.list(filter, window);
       return ctx.cursors.connection('cases', window, rows, (c) => c.seq, () => ctx.store.count(filter));
     },
   },
   Mutation: {
+    grantDataAccess: (_: unknown, a: GrantInput, ctx: CasesContext) => {
+      requireRole(ctx.principal, ['steward'], 'grantDataAccess');
+      return ctx.store.knex.transaction(async (trx) => {
+        const grant = await ctx.grants.create(a, ctx.principal.sub, trx);
+        await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'GRANTED', categories: grant.categories, caseIds: grant.scopeCaseId ? [grant.scopeCaseId] : [], operation: 'grantDataAccess', documentHash: null, detail: `${grant.id} to ${grant.grantee}` }], trx);
+        return grant;
+      });
+    },
+    revokeDataAccess: (_: unknown, { id }: { id: string }, ctx: CasesContext) => {
+      requireRole(ctx.principal, ['steward'], 'revokeDataAccess');
+      return ctx.store.knex.transaction(async (trx) => {
+        const grant = await ctx.grants.revoke(id, ctx.principal.sub, trx);
+        await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'REVOKED', categories: grant.categories, caseIds: [], operation: 'revokeDataAccess', documentHash: null, detail: `${grant.id} of ${grant.grantee}` }], trx);
+        return grant;
+      });
+    },
+    recordAccessRefusal: async (_: unknown, a: { operation?: string | null; documentHash?: string | null; categories: PiiCategory[]; detail: string }, ctx: CasesContext) => {
+      await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'DENIED', categories: a.categories, caseIds: [], operation: a.operation ?? null, documentHash: a.documentHash ?? null, detail: a.detail }]);
+      return true;
+    },
     submitCase: (_: unknown, a: { input: SubmitCaseInput; idempotencyKey?: string | null }, ctx: CasesContext) =>
       ctx.commands.submit(ctx.caller, a.input, a.idempotencyKey),
     importCases: (_: unknown, a: { inputs: SubmitCaseInput[] }, ctx: CasesContext) => ctx.commands.importMany(ctx.caller, a.inputs),
@@ -59,17 +113,23 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
     occurredMonth: (c: CaseRecord) => c.occurredAt?.slice(0, 7) ?? null,
     institution: (c: CaseRecord) => institutionRef(c.institutionId),
     supervisingUnit: (c: CaseRecord) => institutionRef(c.supervisingUnitId),
-    parties: (c: CaseRecord, _: unknown, ctx: CasesContext) => ctx.loaders.parties.load(c.seq),
-    timeline: (c: CaseRecord, _: unknown, ctx: CasesContext) => ctx.loaders.timeline.load(c.seq),
+    parties: async (c: CaseRecord, _: unknown, ctx: CasesContext) => withCase(await ctx.loaders.parties.load(c.seq), c),
+    timeline: async (c: CaseRecord, _: unknown, ctx: CasesContext) => withCase(await ctx.loaders.timeline.load(c.seq), c),
     deadlines: async (c: CaseRecord, _: unknown, ctx: CasesContext) => {
       const now = ctx.clock().toISOString();
       return (await ctx.loaders.deadlines.load(c.seq)).map((d) => ({ ...d, overdue: (d.metAt ?? now) > d.dueAt }));
     },
   },
+  Party: {
+    pseudonym: (p: { idNumber: string }, _: unknown, ctx: CasesContext) => ctx.pseudonym(ctx.principal, p.idNumber),
+  },
+  ConsentGrant: {
+    scope: (g: GrantRecord) => ({ institutionId: g.scopeInstitutionId, district: g.scopeDistrict, caseId: g.scopeCaseId }),
+  },
   Institution: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     cases: async (institution: { id: string }, args: ListArgs, ctx: CasesContext) => {
-      const filter = checkCaseFilter(args.filter);
+      const filter = await scoped(checkCaseFilter(args.filter), ctx);
       const window = ctx.cursors.window('Institution.cases', args);
       const rows = await ctx.loaders.casesOfInstitution({ filter, window }).load(institution.id);
       return ctx.cursors.connection('Institution.cases', window, rows, (c) => c.seq,

@@ -1,5 +1,6 @@
 /** The cases subgraph (port 4001 by default): the case registry, with its own store. */
 import fs from 'node:fs';
+import { parse } from 'graphql';
 import { startApolloSubgraph } from '../../kit/apollo-subgraph.js';
 import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
@@ -13,6 +14,14 @@ import { CaseCommands } from './commands.js';
 import { profileNamed } from './deadlines/deadlines.js';
 import { registryClient } from './registry-client.js';
 import { startCaseEventRelay } from './events.js';
+import { referralsClient } from './referrals-client.js';
+import { mappedLoader } from '../../kit/loaders.js';
+import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
+import { PrivacyLedger } from './privacy/ledger.js';
+import { GrantStore } from './privacy/grants.js';
+import { AuditLog } from './privacy/audit-log.js';
+import { auditPlugin } from './privacy/audit-plugin.js';
+import { pseudonymizer } from './privacy/pseudonym.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -38,19 +47,36 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const store = new CaseStore(knex, clock);
   const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
   const cursors = new CursorCodec(config.cursorSecret);
+  const grants = new GrantStore(knex, clock);
+  const audit = new AuditLog(knex, clock);
+  const pseudonym = pseudonymizer(config.pseudonymKey);
+  const referralTargetsOf = referralsClient(config.subgraphUrls.referrals);
+  await audit.prune(config.auditRetentionDays);
+  const pruning = setInterval(() => {
+    audit.prune(config.auditRetentionDays).catch((error: Error) => logger.error({ err: { name: error.name } }, 'audit pruning failed'));
+  }, 86_400_000);
+  pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
+    transformSchema: (schema) => guardPiiFields<CasesContext>(schema, piiCoordinates(parse(typeDefs)),
+      (ctx, category, parent) => ctx.privacy.decide(category, parent),
+      (ctx, category, parent, disclosure) => ctx.privacy.record(category, parent, disclosure)),
+    plugins: [auditPlugin()],
     logger,
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.cases,
-    context: ({ principal, requestId, logger: log, headers }) => ({
-      principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock,
-      caller: { principal, requestId, authorization: headers.authorization ?? '' },
-    }),
+    context: ({ principal, requestId, logger: log, headers }) => {
+      const caller = { principal, requestId, authorization: headers.authorization ?? '' };
+      const referredTo = mappedLoader((ids: readonly string[]) => referralTargetsOf(ids, caller), () => [] as string[]);
+      return {
+        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock, caller,
+        privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, audit,
+      };
+    },
     ready: async () => { await knex.raw('select 1'); },
   });
-  return { url: server.url, knex, close: async () => { await relay.stop(); await server.close(); await knex.destroy(); } };
+  return { url: server.url, knex, close: async () => { clearInterval(pruning); await relay.stop(); await server.close(); await knex.destroy(); } };
 }

@@ -6,6 +6,7 @@ import { DISTRICTS } from '../../kit/reference-data.js';
 import type { PageWindow } from '../../kit/connection.js';
 import { groupBy } from '../../kit/loaders.js';
 import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+import type { SearchScope } from './privacy/ledger.js';
 
 export interface CaseFilter {
   status?: string | null;
@@ -15,6 +16,10 @@ export interface CaseFilter {
   submittedFrom?: string | null;
   submittedTo?: string | null;
   overdue?: boolean | null;
+  partyName?: string | null;
+  partyIdNumber?: string | null;
+  /** Set by the resolver when the filter searches party data: only cases the principal may see in clear. */
+  visibleTo?: SearchScope[];
 }
 
 export interface CaseRecord {
@@ -120,7 +125,29 @@ function applyFilter(query: Knex.QueryBuilder, f: CaseFilter, knex: Knex, now: D
   if (f.submittedTo) query.where('submitted_at', '<', f.submittedTo);
   if (f.overdue === true) query.whereIn('seq', overdueCases(knex, now));
   if (f.overdue === false) query.whereNotIn('seq', overdueCases(knex, now));
+  if (f.partyName) query.whereIn('seq', knex('parties').select('case_seq').where('name', f.partyName.trim()));
+  if (f.partyIdNumber) query.whereIn('seq', knex('parties').select('case_seq').where('id_number', f.partyIdNumber.trim().toUpperCase()));
+  for (const scope of f.visibleTo ?? []) restrictTo(query, scope, knex);
   return query;
+}
+
+/** Narrows a query to the cases a search scope covers (its own handled cases, or its grants' scopes). */
+function restrictTo(query: Knex.QueryBuilder, scope: SearchScope, knex: Knex): void {
+  switch (scope.kind) {
+    case 'institution': query.where('institution_id', scope.org); return;
+    case 'supervising unit': query.where('supervising_unit_id', scope.org); return;
+    case 'grants':
+      query.where((any) => {
+        for (const g of scope.grants) {
+          any.orWhere((one) => {
+            if (g.scopeInstitutionId) one.where('institution_id', g.scopeInstitutionId);
+            if (g.scopeDistrict) one.where('district', g.scopeDistrict);
+            if (g.scopeCaseId) one.where('id', g.scopeCaseId);
+            if (!g.scopeInstitutionId && !g.scopeDistrict && !g.scopeCaseId) one.whereRaw('1 = 1');
+          });
+        }
+      });
+  }
 }
 
 export interface DeadlineRecord {

@@ -9,7 +9,7 @@ import { badInput, ErrorCode, forbidden, hubError, notFound } from '../../kit/er
 import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
 import type { Principal } from '../../kit/principal.js';
-import type { Passthrough } from '../../kit/subgraph-client.js';
+import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import {
   authorize, checkArbitrationAgreement, checkCaseStatus, checkResult, checkTarget, KINDS, kindRule, nextStatus,

@@ -8,7 +8,7 @@
  * DISPATCHED, changes the assigned institution). A closed case seen once stays closed, with the same institution,
  * so the check and the insert need no common transaction. A case seen in any other state is refused.
  */
-import { callSubgraph, type Passthrough } from '../../kit/subgraph-client.js';
+import { subgraphClient, type Caller as Passthrough } from '../../kit/subgraph-client.js';
 
 export interface CaseFacts {
   status: string;
@@ -24,13 +24,15 @@ const CASE = 'query($id: ID!) { case(id: $id) { status institution { id } } }';
 const INSTITUTION = 'query($id: ID!) { institution(id: $id) { kind status } }';
 
 export function partners(urls: { cases: string; institutions: string }) {
+  const cases = subgraphClient('cases', urls.cases);
+  const institutions = subgraphClient('institutions', urls.institutions);
   return {
     async caseFacts(caseId: string, caller: Passthrough): Promise<CaseFacts | null> {
-      const data = await callSubgraph<{ case: { status: string; institution: { id: string } | null } | null }>(urls.cases, 'cases', CASE, { id: caseId }, caller);
+      const data = await cases<{ case: { status: string; institution: { id: string } | null } | null }>(CASE, { id: caseId }, caller);
       return data.case ? { status: data.case.status, institutionId: data.case.institution?.id ?? null } : null;
     },
     async institutionFacts(id: string, caller: Passthrough): Promise<InstitutionFacts | null> {
-      const data = await callSubgraph<{ institution: InstitutionFacts | null }>(urls.institutions, 'institutions', INSTITUTION, { id }, caller);
+      const data = await institutions<{ institution: InstitutionFacts | null }>(INSTITUTION, { id }, caller);
       return data.institution;
     },
   };

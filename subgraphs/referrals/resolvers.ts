@@ -23,9 +23,6 @@ export interface ReferralsContext {
 
 type Move = { id: string; expectedVersion: number; idempotencyKey?: string | null };
 
-/** At most this many cases per `referralTargetsOf` call (a page of the cases registry is at most 500). */
-const MAX_TARGET_QUERY = 1000;
-
 type ListArgs = PageArgs & { filter?: ReferralFilter | null };
 
 const institution = (id: string) => ({ __typename: 'Institution', id });
@@ -34,16 +31,18 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
   DateTime,
   Query: {
     referral: (_: unknown, { id }: { id: string }, ctx: ReferralsContext) => ctx.loaders.referralById.load(id),
+    referralTargetsOf: async (_: unknown, { caseIds }: { caseIds: string[] }, ctx: ReferralsContext) => {
+      const referrals = await ctx.store.ofCases(caseIds.slice(0, 1000));
+      return caseIds.map((caseId) => ({
+        caseId,
+        targetIds: [...new Set((referrals.get(caseId) ?? []).filter((r) => r.status !== 'DECLINED').map((r) => r.targetId))],
+      }));
+    },
     referrals: async (_: unknown, args: ListArgs, ctx: ReferralsContext) => {
       const filter = args.filter ?? {};
       const window = ctx.cursors.window('referrals', args);
       const rows = await ctx.store.list(filter, window);
       return ctx.cursors.connection('referrals', window, rows, (r) => r.seq, () => ctx.store.count(filter));
-    },
-    referralTargetsOf: async (_: unknown, { caseIds }: { caseIds: string[] }, ctx: ReferralsContext) => {
-      if (caseIds.length > MAX_TARGET_QUERY) throw badInput('caseIds', `at most ${MAX_TARGET_QUERY} cases a call (got ${caseIds.length})`);
-      const targets = caseIds.length ? await ctx.store.targetsOfCases(caseIds) : new Map<string, string[]>();
-      return caseIds.map((caseId) => ({ caseId, targetIds: targets.get(caseId) ?? [] }));
     },
   },
   Mutation: {

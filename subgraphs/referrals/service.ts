@@ -13,6 +13,7 @@ import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
 import { errorBody, ErrorCode, statusFor } from '../../kit/errors.js';
 import { errorFormatter } from '../../kit/format-error.js';
+import { inputsOf, mayEchoInput, scrubEchoes } from '../../kit/echo-scrub.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../../kit/http.js';
 import { InternalAuthError, internalTokenVerifier } from '../../kit/internal-token.js';
 import { createLogger, type Logger } from '../../kit/log.js';
@@ -98,7 +99,12 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     }),
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context);
-      const errors = execution.errors.map((error, i) => format(response.errors?.[i] ?? { message: error.message }, error));
+      const body = (context as { reply?: { request?: { body?: { query?: string; variables?: unknown } } } }).reply?.request?.body;
+      const inputs = inputsOf(body?.query, body?.variables);
+      const errors = execution.errors.map((error, i) => {
+        const formatted = format(response.errors?.[i] ?? { message: error.message }, error);
+        return mayEchoInput(formatted) ? { ...formatted, message: scrubEchoes(formatted.message, inputs) } : formatted;
+      });
       return { statusCode, response: { data: response.data ?? null, errors } };
     },
   });

@@ -151,14 +151,6 @@ export class ReferralStore {
     return groupBy(rows.map(toReferral), (r) => r.targetId);
   }
 
-  /** Each case's targets (courts and commissions it was referred to), declined referrals included. */
-  async targetsOfCases(caseIds: readonly string[]): Promise<Map<string, string[]>> {
-    const rows = await this.knex('referrals').whereIn('case_id', caseIds as string[]).distinct('case_id', 'target_id').orderBy(['case_id', 'target_id']);
-    const targets = new Map<string, string[]>();
-    for (const r of rows) targets.set(r.case_id, [...(targets.get(r.case_id) ?? []), r.target_id]);
-    return targets;
-  }
-
   /** Each referral's history, oldest first. */
   async eventsOf(referralSeqs: readonly number[]): Promise<Map<number, ReferralEventRecord[]>> {
     const rows = await this.knex('referral_events').whereIn('referral_seq', referralSeqs as number[]).orderBy('id');

@@ -3,6 +3,7 @@
  * seeded with a small demo world, the three subgraphs and the gateway on free ports, over real HTTP.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type HubConfig } from '../../kit/config.js';
@@ -37,10 +38,23 @@ export interface GraphQLResult {
 
 export type Hub = Awaited<ReturnType<typeof startHub>>;
 
+/** A port free now: subgraphs call each other, so every address must be known before any of them starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startHub(options: HubOptions = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-test-'));
   const base = loadConfig({
-    JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', CASES_PORT: '0', INSTITUTIONS_PORT: '0', REFERRALS_PORT: '0', NODE_ENV: 'test',
+    JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', NODE_ENV: 'test',
+    CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
   const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
     webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox };
@@ -49,11 +63,10 @@ export async function startHub(options: HubOptions = {}) {
   const logs: Record<string, unknown>[] = [];
   const sink = { write: (line: string) => { logs.push(JSON.parse(line)); } };
   const logger = (service: string) => createLogger(service, 'info', sink);
-  // The institutions subgraph starts first: the cases subgraph asks it for dispatch permits.
+  // Each service knows the others' addresses from the configuration; none needs another running to start.
   const institutions = await startInstitutionsService(config, logger('institutions'));
-  const cases = await startCasesService({ ...config, subgraphUrls: { ...config.subgraphUrls, institutions: institutions.url } }, logger('cases'), { clock: options.clock });
-  // The referrals subgraph asks the cases and institutions registries for a referral's preconditions.
-  const referrals = await startReferralsService({ ...config, subgraphUrls: { ...config.subgraphUrls, cases: cases.url, institutions: institutions.url } }, logger('referrals'));
+  const cases = await startCasesService(config, logger('cases'), { clock: options.clock });
+  const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
   const gateway = await startGateway(gatewayConfig, logger('gateway'));
   const counters = {
