@@ -2,6 +2,8 @@
  * All configuration, read from the environment in one place. Every variable is listed in the README.
  * Development defaults exist for secrets only outside production; production refuses to start without them.
  */
+import type { WebhookSubscriber } from './outbox.js';
+
 export interface HubConfig {
   production: boolean;
   host: string;
@@ -22,6 +24,10 @@ export interface HubConfig {
   regionCode: string;
   /** The jurisdiction profile whose time limits apply (subgraphs/cases/deadlines/jurisdictions.json). */
   jurisdiction: string;
+  /** Partner systems that receive every case and referral event as a signed webhook (`JIEFEN_WEBHOOKS`). */
+  webhooks: WebhookSubscriber[];
+  /** How often the outbox relay looks for new events, and its retry backoff (first delay, longest delay). */
+  outbox: { pollMs: number; retryBaseMs: number; retryMaxMs: number };
   /** Master key of party pseudonyms (a key per consumer is derived from it). */
   pseudonymKey: string;
   /** Days the party-data audit log is kept (at least six months: the Cybersecurity Law's floor for network logs). */
@@ -59,6 +65,37 @@ function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, produc
 function regionCode(value: string): string {
   if (!/^\d{6}$/.test(value)) throw new ConfigError(`JIEFEN_REGION_CODE must be a 6-digit administrative code, got '${value}'`);
   return value;
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of milliseconds, got '${raw}'`);
+  return value;
+}
+
+/** `JIEFEN_WEBHOOKS`: a JSON array of `{ "name", "url", "secret", "types"? }`. */
+function webhooks(raw: string | undefined): WebhookSubscriber[] {
+  if (!raw) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('JIEFEN_WEBHOOKS must be a JSON array of { "name", "url", "secret", "types"? }');
+  }
+  if (!Array.isArray(list)) throw new ConfigError('JIEFEN_WEBHOOKS must be a JSON array');
+  const names = new Set<string>();
+  return list.map((item: Record<string, unknown>, i) => {
+    const { name, url, secret, types } = item ?? {};
+    if (typeof name !== 'string' || !/^[\w.-]{1,100}$/.test(name)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].name must be 1-100 letters, digits, '.', '_' or '-'`);
+    if (names.has(name)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].name '${name}' is used twice`);
+    names.add(name);
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].url must be an http(s) URL`);
+    if (typeof secret !== 'string' || secret.length < 16) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].secret must be at least 16 characters`);
+    if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
+    return { name, url, secret, ...(types ? { types: types as string[] } : {}) };
+  });
 }
 
 function auditRetentionDays(raw: string | undefined): number {
@@ -117,6 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     cursorSecret: secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production),
     regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
     jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
+    webhooks: webhooks(env.JIEFEN_WEBHOOKS),
+    outbox: {
+      pollMs: milliseconds(env, 'JIEFEN_OUTBOX_POLL_MS', 1000),
+      retryBaseMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_BASE_MS', 2000),
+      retryMaxMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_MAX_MS', 300_000),
+    },
     pseudonymKey: secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production),
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),

@@ -23,9 +23,9 @@ export const DEMO_DEFAULTS = { cases: 5000, institutions: 100, seed: 20261101 } 
 
 /** Tables of each store, children first (the order they are emptied in). */
 const TABLES = {
-  cases: ['case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
+  cases: ['outbox_deliveries', 'case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
   institutions: ['institution_categories', 'institutions'],
-  referrals: ['referrals'],
+  referrals: ['referral_events', 'idempotency_keys', 'referral_number_counters', 'outbox_deliveries', 'referrals'],
 };
 
 async function empty(knex: Knex, tables: string[]): Promise<void> {

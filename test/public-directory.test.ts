@@ -9,12 +9,16 @@ const PUBLIC_INSTITUTION_FIELDS = ['id', 'name', 'kind', 'district', 'districtNa
 
 describe('the public directory keeps every non-public field out of reach without a token', () => {
   let hub: Hub;
-  let institutionFields: { name: string; leaf: boolean; args: string[] }[];
+  let institutionFields: { name: string; leaf: boolean; args: string[]; required: string[] }[];
   beforeAll(async () => {
     hub = await startHub({ cases: 20, institutions: 60 });
-    const type = dataOf(await hub.query(`{ __type(name: "Institution") { fields { name args { name } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`)).__type;
+    const type = dataOf(await hub.query(`{ __type(name: "Institution") { fields { name args { name type { kind } } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`)).__type;
     const leafKind = (t: any): boolean => (t.ofType ? leafKind(t.ofType) : t.kind === 'SCALAR' || t.kind === 'ENUM');
-    institutionFields = type.fields.map((f: any) => ({ name: f.name, leaf: leafKind(f.type), args: f.args.map((a: any) => a.name) }));
+    institutionFields = type.fields.map((f: any) => ({
+      name: f.name, leaf: leafKind(f.type), args: f.args.map((a: any) => a.name),
+      // Required arguments (a period's from and to) get a valid value, so the refusal is about the token.
+      required: f.args.filter((a: any) => a.type.kind === 'NON_NULL').map((a: any) => `${a.name}: "2026-01-01T00:00:00Z"`),
+    }));
   });
   afterAll(async () => { await hub?.close(); });
 
@@ -39,7 +43,8 @@ describe('the public directory keeps every non-public field out of reach without
       'openComplaintCount', 'changeRequests', 'cases', 'referralsReceived',
     ]));
     for (const field of hidden) {
-      const selection = field.leaf ? field.name : `${field.name} { __typename }`;
+      const call = field.required.length ? `${field.name}(${field.required.join(', ')})` : field.name;
+      const selection = field.leaf ? call : `${call} { __typename }`;
       const coordinate = new RegExp(`Institution\\.${field.name} needs a token`);
       expectRefused(await anonymous(`{ institutions { edges { node { id ${selection} } } } }`), coordinate);
       expectRefused(await anonymous(`{ institutions { edges { node { id peek: ${selection} } } } }`), coordinate);

@@ -4,7 +4,8 @@
  * Order of checks: input, existence, permission, idempotent replay, version, transition.
  */
 import type { Knex } from '../../kit/store.js';
-import { rowsOf, isPostgres } from '../../kit/store.js';
+import { isPostgres } from '../../kit/store.js';
+import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
 import { recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
@@ -86,19 +87,9 @@ export class CaseCommands {
     }
   }
 
-  /** The next unified case number of the year: region, year, zero-padded sequence; gap-free because it is taken in the submitting transaction. */
-  private async nextNumber(trx: Knex.Transaction, at: Date): Promise<string> {
-    const year = Number(localDate(at).slice(0, 4));
-    const prefix = `${this.options.regionCode}-${year}-`;
-    let [row] = rowsOf<{ last: number }>(await trx.raw('update case_number_counters set last = last + 1 where year = ? returning last', [year]));
-    if (!row) {
-      // First number of the year here: continue after any case already numbered (imported or seeded).
-      const [max] = rowsOf<{ n: string | null }>(await trx.raw('select max(id) as n from cases where id like ?', [`${prefix}%`]));
-      const start = max?.n ? Number(max.n.slice(prefix.length)) + 1 : 1;
-      [row] = rowsOf<{ last: number }>(await trx.raw(
-        'insert into case_number_counters (year, last) values (?, ?) on conflict (year) do update set last = case_number_counters.last + 1 returning last', [year, start]));
-    }
-    return `${prefix}${String(row!.last).padStart(7, '0')}`;
+  /** The next unified case number of the year: region, year, zero-padded sequence (kit/yearly-numbers.ts). */
+  private nextNumber(trx: Knex.Transaction, at: Date): Promise<string> {
+    return nextYearlyNumber(trx, { counters: 'case_number_counters', records: 'cases', idColumn: 'id', prefix: `${this.options.regionCode}-`, width: 7 }, Number(localDate(at).slice(0, 4)));
   }
 
   private async insertCase(trx: Knex.Transaction, caller: Caller, input: SubmitCaseInput, now: Date): Promise<CaseRecord> {

@@ -13,6 +13,7 @@ import { CaseStore } from './store.js';
 import { CaseCommands } from './commands.js';
 import { profileNamed } from './deadlines/deadlines.js';
 import { registryClient } from './registry-client.js';
+import { startCaseEventRelay } from './events.js';
 import { referralsClient } from './referrals-client.js';
 import { mappedLoader } from '../../kit/loaders.js';
 import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
@@ -55,6 +56,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     audit.prune(config.auditRetentionDays).catch((error: Error) => logger.error({ err: { name: error.name } }, 'audit pruning failed'));
   }, 86_400_000);
   pruning.unref();
+  const relay = await startCaseEventRelay(knex, config, logger);
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
@@ -76,5 +78,5 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     },
     ready: async () => { await knex.raw('select 1'); },
   });
-  return { url: server.url, knex, close: async () => { clearInterval(pruning); await server.close(); await knex.destroy(); } };
+  return { url: server.url, knex, close: async () => { clearInterval(pruning); await relay.stop(); await server.close(); await knex.destroy(); } };
 }

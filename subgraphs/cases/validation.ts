@@ -3,10 +3,8 @@
  * (e.g. `input.parties[1].idNumber`) and never echoing the value: the value may be party data.
  */
 import { badInput } from '../../kit/errors.js';
+import { notInFuture, optionalText, requiredText } from '../../kit/input.js';
 import { LANDLINE_PATTERN, MOBILE_PATTERN, residentIdProblem, usccProblem } from '../../kit/identifiers.js';
-import { optionalText, requiredText } from '../../kit/text.js';
-
-export { optionalText, requiredText };
 import { DISTRICTS } from '../../kit/reference-data.js';
 
 export interface PartyInput {
@@ -37,13 +35,9 @@ export const TEXT_LIMITS = {
   reason: 500, agreementSubject: 2000, remedies: 2000,
 } as const;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export { notInFuture, optionalText, requiredText };
 
-export function notInFuture(field: string, value: string | null | undefined, now: Date): string | null {
-  if (!value) return null;
-  if (Date.parse(value) > now.getTime()) throw badInput(field, 'must not be in the future');
-  return value;
-}
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function party(path: string, p: PartyInput): PartyInput {
   const name = requiredText(`${path}.name`, p.name, TEXT_LIMITS.name);

@@ -7,7 +7,7 @@ import { selectForUpdate, insertChunked, type Knex } from '../../kit/store.js';
 import { badInput, hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
 import { recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
-import { requiredText } from '../../kit/text.js';
+import { requiredText } from '../../kit/input.js';
 import {
   authorizeComplaintResolution, authorizeDecision, authorizeDispatch, authorizeRequest, authorizeRequestOn, changeRule,
   requireChangeFrom, requireTakesNewCases, type ChangeKind, type ChangeRule, type InstitutionStatus,

@@ -5,7 +5,7 @@
 import { badInput } from '../../kit/errors.js';
 import { LANDLINE_PATTERN, MOBILE_PATTERN } from '../../kit/identifiers.js';
 import { CATEGORIES, DISTRICTS, INSTITUTION_KINDS } from '../../kit/reference-data.js';
-import { optionalText, requiredText } from '../../kit/text.js';
+import { optionalText, requiredText } from '../../kit/input.js';
 
 export const TEXT_LIMITS = { name: 100, street: 60, community: 60, liaisonName: 60, reason: 2000, note: 2000, subject: 2000 } as const;
 

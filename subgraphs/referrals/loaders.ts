@@ -1,16 +1,19 @@
 /** The referrals subgraph's per-request loaders: references and joins resolve in one statement per batch. */
 import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
 import type { PageWindow } from '../../kit/connection.js';
-import type { ReferralFilter, ReferralStore } from './store.js';
+import { EMPTY_STATS, type ReferralFilter, type ReferralStore, type StatsPeriod } from './store.js';
 
 export function createLoaders(store: ReferralStore) {
   return {
     referralById: recordLoader((ids: readonly string[]) => store.byIds(ids), (r) => r.id),
     referralsOfCase: mappedLoader((ids: readonly string[]) => store.ofCases(ids), () => []),
+    history: mappedLoader((seqs: readonly number[]) => store.eventsOf(seqs), () => []),
     received: loaderPerArguments(({ filter, window }: { filter: ReferralFilter; window: PageWindow }) =>
       mappedLoader((ids: readonly string[]) => store.pageForTargets(ids, filter, window), () => [])),
     receivedCount: loaderPerArguments((filter: ReferralFilter) =>
       mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
+    stats: loaderPerArguments((period: StatsPeriod) =>
+      mappedLoader((ids: readonly string[]) => store.statsForTargets(ids, period), () => EMPTY_STATS)),
   };
 }
 

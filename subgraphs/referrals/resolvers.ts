@@ -6,6 +6,9 @@ import type { Principal } from '../../kit/principal.js';
 import type { Logger } from '../../kit/log.js';
 import type { ReferralFilter, ReferralRecord, ReferralStore } from './store.js';
 import type { ReferralLoaders } from './loaders.js';
+import type { Caller, ReferralCommands, RequestReferralArgs } from './commands.js';
+import { confirmsAgreement } from './rules.js';
+import { badInput } from '../../kit/errors.js';
 
 export interface ReferralsContext {
   principal: Principal;
@@ -14,13 +17,13 @@ export interface ReferralsContext {
   store: ReferralStore;
   cursors: CursorCodec;
   loaders: ReferralLoaders;
+  commands: ReferralCommands;
+  caller: Caller;
 }
 
-type ListArgs = PageArgs & { filter?: ReferralFilter | null };
+type Move = { id: string; expectedVersion: number; idempotencyKey?: string | null };
 
-/** Results that confirm a mediated agreement. */
-const CONFIRMING_RESULTS = new Set(['CONFIRMED']);
-const CONFIRMATION_KINDS = new Set(['JUDICIAL_CONFIRMATION', 'ARBITRATION_CONFIRMATION']);
+type ListArgs = PageArgs & { filter?: ReferralFilter | null };
 
 const institution = (id: string) => ({ __typename: 'Institution', id });
 
@@ -42,17 +45,26 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
       return ctx.cursors.connection('referrals', window, rows, (r) => r.seq, () => ctx.store.count(filter));
     },
   },
+  Mutation: {
+    requestReferral: (_: unknown, args: RequestReferralArgs, ctx: ReferralsContext) => ctx.commands.request(ctx.caller, args),
+    acceptReferral: (_: unknown, a: Move, ctx: ReferralsContext) => ctx.commands.accept(ctx.caller, a.id, a.expectedVersion, a.idempotencyKey),
+    declineReferral: (_: unknown, a: Move & { reason: string }, ctx: ReferralsContext) =>
+      ctx.commands.decline(ctx.caller, a.id, a.reason, a.expectedVersion, a.idempotencyKey),
+    decideReferral: (_: unknown, a: Move & { result: string; decidedAt: string; documentNumber: string }, ctx: ReferralsContext) =>
+      ctx.commands.decide(ctx.caller, a.id, a.result, a.decidedAt, a.documentNumber, a.expectedVersion, a.idempotencyKey),
+  },
   Referral: {
     __resolveReference: (ref: { id: string }, ctx: ReferralsContext) => ctx.loaders.referralById.load(ref.id),
     case: (r: ReferralRecord) => ({ __typename: 'Case', id: r.caseId }),
     target: (r: ReferralRecord) => institution(r.targetId),
     requestedBy: (r: ReferralRecord) => institution(r.requestedBy),
+    history: (r: ReferralRecord, _: unknown, ctx: ReferralsContext) => ctx.loaders.history.load(r.seq),
   },
   Case: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     referrals: (c: { id: string }, _: unknown, ctx: ReferralsContext) => ctx.loaders.referralsOfCase.load(c.id),
     outcomeConfirmed: async (c: { id: string }, _: unknown, ctx: ReferralsContext) =>
-      (await ctx.loaders.referralsOfCase.load(c.id)).some((r) => CONFIRMATION_KINDS.has(r.kind) && CONFIRMING_RESULTS.has(r.result ?? '')),
+      (await ctx.loaders.referralsOfCase.load(c.id)).some((r) => r.status === 'DECIDED' && confirmsAgreement(r.kind, r.result)),
   },
   Institution: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
@@ -62,6 +74,10 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
       const rows = await ctx.loaders.received({ filter, window }).load(i.id);
       return ctx.cursors.connection('Institution.referralsReceived', window, rows, (r) => r.seq,
         () => ctx.loaders.receivedCount(filter).load(i.id));
+    },
+    referralStats: (i: { id: string }, { from, to }: { from: string; to: string }, ctx: ReferralsContext) => {
+      if (from >= to) throw badInput('from', 'must be before to');
+      return ctx.loaders.stats({ from, to }).load(i.id);
     },
   },
 };

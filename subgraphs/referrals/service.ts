@@ -24,6 +24,9 @@ import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type ReferralsContext } from './resolvers.js';
 import { ReferralStore } from './store.js';
+import { ReferralCommands } from './commands.js';
+import { partners } from './partners.js';
+import { startReferralEventRelay } from './events.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -43,9 +46,16 @@ export interface RunningReferralsService {
   close(): Promise<void>;
 }
 
-export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel)): Promise<RunningReferralsService> {
+export interface ReferralsServiceOptions {
+  /** The service's clock (tests fix it). */
+  clock?: () => Date;
+}
+
+export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel), options: ReferralsServiceOptions = {}): Promise<RunningReferralsService> {
   const knex = await openReferralsStore(config);
   const store = new ReferralStore(knex);
+  const commands = new ReferralCommands(knex, partners(config.subgraphUrls), options.clock);
+  const relay = await startReferralEventRelay(knex, config, logger);
   const cursors = new CursorCodec(config.cursorSecret);
   const verify = internalTokenVerifier(config.internalSecret);
   const format = errorFormatter(logger);
@@ -84,6 +94,8 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       store,
       cursors,
       loaders: createLoaders(store),
+      commands,
+      caller: { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' },
     }),
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context);
@@ -100,6 +112,6 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.ports.referrals;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { url: `http://${shownHost}:${port}/graphql`, knex, close: async () => { await app.close(); await knex.destroy(); } };
+  return { url: `http://${shownHost}:${port}/graphql`, knex, close: async () => { await relay.stop(); await app.close(); await knex.destroy(); } };
 }
 

@@ -31,9 +31,67 @@ export interface ReferralRecord {
   version: number;
 }
 
+export interface ReferralEventRecord {
+  referralSeq: number;
+  at: string;
+  action: string;
+  actor: string;
+  actorRole: string;
+  fromStatus: string | null;
+  toStatus: string;
+  reason: string | null;
+}
+
+/** One target's figures over a period of submission. */
+export interface ReferralStats {
+  received: number;
+  accepted: number;
+  declined: number;
+  decided: number;
+  decidedByResult: { result: string; count: number }[];
+  /** Median of (decision date - submission date) in days over the decided ones; null when none is decided. */
+  medianDaysToDecision: number | null;
+}
+
+export interface StatsPeriod {
+  from: string;
+  to: string;
+}
+
 type Row = Record<string, any>;
 
-function toReferral(row: Row): ReferralRecord {
+const DAY_MS = 86_400_000;
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const value = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Math.round(value * 100) / 100;
+}
+
+function statsOf(rows: Row[]): ReferralStats {
+  const byResult = new Map<string, number>();
+  const durations: number[] = [];
+  let accepted = 0, declined = 0;
+  for (const r of rows) {
+    if (r.accepted_at) accepted++;
+    if (r.status === 'DECLINED') declined++;
+    if (r.status === 'DECIDED') {
+      byResult.set(r.result, (byResult.get(r.result) ?? 0) + 1);
+      durations.push((Date.parse(toIso(r.decided_at)!) - Date.parse(toIso(r.submitted_at)!)) / DAY_MS);
+    }
+  }
+  return {
+    received: rows.length, accepted, declined, decided: durations.length,
+    decidedByResult: [...byResult].sort(([a], [b]) => a.localeCompare(b)).map(([result, count]) => ({ result, count })),
+    medianDaysToDecision: median(durations),
+  };
+}
+
+export const EMPTY_STATS: ReferralStats = statsOf([]);
+
+export function toReferral(row: Row): ReferralRecord {
   return {
     seq: Number(row.seq),
     id: row.id,
@@ -91,6 +149,26 @@ export class ReferralStore {
     const query = this.filtered(filter).whereIn('target_id', targetIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'target_id', window, 'desc');
     return groupBy(rows.map(toReferral), (r) => r.targetId);
+  }
+
+  /** Each referral's history, oldest first. */
+  async eventsOf(referralSeqs: readonly number[]): Promise<Map<number, ReferralEventRecord[]>> {
+    const rows = await this.knex('referral_events').whereIn('referral_seq', referralSeqs as number[]).orderBy('id');
+    return groupBy(rows.map((r): ReferralEventRecord => ({
+      referralSeq: Number(r.referral_seq), at: toIso(r.at)!, action: r.action, actor: r.actor, actorRole: r.actor_role,
+      fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason,
+    })), (e) => e.referralSeq);
+  }
+
+  /**
+   * Figures for many targets over referrals submitted in [from, to), in one statement: the narrow rows are
+   * aggregated here, because a median is not portable SQL (sqlite has none).
+   */
+  async statsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
+    const rows = await this.knex('referrals').whereIn('target_id', targetIds as string[])
+      .where('submitted_at', '>=', period.from).where('submitted_at', '<', period.to)
+      .select('target_id', 'status', 'accepted_at', 'result', 'submitted_at', 'decided_at');
+    return new Map([...groupBy(rows, (r: Row) => r.target_id as string)].map(([id, group]) => [id, statsOf(group)]));
   }
 
   async countForTargets(targetIds: readonly string[], filter: ReferralFilter): Promise<Map<string, number>> {

@@ -25,6 +25,9 @@ export interface HubOptions {
   /** The cases service's clock (default: real time). */
   clock?: () => Date;
   jurisdiction?: string;
+  /** Webhook subscribers of both outboxes, and the relay's timing. */
+  webhooks?: HubConfig['webhooks'];
+  outbox?: HubConfig['outbox'];
 }
 
 export interface GraphQLResult {
@@ -53,7 +56,8 @@ export async function startHub(options: HubOptions = {}) {
     JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', NODE_ENV: 'test',
     CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
-  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction };
+  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
+    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];

@@ -3,5 +3,6 @@ import type { Migration } from '../../../kit/store.js';
 import * as m0001 from './0001_cases.js';
 import * as m0002 from './0002_lifecycle.js';
 import * as m0003 from './0003_privacy.js';
+import * as m0004 from './0004_outbox.js';
 
-export const migrations: Migration[] = [m0001, m0002, m0003];
+export const migrations: Migration[] = [m0001, m0002, m0003, m0004];

@@ -1,5 +1,6 @@
 /** The referrals store's migrations, in order. A new migration is a new file listed here. */
 import type { Migration } from '../../../kit/store.js';
 import * as m0001 from './0001_referrals.js';
+import * as m0002 from './0002_referral_changes.js';
 
-export const migrations: Migration[] = [m0001];
+export const migrations: Migration[] = [m0001, m0002];
