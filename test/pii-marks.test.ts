@@ -22,6 +22,7 @@ const EXEMPT: Record<string, string> = {
   'Liaison.phone': "the institution's staff contact, not a party",
   'Deadline.rule': 'the name of a time-limit rule',
   'Referral.declineReason': "a court's or commission's reason about jurisdiction or procedure, not the parties' data",
+  'ReferralEvent.reason': "a referral's history carries its decline reason, the same as Referral.declineReason",
   'Referral.arbitrationAgreement': 'only when the agreement was made (before or after the dispute), not its content',
   'ConsentGrant.purpose': "the steward's stated purpose",
   'AuditEvent.principal': 'a staff account, not a party',
