@@ -22,6 +22,8 @@ export interface HubConfig {
   regionCode: string;
   /** The jurisdiction profile whose time limits apply (subgraphs/cases/deadlines/jurisdictions.json). */
   jurisdiction: string;
+  /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
+  suppressionThreshold: number;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -45,6 +47,14 @@ function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, produc
   if (value) return value;
   if (production) throw new ConfigError(`${name} must be set in production`);
   return devDefault;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of 1 or more, got '${raw}'`);
+  return value;
 }
 
 function regionCode(value: string): string {
@@ -92,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     cursorSecret: secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production),
     regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
     jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
+    suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
   };
 }

@@ -8,6 +8,8 @@ import { checkCaseFilter, type CaseFilter, type CaseRecord, type CaseStore } fro
 import type { CaseLoaders } from './loaders.js';
 import type { CaseCommands, Caller } from './commands.js';
 import type { SubmitCaseInput } from './validation.js';
+import type { RequestStatistics } from './statistics/statistics.js';
+import { CaseStatsRow, institutionCaseStats, statisticsQuery } from './statistics/resolvers.js';
 
 export interface CasesContext {
   principal: Principal;
@@ -19,6 +21,7 @@ export interface CasesContext {
   commands: CaseCommands;
   caller: Caller;
   clock: () => Date;
+  statistics: RequestStatistics;
 }
 
 type Change = { id: string; expectedVersion: number; idempotencyKey?: string | null };
@@ -37,6 +40,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       const rows = await ctx.store.list(filter, window);
       return ctx.cursors.connection('cases', window, rows, (c) => c.seq, () => ctx.store.count(filter));
     },
+    ...statisticsQuery,
   },
   Mutation: {
     submitCase: (_: unknown, a: { input: SubmitCaseInput; idempotencyKey?: string | null }, ctx: CasesContext) =>
@@ -75,5 +79,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       return ctx.cursors.connection('Institution.cases', window, rows, (c) => c.seq,
         () => ctx.loaders.caseCountOfInstitution(filter).load(institution.id));
     },
+    caseStats: institutionCaseStats,
   },
+  CaseStatsRow,
 };

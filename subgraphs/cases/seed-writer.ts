@@ -2,6 +2,7 @@
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
 import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
 import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
+import { contributionOf, CubeDelta } from './statistics/cells.js';
 
 /** A seeded case is a whole record, its key included, with its parties and timeline. */
 export type CaseSeed = CaseRecord & {
@@ -37,6 +38,10 @@ export async function writeCaseBatch(knex: Knex, cases: CaseSeed[], profile: Jur
     await insertChunked(trx, 'case_events', cases.flatMap((c) => c.events.map((e) => ({
       case_seq: c.seq, at: e.at, action: e.action, actor: e.actor, actor_role: e.actorRole, from_status: e.fromStatus, to_status: e.toStatus, reason: e.reason,
     }))));
+    // The statistics cube, as the same cases submitted and changed live would have made it.
+    const delta = new CubeDelta();
+    for (const c of cases) delta.add(contributionOf(c), 1);
+    await delta.apply(trx);
   });
 }
 

@@ -12,6 +12,7 @@ import { CaseStore } from './store.js';
 import { CaseCommands } from './commands.js';
 import { profileNamed } from './deadlines/deadlines.js';
 import { registryClient } from './registry-client.js';
+import { CaseStatistics } from './statistics/statistics.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -37,6 +38,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const store = new CaseStore(knex, clock);
   const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
   const cursors = new CursorCodec(config.cursorSecret);
+  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, profile, clock });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
@@ -46,7 +48,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     port: config.ports.cases,
     context: ({ principal, requestId, logger: log, headers }) => ({
       principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock,
-      caller: { principal, requestId, authorization: headers.authorization ?? '' },
+      caller: { principal, requestId, authorization: headers.authorization ?? '' }, statistics: statistics.forRequest(principal),
     }),
     ready: async () => { await knex.raw('select 1'); },
   });

@@ -1,0 +1,46 @@
+import type { Knex } from '../../../kit/store.js';
+import { ATOM_KEY } from '../statistics/cells.js';
+
+export const name = '0005_case_statistics';
+
+/**
+ * The statistics cube, kept by every case change in the same transaction (statistics/cells.ts): one row per atom
+ * (submission month × institution × supervising unit × district × category × channel × status) with its counters,
+ * and the days-to-closure histogram of each atom. Unassigned cases have '' as institution and unit, so the key is
+ * a plain primary key.
+ */
+export async function up(knex: Knex): Promise<void> {
+  const keyColumns = (t: Knex.CreateTableBuilder) => {
+    t.string('month', 7).notNullable();
+    t.string('institution_id', 32).notNullable();
+    t.string('supervising_unit_id', 32).notNullable();
+    t.string('district', 6).notNullable();
+    t.string('category', 32).notNullable();
+    t.string('channel', 8).notNullable();
+    t.string('status', 16).notNullable();
+  };
+  await knex.schema.createTable('case_stats_cells', (t) => {
+    keyColumns(t);
+    t.integer('n').notNullable();
+    t.integer('accepted').notNullable();
+    t.integer('dispatched').notNullable();
+    t.integer('responded_48h').notNullable();
+    t.integer('mediated_30d').notNullable();
+    t.primary([...ATOM_KEY]);
+    t.index(['institution_id', 'month']);
+    t.index(['supervising_unit_id', 'month']);
+    t.index(['district', 'month']);
+  });
+  await knex.schema.createTable('case_stats_closure_days', (t) => {
+    keyColumns(t);
+    t.integer('days').notNullable();
+    t.integer('n').notNullable();
+    t.primary([...ATOM_KEY, 'days']);
+    t.index(['institution_id', 'month']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('case_stats_closure_days');
+  await knex.schema.dropTable('case_stats_cells');
+}

@@ -1,0 +1,118 @@
+/**
+ * Reads of the statistics cube: grouped sums of publishable atoms, closure histograms and overdue counts. Each read
+ * is one statement, whatever the number of groups (institutions, months...) it answers for, and none scans cases:
+ * sums read the cube, and overdue counts start from the running-deadline index (met_at, due_at).
+ */
+import type { Knex } from '../../../kit/store.js';
+import { isPostgres, rowsOf } from '../../../kit/store.js';
+import { COUNTERS, type Counters } from './cells.js';
+import { OPEN_STATUSES } from './rates.js';
+import { publishableAtom, type SuppressionPolicy } from './suppression.js';
+
+export const DIMENSION_COLUMNS = {
+  INSTITUTION: 'institution_id', SUPERVISING_UNIT: 'supervising_unit_id', DISTRICT: 'district', CATEGORY: 'category',
+  CHANNEL: 'channel', MONTH: 'month', STATUS: 'status',
+} as const;
+export type Dimension = keyof typeof DIMENSION_COLUMNS;
+
+export interface StatsFilter {
+  /** First and last month of submission (YYYY-MM, inclusive). */
+  from?: string | null;
+  to?: string | null;
+  district?: string | null;
+  supervisingUnitId?: string | null;
+  institutionId?: string | null;
+  /** Several institutions at once (Institution.caseStats batches them). */
+  institutionIds?: readonly string[];
+  category?: string | null;
+  channel?: string | null;
+}
+
+/** One group and one status: sums of its publishable atoms, and whether any of its atoms was withheld. */
+export interface CellSums {
+  group: Record<string, string>;
+  status: string;
+  sums: Counters;
+  withheld: boolean;
+}
+
+type Row = Record<string, any>;
+
+export const groupKeyOf = (columns: readonly string[], row: Row) => JSON.stringify(columns.map((c) => row[c] ?? ''));
+
+function filtered(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex.QueryBuilder {
+  const col = (c: string) => `${alias}.${c}`;
+  if (f.from) query.where(col('month'), '>=', f.from);
+  if (f.to) query.where(col('month'), '<=', f.to);
+  if (f.district) query.where(col('district'), f.district);
+  if (f.supervisingUnitId) query.where(col('supervising_unit_id'), f.supervisingUnitId);
+  if (f.institutionId) query.where(col('institution_id'), f.institutionId);
+  if (f.institutionIds) query.whereIn(col('institution_id'), f.institutionIds as string[]);
+  if (f.category) query.where(col('category'), f.category);
+  if (f.channel) query.where(col('channel'), f.channel);
+  return query.where(col('n'), '>', 0);
+}
+
+export class StatsReader {
+  constructor(private readonly knex: Knex) {}
+
+  /** Sums per group and status, of publishable atoms only. */
+  async cellSums(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<CellSums[]> {
+    const pub = publishableAtom(policy, 's');
+    const atoms = filtered(this.knex('case_stats_cells as s').select('s.*', this.knex.raw(`case when ${pub.sql} then 1 else 0 end as pub`, pub.bindings)), filter, 's');
+    const groupColumns = [...new Set([...columns, 'status'])];
+    const rows: Row[] = await this.knex.from(atoms.as('a'))
+      .select(groupColumns.map((c) => `a.${c}`))
+      .select(COUNTERS.map((k) => this.knex.raw('sum(a.pub * a.??) as ??', [k, k])))
+      .select(this.knex.raw('min(a.pub) as all_published'))
+      .groupBy(groupColumns.map((c) => `a.${c}`));
+    return rows.map((r) => ({
+      group: Object.fromEntries(columns.map((c) => [c, r[c]])),
+      status: r.status,
+      sums: Object.fromEntries(COUNTERS.map((k) => [k, Number(r[k] ?? 0)])) as Counters,
+      withheld: Number(r.all_published) === 0,
+    }));
+  }
+
+  /** Days-to-closure histograms per group, of publishable atoms only. */
+  async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<Map<string, Map<number, number>>> {
+    const pub = publishableAtom(policy, 's');
+    const query = filtered(this.knex('case_stats_closure_days as h')
+      .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `h.${c}`); }), filter, 's')
+      .whereRaw(pub.sql, pub.bindings)
+      .select(columns.map((c) => `s.${c}`)).select('h.days', this.knex.raw('sum(h.n) as n'))
+      .groupBy([...columns.map((c) => `s.${c}`), 'h.days']);
+    const result = new Map<string, Map<number, number>>();
+    for (const row of (await query) as Row[]) {
+      const key = groupKeyOf(columns, row);
+      let histogram = result.get(key);
+      if (!histogram) result.set(key, (histogram = new Map()));
+      histogram.set(Number(row.days), Number(row.n));
+    }
+    return result;
+  }
+
+  /**
+   * Open cases with a time limit running past due, per group: from the running-deadline index, each case placed
+   * in its atom, and counted only where that atom is publishable.
+   */
+  async overdueNow(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy, now: Date): Promise<Map<string, number>> {
+    const month = isPostgres(this.knex) ? "to_char(c.submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM')" : "strftime('%Y-%m', c.submitted_at, '+8 hours')";
+    const overdueCases = this.knex('cases as c')
+      .select(this.knex.raw(`${month} as month`), this.knex.raw("coalesce(c.institution_id, '') as institution_id"),
+        this.knex.raw("coalesce(c.supervising_unit_id, '') as supervising_unit_id"), 'c.district', 'c.category', 'c.channel', 'c.status')
+      .whereIn('c.status', [...OPEN_STATUSES])
+      .whereIn('c.seq', this.knex('case_deadlines').select('case_seq').whereNull('met_at').where('due_at', '<', now.toISOString()));
+    if (filter.institutionId) overdueCases.where('c.institution_id', filter.institutionId);
+    if (filter.institutionIds) overdueCases.whereIn('c.institution_id', filter.institutionIds as string[]);
+    const pub = publishableAtom(policy, 's');
+    const query = filtered(this.knex.from(overdueCases.as('o'))
+      .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `o.${c}`); }), filter, 's')
+      .whereRaw(pub.sql, pub.bindings)
+      .select(columns.map((c) => `s.${c}`)).select(this.knex.raw('count(*) as n'))
+      .groupBy(columns.map((c) => `s.${c}`));
+    const result = new Map<string, number>();
+    for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));
+    return result;
+  }
+}
