@@ -80,8 +80,9 @@ export class StatsReader {
     const query = filtered(this.knex('case_stats_closure_days as h')
       .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `h.${c}`); }), filter, 's')
       .whereRaw(pub.sql, pub.bindings)
-      .select(columns.map((c) => `s.${c}`)).select('h.days', this.knex.raw('sum(h.n) as n'))
+      .select('h.days', this.knex.raw('sum(h.n) as n'))
       .groupBy([...columns.map((c) => `s.${c}`), 'h.days']);
+    if (columns.length) query.select(columns.map((c) => `s.${c}`));
     const result = new Map<string, Map<number, number>>();
     for (const row of (await query) as Row[]) {
       const key = groupKeyOf(columns, row);
@@ -109,8 +110,8 @@ export class StatsReader {
     const query = filtered(this.knex.from(overdueCases.as('o'))
       .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `o.${c}`); }), filter, 's')
       .whereRaw(pub.sql, pub.bindings)
-      .select(columns.map((c) => `s.${c}`)).select(this.knex.raw('count(*) as n'))
-      .groupBy(columns.map((c) => `s.${c}`));
+      .select(this.knex.raw('count(*) as n'));
+    if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
     const result = new Map<string, number>();
     for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));
     return result;
