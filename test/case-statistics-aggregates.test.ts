@@ -3,7 +3,7 @@ import { startHub, type Hub } from './support/hub.js';
 import { activeInstitution, MUTATIONS, validSubmission } from './support/cases.js';
 import { Random } from '../seed/random.js';
 import { toCase } from '../subgraphs/cases/store.js';
-import { contributionOf, CubeDelta } from '../subgraphs/cases/statistics/cells.js';
+import { contributionOf, CubeDelta, runningRow } from '../subgraphs/cases/statistics/cells.js';
 
 let hub: Hub;
 const NOW = new Date('2026-06-01T02:00:00Z');
@@ -12,17 +12,29 @@ afterAll(async () => { await hub?.close(); });
 
 const sortRows = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, typeof r[k] === 'string' ? r[k] : Number(r[k])]))).sort();
 
-/** The cube as a recount from the raw case rows would make it. */
+/** The cube as a recount from the raw case and deadline rows would make it. */
 async function recount() {
   const delta = new CubeDelta();
-  for (const row of await hub.knex.cases('cases')) delta.add(contributionOf(toCase(row)), 1);
-  return { cells: sortRows(delta.cellRows()), closures: sortRows(delta.closureRows()) };
+  const earliest = new Map<number, string>();
+  for (const d of await hub.knex.cases('case_deadlines').whereNull('met_at')) {
+    const due = new Date(d.due_at).toISOString();
+    if (!earliest.has(d.case_seq) || due < earliest.get(d.case_seq)!) earliest.set(d.case_seq, due);
+  }
+  const running = [];
+  for (const row of await hub.knex.cases('cases')) {
+    const c = toCase(row);
+    delta.add(contributionOf(c), 1);
+    const r = runningRow(c, earliest.get(c.seq) ?? null);
+    if (r) running.push(r);
+  }
+  return { cells: sortRows(delta.cellRows()), closures: sortRows(delta.closureRows()), running: sortRows(running) };
 }
 
 async function stored() {
   return {
     cells: sortRows(await hub.knex.cases('case_stats_cells').where('n', '>', 0)),
     closures: sortRows(await hub.knex.cases('case_stats_closure_days').where('n', '>', 0)),
+    running: sortRows((await hub.knex.cases('case_stats_running')).map((r) => ({ ...r, due_at: new Date(r.due_at).toISOString() }))),
   };
 }
 
@@ -66,6 +78,7 @@ describe('the statistics cube', () => {
   it('equals a recount from the raw rows right after seeding', async () => {
     const counted = await recount();
     expect(counted.cells.length).toBeGreaterThan(50);
+    expect(counted.running.length).toBeGreaterThan(5);
     expect(await stored()).toEqual(counted);
   });
 

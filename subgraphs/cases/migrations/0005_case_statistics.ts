@@ -35,12 +35,24 @@ export async function up(knex: Knex): Promise<void> {
     keyColumns(t);
     t.integer('days').notNullable();
     t.integer('n').notNullable();
+    // Read through its atom's key only (the primary key's prefix).
     t.primary([...ATOM_KEY, 'days']);
-    t.index(['institution_id', 'month']);
+  });
+  // Open cases with a running time limit: the earliest due time and the case's atom, so "overdue now" is a range
+  // read of a narrow table instead of a walk from the deadline index into the wide cases table.
+  await knex.schema.createTable('case_stats_running', (t) => {
+    t.integer('case_seq').primary().references('seq').inTable('cases').onDelete('CASCADE');
+    t.timestamp('due_at', { useTz: true }).notNullable();
+    keyColumns(t);
+    t.index(['due_at']);
+    t.index(['institution_id', 'due_at']);
+    t.index(['district', 'due_at']);
+    t.index(['supervising_unit_id', 'due_at']);
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('case_stats_running');
   await knex.schema.dropTable('case_stats_closure_days');
   await knex.schema.dropTable('case_stats_cells');
 }

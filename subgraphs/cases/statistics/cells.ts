@@ -7,7 +7,8 @@
  */
 import type { Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
-import { closureDays, respondedWithin48Hours, mediatedWithin30Days } from './rates.js';
+import { toIso } from '../../../kit/scalars.js';
+import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES } from './rates.js';
 
 /** The atom's key columns, in primary-key order. */
 export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
@@ -106,9 +107,22 @@ export class CubeDelta {
   }
 }
 
-/** Keeps the cube in step with one case change (`before` null for a new case), inside the caller's transaction. */
-export async function recordCaseChange(trx: Knex.Transaction, before: CaseFacts | null, after: CaseFacts): Promise<void> {
+/** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
+export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string | null): Record<string, string | number> | null {
+  if (!earliestDueAt || !(OPEN_STATUSES as readonly string[]).includes(c.status)) return null;
+  return { case_seq: c.seq, due_at: earliestDueAt, ...contributionOf(c).key };
+}
+
+/**
+ * Keeps the cube in step with one case change (`before` null for a new case), inside the caller's transaction and
+ * after the change's deadlines moved.
+ */
+export async function recordCaseChange(trx: Knex.Transaction, before: CaseFacts | null, after: CaseFacts & { seq: number }): Promise<void> {
   const delta = new CubeDelta();
   if (before) delta.add(contributionOf(before), -1);
   await delta.add(contributionOf(after), 1).apply(trx);
+  const [earliest] = await trx('case_deadlines').where('case_seq', after.seq).whereNull('met_at').min({ due: 'due_at' });
+  const running = runningRow(after, earliest?.due ? toIso(earliest.due) : null);
+  if (running) await trx('case_stats_running').insert(running).onConflict('case_seq').merge();
+  else if (before) await trx('case_stats_running').where('case_seq', after.seq).del();
 }

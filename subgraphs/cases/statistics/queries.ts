@@ -4,8 +4,8 @@
  * sums read the cube, and overdue counts start from the running-deadline index (met_at, due_at).
  */
 import type { Knex } from '../../../kit/store.js';
-import { isPostgres, rowsOf } from '../../../kit/store.js';
-import { COUNTERS, type Counters } from './cells.js';
+import { rowsOf } from '../../../kit/store.js';
+import { ATOM_KEY, COUNTERS, type Counters } from './cells.js';
 import { OPEN_STATUSES } from './rates.js';
 import { publishableAtom, type SuppressionPolicy } from './suppression.js';
 
@@ -41,6 +41,11 @@ type Row = Record<string, any>;
 export const groupKeyOf = (columns: readonly string[], row: Row) => JSON.stringify(columns.map((c) => row[c] ?? ''));
 
 function filtered(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex.QueryBuilder {
+  return atomFilter(query, f, alias).where(`${alias}.n`, '>', 0);
+}
+
+/** The filter on the atom-key columns of a table under `alias`. */
+function atomFilter(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex.QueryBuilder {
   const col = (c: string) => `${alias}.${c}`;
   if (f.from) query.where(col('month'), '>=', f.from);
   if (f.to) query.where(col('month'), '<=', f.to);
@@ -50,8 +55,11 @@ function filtered(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex
   if (f.institutionIds) query.whereIn(col('institution_id'), f.institutionIds as string[]);
   if (f.category) query.where(col('category'), f.category);
   if (f.channel) query.where(col('channel'), f.channel);
-  return query.where(col('n'), '>', 0);
+  return query;
 }
+
+/** Equality of two aliases' atom keys, as SQL. */
+const ATOM_JOIN = (a: string, b: string) => ATOM_KEY.map((c) => `${a}.${c} = ${b}.${c}`).join(' and ');
 
 export class StatsReader {
   constructor(private readonly knex: Knex) {}
@@ -77,9 +85,10 @@ export class StatsReader {
   /** Days-to-closure histograms per group, of publishable atoms only. */
   async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<Map<string, Map<number, number>>> {
     const pub = publishableAtom(policy, 's');
-    const query = filtered(this.knex('case_stats_closure_days as h')
-      .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `h.${c}`); }), filter, 's')
-      .whereRaw(pub.sql, pub.bindings)
+    // The cube's atoms first (by their filter's index), then each atom's histogram by primary key: CROSS JOIN fixes
+    // that order in sqlite, which has no statistics to find it.
+    const query = filtered(this.knex('case_stats_cells as s').crossJoin('case_stats_closure_days as h' as any), filter, 's')
+      .whereRaw(ATOM_JOIN('h', 's')).whereRaw(pub.sql, pub.bindings)
       .select('h.days', this.knex.raw('sum(h.n) as n'))
       .groupBy([...columns.map((c) => `s.${c}`), 'h.days']);
     if (columns.length) query.select(columns.map((c) => `s.${c}`));
@@ -94,22 +103,14 @@ export class StatsReader {
   }
 
   /**
-   * Open cases with a time limit running past due, per group: from the running-deadline index, each case placed
-   * in its atom, and counted only where that atom is publishable.
+   * Open cases with a time limit running past due, per group: a range read of the running-limits table (one row per
+   * open case, with its atom), counted only where that atom is publishable.
    */
   async overdueNow(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy, now: Date): Promise<Map<string, number>> {
-    const month = isPostgres(this.knex) ? "to_char(c.submitted_at at time zone 'Asia/Shanghai', 'YYYY-MM')" : "strftime('%Y-%m', c.submitted_at, '+8 hours')";
-    const overdueCases = this.knex('cases as c')
-      .select(this.knex.raw(`${month} as month`), this.knex.raw("coalesce(c.institution_id, '') as institution_id"),
-        this.knex.raw("coalesce(c.supervising_unit_id, '') as supervising_unit_id"), 'c.district', 'c.category', 'c.channel', 'c.status')
-      .whereIn('c.status', [...OPEN_STATUSES])
-      .whereIn('c.seq', this.knex('case_deadlines').select('case_seq').whereNull('met_at').where('due_at', '<', now.toISOString()));
-    if (filter.institutionId) overdueCases.where('c.institution_id', filter.institutionId);
-    if (filter.institutionIds) overdueCases.whereIn('c.institution_id', filter.institutionIds as string[]);
     const pub = publishableAtom(policy, 's');
-    const query = filtered(this.knex.from(overdueCases.as('o'))
-      .join('case_stats_cells as s', (j) => { for (const c of ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status']) j.on(`s.${c}`, `o.${c}`); }), filter, 's')
-      .whereRaw(pub.sql, pub.bindings)
+    // The running rows first (by their filter's index), then each one's atom by primary key.
+    const query = atomFilter(this.knex('case_stats_running as r').crossJoin('case_stats_cells as s' as any), filter, 'r')
+      .where('r.due_at', '<', now.toISOString()).whereRaw(ATOM_JOIN('s', 'r')).whereRaw(pub.sql, pub.bindings)
       .select(this.knex.raw('count(*) as n'));
     if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
     const result = new Map<string, number>();
