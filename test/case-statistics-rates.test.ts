@@ -7,8 +7,8 @@ import { dataOf, startHub, type Hub } from './support/hub.js';
 import { writeCaseBatch, type CaseSeed } from '../subgraphs/cases/seed-writer.js';
 import { profileNamed } from '../subgraphs/cases/deadlines/deadlines.js';
 import { percentileDays } from '../subgraphs/cases/statistics/rates.js';
+import { createDatabases, postgresReachable } from './support/postgres.js';
 
-let hub: Hub;
 const NOW = new Date('2026-06-01T02:00:00Z');
 const INSTITUTION = 'IN-00001';
 const UNIT = 'SU-JUSTICE';
@@ -54,11 +54,6 @@ const CASES = [
   handCase(8, 'DISPATCHED', { submitted: '2026-03-31T17:00:00.000Z', dispatched: '2026-04-01T00:00:00.000Z' }),
 ];
 
-beforeAll(async () => {
-  hub = await startHub({ cases: 0, clock: () => NOW, jurisdiction: 'hangzhou-binjiang' });
-  await writeCaseBatch(hub.knex.cases, CASES, profileNamed('hangzhou-binjiang'));
-});
-afterAll(async () => { await hub?.close(); });
 
 const ROW = `received accepted rejected resolved unresolved withdrawn open overdueNow suppressed
   successRate { numerator denominator value } respondedWithin48Hours { numerator denominator value }
@@ -66,7 +61,21 @@ const ROW = `received accepted rejected resolved unresolved withdrawn open overd
   targets { measure minimum value missed } missedTargets`;
 const OWN = { role: 'institution', org: INSTITUTION };
 
-describe('statistics on a hand-counted data set', () => {
+// Both stores: the same figures from sqlite and from PostgreSQL.
+const reachable = await postgresReachable();
+for (const store of ['sqlite', 'postgres'] as const) describe.skipIf(store === 'postgres' && !reachable)(`statistics on a hand-counted data set (${store})`, () => {
+  let hub: Hub;
+  let databases: Awaited<ReturnType<typeof createDatabases>> | undefined;
+  beforeAll(async () => {
+    if (store === 'postgres') databases = await createDatabases(['cases', 'institutions', 'referrals']);
+    hub = await startHub({ cases: 0, clock: () => NOW, jurisdiction: 'hangzhou-binjiang', databaseUrls: databases?.urls });
+    await writeCaseBatch(hub.knex.cases, CASES, profileNamed('hangzhou-binjiang'));
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await databases?.drop();
+  });
+
   it('gives every figure of the institution\'s March cohort as counted by hand', async () => {
     const data = dataOf(await hub.query(`{ caseStats(filter: { institutionId: "${INSTITUTION}", from: "2026-03", to: "2026-03" }) { ${ROW} } }`, {}, OWN));
     expect(data.caseStats).toEqual([{
