@@ -34,6 +34,8 @@ export interface HubConfig {
   auditRetentionDays: number;
   /** The gateway's second enforcement of the privacy policy; only a benchmark outside production turns it off. */
   gatewayRedaction: boolean;
+  /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
+  suppressionThreshold: number;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -60,6 +62,14 @@ function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, produc
   if (value) return value;
   if (production) throw new ConfigError(`${name} must be set in production`);
   return devDefault;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of 1 or more, got '${raw}'`);
+  return value;
 }
 
 function regionCode(value: string): string {
@@ -163,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     pseudonymKey: secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production),
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
+    suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
   };
 }

@@ -16,6 +16,7 @@ import { authorize, dispatchAction, nextStatus, transitionOf, type Action } from
 import { toCase, type CaseRecord } from './store.js';
 import { checkSubmission, notInFuture, requiredText, TEXT_LIMITS, type SubmitCaseInput } from './validation.js';
 import type { ReserveDispatch } from './registry-client.js';
+import { recordCaseChange } from './statistics/cells.js';
 
 export interface Caller {
   principal: Principal;
@@ -104,7 +105,9 @@ export class CaseCommands {
     })));
     await this.writeEvent(trx, seq, 'SUBMIT', caller, null, 'SUBMITTED', now, null);
     await this.moveDeadlines(trx, seq, 'SUBMIT', now);
-    return toCase(await trx('cases').where('seq', seq).first());
+    const created = toCase(await trx('cases').where('seq', seq).first());
+    await recordCaseChange(trx, null, created);
+    return created;
   }
 
   private async existingImport(trx: Knex.Transaction, input: SubmitCaseInput): Promise<CaseRecord | null> {
@@ -196,6 +199,7 @@ export class CaseCommands {
       await this.writeEvent(trx, record.seq, action, caller, record.status, status, now, request.reason ?? null);
       await this.moveDeadlines(trx, record.seq, action, now);
       const result = toCase(row);
+      await recordCaseChange(trx, record, result);
       await remember(trx, idem, result);
       return result;
     });

@@ -13,6 +13,8 @@ import type { AuditFilter, AuditLog } from './privacy/audit-log.js';
 import type { PiiCategory } from '../../kit/privacy.js';
 import { requireRole, type Principal as P } from '../../kit/principal.js';
 import type { SubmitCaseInput } from './validation.js';
+import type { RequestStatistics } from './statistics/statistics.js';
+import { CaseStatsRow, institutionCaseStats, statisticsQuery } from './statistics/resolvers.js';
 
 export interface CasesContext {
   principal: Principal;
@@ -28,6 +30,7 @@ export interface CasesContext {
   pseudonym: (principal: P, idNumber: string) => string;
   grants: GrantStore;
   audit: AuditLog;
+  statistics: RequestStatistics;
 }
 
 /** A filter that searches by party data gets the principal's search scope, or is refused before any read. */
@@ -71,6 +74,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       const rows = await ctx.store.list(filter, window);
       return ctx.cursors.connection('cases', window, rows, (c) => c.seq, () => ctx.store.count(filter));
     },
+    ...statisticsQuery,
   },
   Mutation: {
     grantDataAccess: (_: unknown, a: GrantInput, ctx: CasesContext) => {
@@ -135,5 +139,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       return ctx.cursors.connection('Institution.cases', window, rows, (c) => c.seq,
         () => ctx.loaders.caseCountOfInstitution(filter).load(institution.id));
     },
+    caseStats: institutionCaseStats,
   },
+  CaseStatsRow,
 };

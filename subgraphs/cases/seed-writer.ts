@@ -2,6 +2,7 @@
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
 import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
 import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
+import { contributionOf, CubeDelta, runningRow } from './statistics/cells.js';
 
 /** A seeded case is a whole record, its key included, with its parties and timeline. */
 export type CaseSeed = CaseRecord & {
@@ -30,13 +31,23 @@ export async function writeCaseBatch(knex: Knex, cases: CaseSeed[], profile: Jur
       rejection_reason: c.rejectionReason, institution_id: c.institutionId, supervising_unit_id: c.supervisingUnitId, version: c.version,
       respondent_contacted_at: c.respondentContactedAt, respondent_willing: c.respondentWilling,
     })));
-    await insertChunked(trx, 'case_deadlines', cases.flatMap((c) => deadlinesOf(c, profile)));
+    const deadlines = cases.map((c) => deadlinesOf(c, profile));
+    await insertChunked(trx, 'case_deadlines', deadlines.flat());
     await insertChunked(trx, 'parties', cases.flatMap((c) => c.parties.map((p) => ({
       case_seq: c.seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
     }))));
     await insertChunked(trx, 'case_events', cases.flatMap((c) => c.events.map((e) => ({
       case_seq: c.seq, at: e.at, action: e.action, actor: e.actor, actor_role: e.actorRole, from_status: e.fromStatus, to_status: e.toStatus, reason: e.reason,
     }))));
+    // The statistics cube, as the same cases submitted and changed live would have made it.
+    const delta = new CubeDelta();
+    for (const c of cases) delta.add(contributionOf(c), 1);
+    await delta.apply(trx);
+    await insertChunked(trx, 'case_stats_running', cases.flatMap((c, i) => {
+      const due = deadlines[i]!.filter((d) => d.met_at === null).map((d) => d.due_at).sort()[0] ?? null;
+      const row = runningRow(c, due);
+      return row ? [row] : [];
+    }));
   });
 }
 

@@ -22,6 +22,7 @@ import { GrantStore } from './privacy/grants.js';
 import { AuditLog } from './privacy/audit-log.js';
 import { auditPlugin } from './privacy/audit-plugin.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
+import { CaseStatistics } from './statistics/statistics.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -57,6 +58,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   }, 86_400_000);
   pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
+  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, profile, clock });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
@@ -74,6 +76,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
       return {
         principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock, caller,
         privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, audit,
+        statistics: statistics.forRequest(principal),
       };
     },
     ready: async () => { await knex.raw('select 1'); },

@@ -17,7 +17,8 @@ export interface DeadlineRule {
 export interface JurisdictionProfile {
   name: string;
   rules: DeadlineRule[];
-  targets: { successRate?: number };
+  /** Minimum shares per measure (statistics/rates.ts defines each), e.g. successRate 0.6. */
+  targets: { successRate?: number; respondedWithin48Hours?: number; mediatedWithin30Days?: number };
 }
 
 export const PROFILES: Readonly<Record<string, JurisdictionProfile>> = JSON.parse(fs.readFileSync(new URL('./jurisdictions.json', import.meta.url), 'utf8'));

@@ -4,5 +4,6 @@ import * as m0001 from './0001_cases.js';
 import * as m0002 from './0002_lifecycle.js';
 import * as m0003 from './0003_privacy.js';
 import * as m0004 from './0004_outbox.js';
+import * as m0005 from './0005_case_statistics.js';
 
-export const migrations: Migration[] = [m0001, m0002, m0003, m0004];
+export const migrations: Migration[] = [m0001, m0002, m0003, m0004, m0005];

@@ -1,0 +1,29 @@
+/** The reference dashboard query (README "Dashboards and statistics"): the benchmark's workload and a test's subject. */
+export const DASHBOARD_QUERY = `query Dashboard($district: String!, $from: String!, $to: String!, $first: Int = 500) {
+  institutions(first: $first, filter: { district: $district, status: ACTIVE }) {
+    totalCount
+    edges { node {
+      id name kind
+      caseStats(from: $from, to: $to) {
+        suppressed received accepted rejected resolved unresolved withdrawn open overdueNow
+        successRate { numerator denominator value }
+        respondedWithin48Hours { value } mediatedWithin30Days { value }
+        medianDaysToClose p90DaysToClose missedTargets
+      }
+      referralsReceived(first: 1) { totalCount }
+    } }
+  }
+  trend: caseStats(filter: { district: $district, from: $from, to: $to }, groupBy: [MONTH]) {
+    month suppressed received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose
+  }
+}`;
+
+/**
+ * Every institution's statistics in one query (the 7,000-institution target): a page can hold 500 institutions,
+ * so the query takes each district's institutions under an alias (no district has more than 500).
+ */
+export function allInstitutionsQuery(districts: readonly string[]): string {
+  const fields = 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }';
+  return `query AllInstitutions($from: String!, $to: String!) {\n${districts.map((d) =>
+    `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`).join('\n')}\n}`;
+}

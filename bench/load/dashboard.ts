@@ -1,0 +1,83 @@
+/**
+ * The dashboard workload: C clients (analyst tokens, so authentication and suppression are on) ask the reference
+ * dashboard query back to back, each for a district in turn, for a fixed time after a warm-up; then the
+ * all-institutions query runs alone, several times. Returns latency percentiles and error counts.
+ */
+import { allInstitutionsQuery, DASHBOARD_QUERY } from './dashboard-query.js';
+import { DISTRICT_CODES } from '../../kit/reference-data.js';
+
+export interface DashboardPlan {
+  gatewayUrl: string;
+  token: string;
+  clients: number;
+  warmupMs: number;
+  durationMs: number;
+  period: { from: string; to: string };
+  allInstitutionsRuns: number;
+}
+
+export interface DashboardResult {
+  dashboard: { measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; withheldRows: number; rows: number };
+  allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+
+async function ask(plan: DashboardPlan, query: string, variables: Record<string, unknown>) {
+  const started = performance.now();
+  const response = await fetch(plan.gatewayUrl, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` }, body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  return { ms: performance.now() - started, body };
+}
+
+export async function runDashboardWorkload(plan: DashboardPlan): Promise<DashboardResult> {
+  const latencies: number[] = [];
+  const errorSamples: string[] = [];
+  let errors = 0;
+  let institutions = 0;
+  let answers = 0;
+  let rows = 0;
+  let withheldRows = 0;
+  const start = Date.now();
+  const until = start + plan.warmupMs + plan.durationMs;
+  await Promise.all(Array.from({ length: plan.clients }, async (_, client) => {
+    for (let i = client; Date.now() < until; i += plan.clients) {
+      const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
+      const { ms, body } = await ask(plan, DASHBOARD_QUERY, { district, ...plan.period });
+      if (body.errors || !body.data) {
+        errors++;
+        if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300));
+        continue;
+      }
+      if (Date.now() - start < plan.warmupMs) continue;
+      latencies.push(ms);
+      answers++;
+      const nodes = body.data.institutions.edges.map((e: any) => e.node);
+      institutions += nodes.length;
+      rows += nodes.length;
+      withheldRows += nodes.filter((n: any) => n.caseStats.received === null).length;
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+
+  const all: number[] = [];
+  let allErrors = 0;
+  let allCount = 0;
+  const query = allInstitutionsQuery(DISTRICT_CODES);
+  for (let run = 0; run < plan.allInstitutionsRuns; run++) {
+    const { ms, body } = await ask(plan, query, plan.period);
+    if (body.errors || !body.data) { allErrors++; if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300)); continue; }
+    if (run > 0) all.push(ms); // the first run warms the caches
+    allCount = Object.values(body.data).reduce((n: number, page: any) => n + page.edges.length, 0);
+  }
+  all.sort((a, b) => a - b);
+  return {
+    dashboard: {
+      measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
+      p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, withheldRows, rows,
+    },
+    allInstitutions: { runs: all.length, institutions: allCount, p50: percentile(all, 0.5), max: all.at(-1) ?? null, errors: allErrors },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The statistics cube's atoms, and how a case change moves its counters. Every case counts in exactly one atom:
+ * its submission month (China time) × institution × supervising unit × district × category × channel × status.
+ * A change subtracts the case's old contribution and adds its new one, in the transaction that changes the case,
+ * so the cube always equals a recount of the cases table (test/case-statistics-aggregates.test.ts proves it)
+ * and statistics never scan cases.
+ */
+import type { Knex } from '../../../kit/store.js';
+import { localDate } from '../deadlines/working-days.js';
+import { toIso } from '../../../kit/scalars.js';
+import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES } from './rates.js';
+
+/** The atom's key columns, in primary-key order. */
+export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
+export const COUNTERS = ['n', 'accepted', 'dispatched', 'responded_48h', 'mediated_30d'] as const;
+
+export type AtomKey = Record<(typeof ATOM_KEY)[number], string>;
+export type Counters = Record<(typeof COUNTERS)[number], number>;
+
+/** The fields of a case its statistics depend on (a CaseRecord has them all). */
+export interface CaseFacts {
+  status: string;
+  category: string;
+  channel: string;
+  district: string;
+  submittedAt: string;
+  dispatchedAt: string | null;
+  acceptedAt: string | null;
+  closedAt: string | null;
+  institutionId: string | null;
+  supervisingUnitId: string | null;
+}
+
+export interface Contribution {
+  key: AtomKey;
+  counters: Counters;
+  /** Whole days from submission to closure, for closed mediations (RESOLVED, UNRESOLVED). */
+  closureDays: number | null;
+}
+
+export function monthOf(instant: string): string {
+  return localDate(new Date(instant)).slice(0, 7);
+}
+
+export function contributionOf(c: CaseFacts): Contribution {
+  return {
+    key: {
+      month: monthOf(c.submittedAt), institution_id: c.institutionId ?? '', supervising_unit_id: c.supervisingUnitId ?? '',
+      district: c.district, category: c.category, channel: c.channel, status: c.status,
+    },
+    counters: {
+      n: 1,
+      accepted: c.acceptedAt ? 1 : 0,
+      dispatched: c.dispatchedAt ? 1 : 0,
+      responded_48h: respondedWithin48Hours(c) ? 1 : 0,
+      mediated_30d: mediatedWithin30Days(c) ? 1 : 0,
+    },
+    closureDays: closureDays(c),
+  };
+}
+
+const keyString = (key: AtomKey) => ATOM_KEY.map((k) => key[k]).join('\u0001');
+
+/** Sums signed contributions per atom; atoms whose deltas all cancel are dropped. Sorted, so concurrent writers lock rows in one order. */
+export class CubeDelta {
+  readonly cells = new Map<string, { key: AtomKey; counters: Counters }>();
+  readonly closures = new Map<string, { key: AtomKey; days: number; n: number }>();
+
+  add(contribution: Contribution, sign: 1 | -1): this {
+    const id = keyString(contribution.key);
+    let cell = this.cells.get(id);
+    if (!cell) this.cells.set(id, (cell = { key: contribution.key, counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 } }));
+    for (const counter of COUNTERS) cell.counters[counter] += sign * contribution.counters[counter];
+    if (contribution.closureDays !== null) {
+      const closureId = `${id}\u0001${contribution.closureDays}`;
+      let closure = this.closures.get(closureId);
+      if (!closure) this.closures.set(closureId, (closure = { key: contribution.key, days: contribution.closureDays, n: 0 }));
+      closure.n += sign;
+    }
+    return this;
+  }
+
+  cellRows(): Record<string, string | number>[] {
+    return [...this.cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .filter(([, c]) => COUNTERS.some((k) => c.counters[k] !== 0)).map(([, c]) => ({ ...c.key, ...c.counters }));
+  }
+
+  closureRows(): Record<string, string | number>[] {
+    return [...this.closures.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .filter(([, c]) => c.n !== 0).map(([, c]) => ({ ...c.key, days: c.days, n: c.n }));
+  }
+
+  /** Adds the deltas to the stored cube: one upsert per table, whatever the number of atoms. */
+  async apply(trx: Knex | Knex.Transaction): Promise<void> {
+    const cells = this.cellRows();
+    const closures = this.closureRows();
+    const plus = (table: string, column: string) => trx.raw('??.?? + excluded.??', [table, column, column]);
+    // 400 rows keep each statement under sqlite's limit on bound parameters.
+    for (let i = 0; i < cells.length; i += 400) {
+      await trx('case_stats_cells').insert(cells.slice(i, i + 400)).onConflict([...ATOM_KEY])
+        .merge(Object.fromEntries(COUNTERS.map((k) => [k, plus('case_stats_cells', k)])) as Record<string, Knex.Raw>);
+    }
+    for (let i = 0; i < closures.length; i += 400) {
+      await trx('case_stats_closure_days').insert(closures.slice(i, i + 400)).onConflict([...ATOM_KEY, 'days'])
+        .merge({ n: plus('case_stats_closure_days', 'n') });
+    }
+  }
+}
+
+/** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
+export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string | null): Record<string, string | number> | null {
+  if (!earliestDueAt || !(OPEN_STATUSES as readonly string[]).includes(c.status)) return null;
+  return { case_seq: c.seq, due_at: earliestDueAt, ...contributionOf(c).key };
+}
+
+/**
+ * Keeps the cube in step with one case change (`before` null for a new case), inside the caller's transaction and
+ * after the change's deadlines moved.
+ */
+export async function recordCaseChange(trx: Knex.Transaction, before: CaseFacts | null, after: CaseFacts & { seq: number }): Promise<void> {
+  const delta = new CubeDelta();
+  if (before) delta.add(contributionOf(before), -1);
+  await delta.add(contributionOf(after), 1).apply(trx);
+  const [earliest] = await trx('case_deadlines').where('case_seq', after.seq).whereNull('met_at').min({ due: 'due_at' });
+  const running = runningRow(after, earliest?.due ? toIso(earliest.due) : null);
+  if (running) await trx('case_stats_running').insert(running).onConflict('case_seq').merge();
+  else if (before) await trx('case_stats_running').where('case_seq', after.seq).del();
+}

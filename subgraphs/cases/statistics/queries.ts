@@ -1,0 +1,120 @@
+/**
+ * Reads of the statistics cube: grouped sums of publishable atoms, closure histograms and overdue counts. Each read
+ * is one statement, whatever the number of groups (institutions, months...) it answers for, and none scans cases:
+ * sums read the cube, and overdue counts start from the running-deadline index (met_at, due_at).
+ */
+import type { Knex } from '../../../kit/store.js';
+import { rowsOf } from '../../../kit/store.js';
+import { ATOM_KEY, COUNTERS, type Counters } from './cells.js';
+import { OPEN_STATUSES } from './rates.js';
+import { publishableAtom, type SuppressionPolicy } from './suppression.js';
+
+export const DIMENSION_COLUMNS = {
+  INSTITUTION: 'institution_id', SUPERVISING_UNIT: 'supervising_unit_id', DISTRICT: 'district', CATEGORY: 'category',
+  CHANNEL: 'channel', MONTH: 'month', STATUS: 'status',
+} as const;
+export type Dimension = keyof typeof DIMENSION_COLUMNS;
+
+export interface StatsFilter {
+  /** First and last month of submission (YYYY-MM, inclusive). */
+  from?: string | null;
+  to?: string | null;
+  district?: string | null;
+  supervisingUnitId?: string | null;
+  institutionId?: string | null;
+  /** Several institutions at once (Institution.caseStats batches them). */
+  institutionIds?: readonly string[];
+  category?: string | null;
+  channel?: string | null;
+}
+
+/** One group and one status: sums of its publishable atoms, and whether any of its atoms was withheld. */
+export interface CellSums {
+  group: Record<string, string>;
+  status: string;
+  sums: Counters;
+  withheld: boolean;
+}
+
+type Row = Record<string, any>;
+
+export const groupKeyOf = (columns: readonly string[], row: Row) => JSON.stringify(columns.map((c) => row[c] ?? ''));
+
+function filtered(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex.QueryBuilder {
+  return atomFilter(query, f, alias).where(`${alias}.n`, '>', 0);
+}
+
+/** The filter on the atom-key columns of a table under `alias`. */
+function atomFilter(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Knex.QueryBuilder {
+  const col = (c: string) => `${alias}.${c}`;
+  if (f.from) query.where(col('month'), '>=', f.from);
+  if (f.to) query.where(col('month'), '<=', f.to);
+  if (f.district) query.where(col('district'), f.district);
+  if (f.supervisingUnitId) query.where(col('supervising_unit_id'), f.supervisingUnitId);
+  if (f.institutionId) query.where(col('institution_id'), f.institutionId);
+  if (f.institutionIds) query.whereIn(col('institution_id'), f.institutionIds as string[]);
+  if (f.category) query.where(col('category'), f.category);
+  if (f.channel) query.where(col('channel'), f.channel);
+  return query;
+}
+
+/** Equality of two aliases' atom keys, as SQL. */
+const ATOM_JOIN = (a: string, b: string) => ATOM_KEY.map((c) => `${a}.${c} = ${b}.${c}`).join(' and ');
+
+export class StatsReader {
+  constructor(private readonly knex: Knex) {}
+
+  /** Sums per group and status, of publishable atoms only. */
+  async cellSums(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<CellSums[]> {
+    const pub = publishableAtom(policy, 's');
+    const atoms = filtered(this.knex('case_stats_cells as s').select('s.*', this.knex.raw(`case when ${pub.sql} then 1 else 0 end as pub`, pub.bindings)), filter, 's');
+    const groupColumns = [...new Set([...columns, 'status'])];
+    const rows: Row[] = await this.knex.from(atoms.as('a'))
+      .select(groupColumns.map((c) => `a.${c}`))
+      .select(COUNTERS.map((k) => this.knex.raw('sum(a.pub * a.??) as ??', [k, k])))
+      .select(this.knex.raw('min(a.pub) as all_published'))
+      .groupBy(groupColumns.map((c) => `a.${c}`));
+    return rows.map((r) => ({
+      group: Object.fromEntries(columns.map((c) => [c, r[c]])),
+      status: r.status,
+      sums: Object.fromEntries(COUNTERS.map((k) => [k, Number(r[k] ?? 0)])) as Counters,
+      withheld: Number(r.all_published) === 0,
+    }));
+  }
+
+  /** Days-to-closure histograms per group, of publishable atoms only. */
+  async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<Map<string, Map<number, number>>> {
+    const pub = publishableAtom(policy, 's');
+    // The cube's atoms first (by their filter's index), then each atom's histogram by primary key: CROSS JOIN fixes
+    // that order in sqlite, which has no statistics to find it.
+    const query = filtered(this.knex('case_stats_cells as s').crossJoin('case_stats_closure_days as h' as any), filter, 's')
+      .whereRaw(ATOM_JOIN('h', 's')).whereRaw(pub.sql, pub.bindings)
+      .select('h.days', this.knex.raw('sum(h.n) as n'))
+      .groupBy([...columns.map((c) => `s.${c}`), 'h.days']);
+    if (columns.length) query.select(columns.map((c) => `s.${c}`));
+    const result = new Map<string, Map<number, number>>();
+    for (const row of (await query) as Row[]) {
+      const key = groupKeyOf(columns, row);
+      let histogram = result.get(key);
+      if (!histogram) result.set(key, (histogram = new Map()));
+      histogram.set(Number(row.days), Number(row.n));
+    }
+    return result;
+  }
+
+  /**
+   * Open cases with a time limit running past due, per group: a range read of the running-limits table (one row per
+   * open case, with its atom), counted only where that atom is publishable.
+   */
+  async overdueNow(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy, now: Date): Promise<Map<string, number>> {
+    const pub = publishableAtom(policy, 's');
+    // The running rows first (by their filter's index), then each one's atom by primary key.
+    const query = atomFilter(this.knex('case_stats_running as r').crossJoin('case_stats_cells as s' as any), filter, 'r')
+      .where('r.due_at', '<', now.toISOString()).whereRaw(ATOM_JOIN('s', 'r')).whereRaw(pub.sql, pub.bindings)
+      .select(this.knex.raw('count(*) as n'));
+    if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
+    const result = new Map<string, number>();
+    for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));
+    return result;
+  }
+}

@@ -1,0 +1,43 @@
+/** Resolvers of the statistics fields; the cases subgraph's resolver map spreads them in. */
+import type { Dimension, StatsFilter } from './queries.js';
+import type { RequestStatistics, StatsRow } from './statistics.js';
+
+interface StatsContext { statistics: RequestStatistics }
+
+const reference = (id: string | undefined) => (id ? { __typename: 'Institution', id } : null);
+const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
+
+export const statisticsQuery = {
+  caseStats: (_: unknown, args: { filter?: StatsFilter | null; groupBy?: Dimension[] | null }, ctx: StatsContext) =>
+    ctx.statistics.query(args.filter, args.groupBy),
+};
+
+export const institutionCaseStats = (institution: { id: string }, args: { from?: string | null; to?: string | null }, ctx: StatsContext) =>
+  ctx.statistics.ofInstitution(institution.id, args.from, args.to);
+
+const count = (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) => row.counts?.[name] ?? null;
+
+export const CaseStatsRow = {
+  institution: (row: StatsRow) => reference(row.group.institution_id),
+  supervisingUnit: (row: StatsRow) => reference(row.group.supervising_unit_id),
+  district: (row: StatsRow) => orNull(row.group.district),
+  category: (row: StatsRow) => orNull(row.group.category),
+  channel: (row: StatsRow) => orNull(row.group.channel),
+  month: (row: StatsRow) => orNull(row.group.month),
+  status: (row: StatsRow) => orNull(row.group.status),
+  received: count('n'),
+  accepted: count('accepted'),
+  rejected: count('rejected'),
+  resolved: count('resolved'),
+  unresolved: count('unresolved'),
+  withdrawn: count('withdrawn'),
+  open: count('open'),
+  overdueNow: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.overdueNow(row),
+  successRate: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).successRate,
+  respondedWithin48Hours: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).respondedWithin48Hours,
+  mediatedWithin30Days: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).mediatedWithin30Days,
+  medianDaysToClose: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.daysToClose(row, 0.5),
+  p90DaysToClose: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.daysToClose(row, 0.9),
+  targets: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.targets(row),
+  missedTargets: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.targets(row).filter((t) => t.missed).map((t) => t.measure),
+};

@@ -1,0 +1,162 @@
+/**
+ * Case statistics for dashboards and analysts: `Query.caseStats(filter, groupBy)` and `Institution.caseStats(from, to)`.
+ * Rows are folded from the cube (cells.ts) per request; figures that need another statement (overdue now, median and
+ * 90th percentile) are read only when asked for, once per distinct query in the request, for all its rows together:
+ * the statements per request do not grow with the number of institutions or groups.
+ */
+import DataLoader from 'dataloader';
+import type { Knex } from '../../../kit/store.js';
+import { badInput } from '../../../kit/errors.js';
+import { DISTRICTS } from '../../../kit/reference-data.js';
+import type { Principal } from '../../../kit/principal.js';
+import { loaderPerArguments } from '../../../kit/loaders.js';
+import type { JurisdictionProfile } from '../deadlines/deadlines.js';
+import { COUNTERS, type Counters } from './cells.js';
+import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type Dimension, type StatsFilter } from './queries.js';
+import {
+  checkTargets, mediatedWithin30DaysShare, OPEN_STATUSES, percentileDays, respondedWithin48HoursShare, successRate,
+  type TargetMeasure,
+} from './rates.js';
+import { suppressionPolicy, type SuppressionPolicy } from './suppression.js';
+
+export interface StatisticsOptions {
+  suppressionThreshold: number;
+  profile: JurisdictionProfile;
+  clock: () => Date;
+}
+
+/** What one row of statistics is built from. */
+export interface StatsRow {
+  /** The query it belongs to, and its group within it: lazy figures are looked up with these. */
+  spec: QuerySpec;
+  groupKey: string;
+  group: Record<string, string>;
+  counts: (Counters & Record<'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open', number>) | null;
+  suppressed: boolean;
+}
+
+interface QuerySpec {
+  filter: StatsFilter;
+  columns: string[];
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** Validates a statistics filter before any statement runs; errors name the field. */
+export function checkStatsFilter(filter: StatsFilter | null | undefined, path = 'filter'): StatsFilter {
+  const f = filter ?? {};
+  for (const bound of ['from', 'to'] as const) {
+    if (f[bound] != null && !MONTH.test(f[bound]!)) throw badInput(`${path}.${bound}`, 'must be a month, YYYY-MM (e.g. 2026-01)');
+  }
+  if (f.from && f.to && f.from > f.to) throw badInput(`${path}.from`, 'is after to');
+  if (f.district != null && !(f.district in DISTRICTS)) throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
+  return f;
+}
+
+function fold(spec: QuerySpec, entries: { group: Record<string, string>; status: string; sums: Counters; withheld: boolean }[]): StatsRow[] {
+  const rows = new Map<string, StatsRow & { published: boolean }>();
+  for (const e of entries) {
+    const key = groupKeyOf(spec.columns, e.group);
+    let row = rows.get(key);
+    if (!row) {
+      rows.set(key, (row = { spec, groupKey: key, group: e.group, suppressed: false, published: false,
+        counts: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 } }));
+    }
+    if (e.withheld) row.suppressed = true;
+    if (e.sums.n > 0) row.published = true;
+    const counts = row.counts!;
+    for (const k of COUNTERS) counts[k] += e.sums[k];
+    if (e.status === 'RESOLVED') counts.resolved += e.sums.n;
+    else if (e.status === 'UNRESOLVED') counts.unresolved += e.sums.n;
+    else if (e.status === 'REJECTED') counts.rejected += e.sums.n;
+    else if (e.status === 'WITHDRAWN') counts.withdrawn += e.sums.n;
+    else if ((OPEN_STATUSES as readonly string[]).includes(e.status)) counts.open += e.sums.n;
+  }
+  // Nothing publishable left: every figure is withheld, not reported as 0.
+  return [...rows.values()].map(({ published, ...row }) => (published ? row : { ...row, counts: null }));
+}
+
+/** The statistics of one request: its principal's suppression policy and loaders that batch every read. */
+export class RequestStatistics {
+  private readonly policy: SuppressionPolicy;
+  private readonly histograms: (spec: QuerySpec) => DataLoader<string, Map<number, number> | undefined>;
+  private readonly overdue: (spec: QuerySpec) => DataLoader<string, number>;
+  private readonly institutionRows: (period: { from: string | null; to: string | null }) => DataLoader<string, StatsRow>;
+
+  constructor(private readonly reader: StatsReader, private readonly options: StatisticsOptions, principal: Principal) {
+    this.policy = suppressionPolicy(principal, options.suppressionThreshold);
+    // One statement per distinct query for all the groups asking: group keys are looked up in its answer.
+    this.histograms = loaderPerArguments((spec: QuerySpec) => new DataLoader(async (keys: readonly string[]) => {
+      const all = await reader.closureHistograms(spec.filter, spec.columns, this.policy);
+      return keys.map((k) => all.get(k));
+    }));
+    this.overdue = loaderPerArguments((spec: QuerySpec) => new DataLoader(async (keys: readonly string[]) => {
+      const all = await reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock());
+      return keys.map((k) => all.get(k) ?? 0);
+    }));
+    this.institutionRows = loaderPerArguments((period: { from: string | null; to: string | null }) => new DataLoader(async (ids: readonly string[]) => {
+      const spec: QuerySpec = { filter: { from: period.from, to: period.to, institutionIds: ids }, columns: ['institution_id'] };
+      const rows = new Map((await this.rowsOf(spec)).map((r) => [r.group.institution_id!, r]));
+      return ids.map((id) => rows.get(id) ?? this.emptyRow({ ...spec, filter: { ...spec.filter } }, { institution_id: id }));
+    }));
+  }
+
+  private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
+    return fold(spec, await this.reader.cellSums(spec.filter, spec.columns, this.policy));
+  }
+
+  private emptyRow(spec: QuerySpec, group: Record<string, string>): StatsRow {
+    return { spec, groupKey: groupKeyOf(spec.columns, group), group, suppressed: false,
+      counts: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 } };
+  }
+
+  async query(filter: StatsFilter | null | undefined, groupBy: readonly Dimension[] | null | undefined): Promise<StatsRow[]> {
+    const checked = checkStatsFilter(filter);
+    const columns = [...new Set((groupBy ?? []).map((d) => DIMENSION_COLUMNS[d]))];
+    const spec: QuerySpec = { filter: checked, columns };
+    const rows = await this.rowsOf(spec);
+    if (rows.length === 0 && columns.length === 0) return [this.emptyRow(spec, {})];
+    return rows.sort((a, b) => (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0));
+  }
+
+  ofInstitution(id: string, from: string | null | undefined, to: string | null | undefined): Promise<StatsRow> {
+    const period = checkStatsFilter({ from, to }, 'caseStats');
+    return this.institutionRows({ from: period.from ?? null, to: period.to ?? null }).load(id);
+  }
+
+  async overdueNow(row: StatsRow): Promise<number | null> {
+    if (!row.counts) return null;
+    return this.overdue(row.spec).load(row.groupKey);
+  }
+
+  async daysToClose(row: StatsRow, p: number): Promise<number | null> {
+    if (!row.counts) return null;
+    const histogram = await this.histograms(row.spec).load(row.groupKey);
+    return histogram ? percentileDays(histogram, p) : null;
+  }
+
+  rates(row: StatsRow) {
+    const c = row.counts;
+    if (!c) return { successRate: null, respondedWithin48Hours: null, mediatedWithin30Days: null };
+    return {
+      successRate: successRate(c.resolved, c.unresolved),
+      respondedWithin48Hours: respondedWithin48HoursShare(c.responded_48h, c.dispatched),
+      mediatedWithin30Days: mediatedWithin30DaysShare(c.mediated_30d, c.resolved, c.unresolved),
+    };
+  }
+
+  targets(row: StatsRow) {
+    return checkTargets(this.options.profile.targets as Partial<Record<TargetMeasure, number>>, this.rates(row));
+  }
+}
+
+export class CaseStatistics {
+  private readonly reader: StatsReader;
+  constructor(knex: Knex, private readonly options: StatisticsOptions) {
+    this.reader = new StatsReader(knex);
+  }
+
+  forRequest(principal: Principal): RequestStatistics {
+    return new RequestStatistics(this.reader, this.options, principal);
+  }
+}
