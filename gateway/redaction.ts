@@ -10,12 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { ErrorCode, hubRequestError } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
 import { handlesCases, type PiiCategory } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
-import { applyPlan, operationPrivacy, type OperationPrivacy } from './redaction-plan.js';
+import { applyPlan, operationPrivacy, type OperationPrivacy, type RedactionPlan } from './redaction-plan.js';
 
 export interface RedactionContext {
   principal: Principal;
@@ -25,6 +25,8 @@ export interface RedactionContext {
   operation?: { name: string | null; documentHash: string };
   /** Values withheld by subgraphs (their `extensions.redaction`), added up by the data sources. */
   withheldBySubgraphs?: Map<string, number>;
+  /** Set by `admit` for a principal who sees party data only through grants: what to null, what is cleared. */
+  redaction?: { plan: RedactionPlan; cleared: Set<PiiCategory> };
 }
 
 export interface PrivacyOffice {
@@ -44,53 +46,85 @@ export function addSubgraphRedaction(context: RedactionContext, extensions: Reco
   }
 }
 
-export function redactionPlugin(pii: Map<string, PiiCategory>, office: PrivacyOffice, enforce: boolean): ApolloServerPlugin<RedactionContext> {
-  // Plans are per document (Apollo keeps one parsed document per query string), never per principal or response.
+export interface OperationFacts {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode | undefined;
+  operationName: string | null;
+  variables: Record<string, unknown>;
+  /** SHA-256 of the query text. */
+  queryHash: string;
+}
+
+/**
+ * The gateway's redaction as two steps around execution, so every request path runs the same code: `admit` before
+ * any subgraph is asked (refuses a party-data search without clearance, reads the principal's grants), `finish` on
+ * the result (nulls what the principal may not see, reports what was withheld). `plugin` runs both in Apollo
+ * Server's pipeline.
+ */
+export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyOffice, enforce: boolean) {
+  // Plans are per document (one parsed document per query text), never per principal or response.
   const plans = new WeakMap<DocumentNode, Map<string, OperationPrivacy>>();
 
-  return {
-    async requestDidStart() {
-      let privacy: OperationPrivacy | undefined;
-      let cleared: Set<PiiCategory> | undefined;
-      return {
-        async didResolveOperation({ contextValue, schema, document, operation, operationName, queryHash, request }) {
-          contextValue.operation = { name: operationName ?? null, documentHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex') };
-          if (!enforce || !operation || handlesCases(contextValue.principal.role)) return;
-          let perOperation = plans.get(document);
-          if (!perOperation) plans.set(document, (perOperation = new Map()));
-          const key = operationName ?? '';
-          privacy = perOperation.get(key);
-          if (!privacy) perOperation.set(key, (privacy = operationPrivacy(schema, document, operation, pii)));
+  function privacyOf(facts: OperationFacts & { operation: OperationDefinitionNode }): OperationPrivacy {
+    let perOperation = plans.get(facts.document);
+    if (!perOperation) plans.set(facts.document, (perOperation = new Map()));
+    let privacy = perOperation.get(facts.operationName ?? '');
+    if (!privacy) perOperation.set(facts.operationName ?? '', (privacy = operationPrivacy(facts.schema, facts.document, facts.operation, pii)));
+    return privacy;
+  }
 
-          const inputs = privacy.inputs(request.variables ?? {});
-          if (privacy.plan.size === 0 && inputs.size === 0) return;
-          cleared = await office.grantedCategories(contextValue.principal, contextValue.requestId);
-          const refused = [...inputs].filter(([, category]) => !cleared!.has(category));
-          if (refused.length) {
-            const [coordinate, category] = refused[0]!;
-            const categories = [...new Set(refused.map(([, c]) => c))];
-            await office.recordRefusal(contextValue.principal, contextValue.requestId, {
-              operation: contextValue.operation.name, documentHash: contextValue.operation.documentHash, categories,
-              detail: `filter ${refused.map(([c]) => c).join(', ')}`,
-            }).catch((error: Error) => contextValue.logger.error({ err: { name: error.name } }, 'could not audit a refused search'));
-            throw hubRequestError(ErrorCode.FORBIDDEN, `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
-          }
-        },
-        async willSendResponse({ contextValue, response }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          const counts = new Map<string, number>(contextValue.withheldBySubgraphs ?? []);
-          if (privacy?.plan.size && cleared && result.data) {
-            const here = applyPlan(result.data, privacy.plan, (category) => !cleared!.has(category));
-            for (const [category, n] of here) {
-              counts.set(category, (counts.get(category) ?? 0) + n);
-              // The owning subgraph should have withheld these already: say so, without the values.
-              contextValue.logger.warn({ category, values: n }, 'gateway withheld party data a subgraph sent in clear');
-            }
-          }
-          if (counts.size) result.extensions = { ...result.extensions, redaction: { withheld: Object.fromEntries([...counts].sort()) } };
-        },
-      };
-    },
-  };
+  async function admit(context: RedactionContext, facts: OperationFacts): Promise<void> {
+    context.operation = { name: facts.operationName, documentHash: facts.queryHash };
+    const { operation } = facts;
+    if (!enforce || !operation || handlesCases(context.principal.role)) return;
+    const privacy = privacyOf({ ...facts, operation });
+    const inputs = privacy.inputs(facts.variables);
+    if (privacy.plan.size === 0 && inputs.size === 0) return;
+    const cleared = await office.grantedCategories(context.principal, context.requestId);
+    context.redaction = { plan: privacy.plan, cleared };
+    const refused = [...inputs].filter(([, category]) => !cleared.has(category));
+    if (refused.length) {
+      const [coordinate, category] = refused[0]!;
+      await office.recordRefusal(context.principal, context.requestId, {
+        operation: facts.operationName, documentHash: facts.queryHash, categories: [...new Set(refused.map(([, c]) => c))],
+        detail: `filter ${refused.map(([c]) => c).join(', ')}`,
+      }).catch((error: Error) => context.logger.error({ err: { name: error.name } }, 'could not audit a refused search'));
+      throw hubRequestError(ErrorCode.FORBIDDEN, `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
+    }
+  }
+
+  function finish(context: RedactionContext, result: { data?: Record<string, unknown> | null; extensions?: Record<string, unknown> }): void {
+    const counts = new Map<string, number>(context.withheldBySubgraphs ?? []);
+    const redaction = context.redaction;
+    if (redaction && result.data) {
+      const here = applyPlan(result.data, redaction.plan, (category) => !redaction.cleared.has(category));
+      for (const [category, n] of here) {
+        counts.set(category, (counts.get(category) ?? 0) + n);
+        // The owning subgraph should have withheld these already: say so, without the values.
+        context.logger.warn({ category, values: n }, 'gateway withheld party data a subgraph sent in clear');
+      }
+    }
+    if (counts.size) result.extensions = { ...result.extensions, redaction: { withheld: Object.fromEntries([...counts].sort()) } };
+  }
+
+  function plugin(): ApolloServerPlugin<RedactionContext> {
+    return {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ contextValue, schema, document, operation, operationName, queryHash, request }) {
+            await admit(contextValue, {
+              schema, document, operation, operationName: operationName ?? null, variables: request.variables ?? {},
+              queryHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex'),
+            });
+          },
+          async willSendResponse({ contextValue, response }) {
+            if (response.body.kind === 'single') finish(contextValue, response.body.singleResult);
+          },
+        };
+      },
+    };
+  }
+
+  return { admit, finish, plugin };
 }

@@ -18,7 +18,7 @@ import { publicCoordinates } from '../kit/public-fields.js';
 import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
 import { publicDirectoryPlugin } from './public-directory.js';
-import { addSubgraphRedaction, redactionPlugin, type RedactionContext } from './redaction.js';
+import { addSubgraphRedaction, gatewayRedaction, type RedactionContext } from './redaction.js';
 import { privacyOffice } from './privacy-office.js';
 import { NoReservedAliasesRule } from './rules/NoReservedAliasesRule.js';
 import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER, piiCoordinates } from '../kit/privacy.js';
@@ -77,6 +77,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     }),
   });
 
+  const redaction = gatewayRedaction(piiCoordinates(parse(supergraphSdl)), privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials), config.gatewayRedaction);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: errorFormatter(logger),
@@ -90,7 +91,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     plugins: [
       echoScrubPlugin<GatewayContext>(),
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
-      redactionPlugin(piiCoordinates(parse(supergraphSdl)), privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials), config.gatewayRedaction),
+      redaction.plugin(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
