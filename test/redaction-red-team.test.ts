@@ -240,6 +240,14 @@ describe('cursors and batches', () => {
   });
 });
 
+describe('aggregates', () => {
+  it('publish no cell of fewer than five cases to an analyst, however finely grouped', async () => {
+    const rows = dataOf(await attack('{ caseStats(groupBy: [INSTITUTION, CATEGORY, MONTH]) { suppressed received resolved open } }')).caseStats;
+    expect(rows.some((r: any) => r.suppressed)).toBe(true);
+    for (const row of rows) for (const n of [row.received, row.resolved, row.open]) expect(n === null || n === 0 || n >= 5).toBe(true);
+  });
+});
+
 describe('handling decides per record', () => {
   it('shows another institution nothing of the case', async () => {
     const result = await attack(`query($id: ID!) { case(id: $id) { ${CASE_SELECTION} } }`, {}, { role: 'institution', org: others.institution });
