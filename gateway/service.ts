@@ -6,17 +6,20 @@
 import fs from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { parse } from 'graphql';
 import type { HubConfig } from '../kit/config.js';
 import { errorFormatter } from '../kit/format-error.js';
-import { createApolloHttpServer, listen, REQUEST_ID_HEADER } from '../kit/http.js';
+import { createApolloHttpServer, listen } from '../kit/http.js';
 import { createLogger, type Logger } from '../kit/log.js';
 import type { Principal } from '../kit/principal.js';
 import { publicCoordinates } from '../kit/public-fields.js';
 import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
 import { publicDirectoryPlugin } from './public-directory.js';
+import { gatewayFastPath } from './fast-path.js';
+import { responseHooksPlugin, type ResponseHook } from './response-hooks.js';
+import { SubgraphClient } from './subgraph-client.js';
 
 export const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
@@ -38,29 +41,32 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const credentials = internalCredentials(config.internalSecret);
   const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
 
+  const clients: SubgraphClient<GatewayContext>[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource<GatewayContext>({
-      url: urlOf(name, url!),
-      async willSendRequest({ request, context }) {
-        // Context is absent only for the gateway's own health checks, which this gateway does not run.
-        if (!context.principal) throw new Error(`no principal for a request to subgraph ${name}`);
-        request.http!.headers.set('authorization', `Bearer ${await credentials(context.principal)}`);
-        request.http!.headers.set(REQUEST_ID_HEADER, context.requestId);
-      },
-    }),
+    buildService: ({ name, url }) => {
+      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials);
+      clients.push(client);
+      return client;
+    },
   });
+
+  // Post-processing of every response (e.g. redaction), on both request paths: add hooks here.
+  const responseHooks: ResponseHook<GatewayContext>[] = [];
+  const formatError = errorFormatter(logger);
+  const fastPath = gatewayFastPath<GatewayContext>({ gateway, formatError, hooks: responseHooks });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: errorFormatter(logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
     stopOnTerminationSignals: false,
     introspection: !config.production,
     plugins: [
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
+      responseHooksPlugin(responseHooks),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -73,6 +79,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     logger,
     authenticate: (req) => authenticate(req.headers.authorization),
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
+    fastPath,
     async ready() {
       await Promise.all(subgraphReadiness.map(async (url) => {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch((error: Error) => { throw new Error(`${url}: ${error.message}`); });
@@ -81,5 +88,5 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     },
   });
   const running = await listen(server, config.ports.gateway, config.host);
-  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); } };
+  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); } };
 }

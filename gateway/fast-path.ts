@@ -1,0 +1,60 @@
+/**
+ * The gateway's lean request path for authenticated callers: the document parsed and validated once per query
+ * text (kit/document-cache.ts), then straight to Apollo Gateway's executor — its query planner and plan cache
+ * (keyed by the query's hash and operation name, never by caller) — then the response hooks, the error formatter
+ * and one serialisation. Results are never cached: each request is executed for its own principal.
+ *
+ * Everything else returns null and goes through Apollo Server's full pipeline unchanged: anonymous callers (the
+ * public-directory plugin), documents that do not parse or validate, introspection, an operation name that
+ * picks no operation, subscriptions, and variables the executor refuses (nothing has run then).
+ */
+import type { ApolloGateway } from '@apollo/gateway';
+import type { GraphQLSchema } from 'graphql';
+import { DocumentCache } from '../kit/document-cache.js';
+import { graphqlResponse, type ErrorFormatter, type FastResponse } from '../kit/graphql-response.js';
+import type { FastRequest } from '../kit/http.js';
+import type { Logger } from '../kit/log.js';
+import { PUBLIC_ROLE, type Principal } from '../kit/principal.js';
+import { runResponseHooks, type ResponseHook } from './response-hooks.js';
+
+export interface FastPathOptions<TContext> {
+  gateway: ApolloGateway;
+  formatError: ErrorFormatter;
+  hooks: readonly ResponseHook<TContext>[];
+}
+
+export function gatewayFastPath<TContext extends { principal: Principal; logger: Logger }>(options: FastPathOptions<TContext>) {
+  let schema: GraphQLSchema | undefined;
+  let documents: DocumentCache | undefined;
+  options.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    schema = apiSchema;
+    documents = new DocumentCache(apiSchema);
+  });
+
+  return async function fastPath(request: FastRequest<TContext>): Promise<FastResponse | null> {
+    if (request.info.principal.role === PUBLIC_ROLE || !documents || !schema) return null;
+    const cached = documents.get(request.query);
+    if (!cached) return null;
+    const operation = DocumentCache.operation(cached, request.operationName);
+    if (!operation || operation.operation === 'subscription') return null;
+    const context = await request.context();
+    const operationName = operation.name?.value ?? null;
+    const result = await options.gateway.executor({
+      request: { query: request.query, variables: request.variables, operationName: operationName ?? undefined },
+      document: cached.document,
+      queryHash: cached.hash,
+      source: request.query,
+      operationName,
+      operation,
+      schema,
+      context,
+      logger: context.logger,
+      metrics: { captureTraces: false },
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as Parameters<ApolloGateway['executor']>[0]);
+    if (result.data === undefined) return null;
+    await runResponseHooks(options.hooks, { result, document: cached.document, operation, schema, context });
+    return graphqlResponse(result, options.formatError, request.contentType);
+  };
+}
