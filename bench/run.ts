@@ -78,6 +78,8 @@ export interface Row {
   p50: number | null; p95: number | null; p99: number | null;
   gatewayCpuUs: number | null;
   subgraphsCpuUs: number | null;
+  /** CPU µs per request of each watched process. */
+  cpuUs: Record<string, number | null>;
   errors: number;
   errorSamples: string[];
   lostUpdates?: number;
@@ -237,6 +239,7 @@ async function measure(store: Store, gateway: string, workload: string, concurre
     p50: result.p50, p95: result.p95, p99: result.p99,
     gatewayCpuUs: cpu.gateway === undefined || cpu.gateway === null ? null : Math.round(cpu.gateway),
     subgraphsCpuUs: Math.round(subgraphCpu),
+    cpuUs: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v === null ? null : Math.round(v)])),
     errors: result.errors,
     errorSamples: result.errorSamples,
   };
@@ -253,7 +256,7 @@ async function measure(store: Store, gateway: string, workload: string, concurre
     row.lostUpdates = lost;
   }
   const fmt = (n: number | null) => (n === null ? '–' : n.toFixed(1));
-  console.log(`  ${gateway.padEnd(15)} ${workload.padEnd(8)} c=${String(concurrency).padEnd(3)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${fmt(row.p50)} p95 ${fmt(row.p95)} p99 ${fmt(row.p99)} ms  gateway ${row.gatewayCpuUs ?? '–'} µs/req  subgraphs ${row.subgraphsCpuUs} µs/req  errors ${row.errors}${row.lostUpdates !== undefined ? `  lost ${row.lostUpdates}` : ''}`);
+  console.log(`  ${gateway.padEnd(15)} ${workload.padEnd(8)} c=${String(concurrency).padEnd(3)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${fmt(row.p50)} p95 ${fmt(row.p95)} p99 ${fmt(row.p99)} ms  gateway ${row.gatewayCpuUs ?? '–'} µs/req  subgraphs ${row.subgraphsCpuUs} µs/req (${['cases', 'institutions', 'referrals'].map((n) => row.cpuUs[n]).join('/')})  errors ${row.errors}${row.lostUpdates !== undefined ? `  lost ${row.lostUpdates}` : ''}`);
   if (row.errorSamples.length) console.log(`    e.g. ${row.errorSamples[0]}`);
   return row;
 }
