@@ -40,7 +40,9 @@ export function gatewayFastPath<TContext extends { principal: Principal; logger:
     const context = await request.context();
     const operationName = operation.name?.value ?? null;
     const result = await options.gateway.executor({
-      request: { query: request.query, variables: request.variables, operationName: operationName ?? undefined },
+      // The operation's name goes to the executor only when the document holds several: with it, the gateway
+      // hashes the plan-cache key again on every request.
+      request: { query: request.query, variables: request.variables, operationName: cached.operations.size > 1 ? operationName ?? undefined : undefined },
       document: cached.document,
       queryHash: cached.hash,
       source: request.query,

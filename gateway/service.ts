@@ -36,7 +36,12 @@ export interface RunningGateway {
 
 type SubgraphName = keyof HubConfig['subgraphUrls'];
 
-export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
+export interface GatewayOptions {
+  /** Post-processing of every response before it is serialised (e.g. redaction), run on both request paths. */
+  responseHooks?: ResponseHook<GatewayContext>[];
+}
+
+export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel), options: GatewayOptions = {}): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
   const credentials = internalCredentials(config.internalSecret);
   const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
@@ -52,8 +57,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     },
   });
 
-  // Post-processing of every response (e.g. redaction), on both request paths: add hooks here.
-  const responseHooks: ResponseHook<GatewayContext>[] = [];
+  // Post-processing of every response (e.g. redaction), on both request paths: the gateway's own hooks go here too.
+  const responseHooks: ResponseHook<GatewayContext>[] = [...(options.responseHooks ?? [])];
   const formatError = errorFormatter(logger);
   const fastPath = gatewayFastPath<GatewayContext>({ gateway, formatError, hooks: responseHooks });
 
