@@ -69,6 +69,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
     stopOnTerminationSignals: false,
     introspection: !config.production,
+    // These plugins see only requests on the full pipeline (anonymous callers, invalid documents, introspection...):
+    // authenticated operations take the lean path. Post-processing every response needs belongs in responseHooks.
     plugins: [
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
       responseHooksPlugin(responseHooks),
