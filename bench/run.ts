@@ -29,7 +29,7 @@ import { signInternalToken } from '../kit/internal-token.js';
 const { values } = parseArgs({
   options: {
     cases: { type: 'string', default: '20000' },
-    seconds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '2' },
     gateways: { type: 'string', default: 'ours,apollo,hive,mercurius' },
     workloads: { type: 'string', default: 'direct,lookup,join,mutation' },
