@@ -458,7 +458,8 @@ function evaluateTargets(rows: Row[], notes: typeof gatewayNotes) {
   for (const store of ['sqlite', 'postgres'] as const) {
     const m = find('ours', 'mutation', 50, store);
     out.push(m
-      ? { target: `status mutations through our gateway, 50 clients, ${store}${store === 'sqlite' ? ': ≥ 1000/s' : ''}, 0 lost updates, 0 errors`, measured: `${m.requestsPerSecond}/s, ${m.lostUpdates} lost, ${m.errors} errors`, met: (store === 'postgres' || m.requestsPerSecond >= 1000) && m.lostUpdates === 0 && m.errors === 0 }
+      ? { target: `status mutations through our gateway, 50 clients, ${store}${store === 'sqlite' ? ': ≥ 1000/s' : ''}, 0 lost updates, 0 errors`,
+        measured: `${m.requestsPerSecond}/s${store === 'sqlite' && m.requestsPerSecond < 1000 ? ` (${Math.round((1 - m.requestsPerSecond / 1000) * 100)}% short)` : ''}, ${m.lostUpdates} lost, ${m.errors} errors; CPU per mutation: gateway ${m.gatewayCpuUs} µs, cases subgraph ${m.cpuUs.cases} µs`, met: (store === 'postgres' || m.requestsPerSecond >= 1000) && m.lostUpdates === 0 && m.errors === 0 }
       : { target: `status mutations through our gateway, 50 clients, ${store}`, measured: 'not measured', met: null });
   }
   return out;
