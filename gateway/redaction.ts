@@ -59,8 +59,8 @@ export interface OperationFacts {
 /**
  * The gateway's redaction as two steps around execution, so every request path runs the same code: `admit` before
  * any subgraph is asked (refuses a party-data search without clearance, reads the principal's grants), `finish` on
- * the result (nulls what the principal may not see, reports what was withheld). `plugin` runs both in Apollo
- * Server's pipeline.
+ * the result (nulls what the principal may not see, reports what was withheld). `plugin` runs `admit` in Apollo
+ * Server's pipeline; `finish` is one of the gateway's response hooks (gateway/response-hooks.ts), on both paths.
  */
 export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyOffice, enforce: boolean) {
   // Plans are per document (one parsed document per query text), never per principal or response.
@@ -117,9 +117,6 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
               schema, document, operation, operationName: operationName ?? null, variables: request.variables ?? {},
               queryHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex'),
             });
-          },
-          async willSendResponse({ contextValue, response }) {
-            if (response.body.kind === 'single') finish(contextValue, response.body.singleResult);
           },
         };
       },

@@ -1,19 +1,31 @@
 /**
  * Runs an Apollo Federation 2 subgraph over kit/http: its SDL and resolvers, a per-request context,
  * the internal-token check that every request (`_entities` and `_service` included) must pass, and the
- * public-directory guard on every field not marked `@public`.
+ * public-directory guard on every field not marked `@public`. Plain requests take a lean path (graphql-js on a
+ * document validated once); anything else takes Apollo Server's pipeline. A service's `finish` step runs on both.
  */
+import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse, type GraphQLSchema } from 'graphql';
+import { execute, parse, type GraphQLSchema } from 'graphql';
+import { DocumentCache } from './document-cache.js';
+import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js';
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
 import { errorFormatter } from './format-error.js';
 import { echoScrubPlugin } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
+
+/** What a `finish` step knows of the request it closes. */
+export interface FinishedRequest {
+  operationName: string | null;
+  /** SHA-256 of the query text. */
+  queryHash: string;
+  header(name: string): string | undefined;
+}
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   typeDefs: string;
@@ -26,25 +38,53 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   ready(): Promise<void>;
   /** Wraps resolvers of the built schema (the cases subgraph guards its `@pii` fields here). */
   transformSchema?(schema: GraphQLSchema): GraphQLSchema;
-  plugins?: ApolloServerPlugin<TContext>[];
+  /**
+   * Runs on every executed response before it is sent, on both request paths; it may change the result (the cases
+   * subgraph writes its audit records here, and withholds the data when they cannot be written).
+   */
+  finish?(context: TContext, result: ExecutionResultLike, request: FinishedRequest): Promise<void>;
+}
+
+function finishPlugin<TContext extends BaseContext>(finish: NonNullable<SubgraphOptions<TContext>['finish']>): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response, request, operationName, queryHash }) {
+          if (response.body.kind !== 'single') return;
+          const headers = request.http?.headers;
+          await finish(contextValue, response.body.singleResult as ExecutionResultLike, {
+            operationName: operationName ?? null,
+            queryHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex'),
+            header: (name) => headers?.get(name),
+          });
+        },
+      };
+    },
+  };
 }
 
 export async function startApolloSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
   const typeDefs = parse(options.typeDefs);
   const built = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
+  const schema = guardNonPublicFields(options.transformSchema?.(built) ?? built, publicCoordinates(typeDefs));
+  const formatError = errorFormatter(options.logger);
   const apollo = new ApolloServer<TContext>({
-    schema: guardNonPublicFields(options.transformSchema?.(built) ?? built, publicCoordinates(typeDefs)),
+    schema,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(),
+      ...(options.finish ? [finishPlugin(options.finish)] : []),
+    ],
     // "Did you mean …?" would let a caller fish for field names it may not know.
     hideSchemaDetailsFromClientErrors: true,
-    formatError: errorFormatter(options.logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
     stopOnTerminationSignals: false,
   });
   await apollo.start();
   const verify = internalTokenVerifier(options.internalSecret);
+  const documents = new DocumentCache(schema);
   const server = createApolloHttpServer<TContext>({
     apollo,
     logger: options.logger,
@@ -58,6 +98,25 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     },
     context: options.context,
     ready: options.ready,
+    // The plain case runs graphql-js directly on a document validated once; anything else takes Apollo Server's pipeline.
+    async fastPath(request) {
+      const cached = documents.get(request.query);
+      const operation = cached && DocumentCache.operation(cached, request.operationName);
+      if (!cached || !operation || operation.operation === 'subscription') return null;
+      const context = await request.context();
+      const result: ExecutionResultLike = await execute({ schema, document: cached.document, operationName: operation.name?.value, variableValues: request.variables, contextValue: context });
+      // Variables that do not coerce: nothing ran, and Apollo Server gives the canonical error.
+      if (result.data === undefined) return null;
+      if (options.finish) {
+        const headers = request.info.headers;
+        await options.finish(context, result, {
+          operationName: operation.name?.value ?? null,
+          queryHash: cached.hash,
+          header: (name) => { const value = headers[name]; return Array.isArray(value) ? value[0] : value; },
+        });
+      }
+      return graphqlResponse(result, formatError, request.contentType);
+    },
   });
   const running = await listen(server, options.port, options.host);
   return { ...running, close: async () => { await running.close(); await apollo.stop(); } };

@@ -82,10 +82,18 @@ export class CursorCodec {
     nodeOf: (row: Row) => Node = (row) => row as unknown as Node,
   ): Connection<Node> {
     const page = rows.slice(0, window.limit);
-    const edges = page.map((row) => ({ cursor: this.encode(scope, keyOf(row)), node: nodeOf(row) }));
+    // Cursors are sealed only when a query selects them: sealing costs a cipher run per edge.
+    const sealed = (row: Row) => {
+      let cursor: string | undefined;
+      return () => (cursor ??= this.encode(scope, keyOf(row)));
+    };
+    const edges = page.map((row) => {
+      const cursor = sealed(row);
+      return { get cursor() { return cursor(); }, node: nodeOf(row) };
+    });
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > window.limit, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
+      pageInfo: { hasNextPage: rows.length > window.limit, get endCursor() { return edges.length ? edges[edges.length - 1]!.cursor : null; } },
       totalCount,
     };
   }

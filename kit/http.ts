@@ -11,6 +11,7 @@ import { errorBody, ErrorCode, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
+import { responseContentType, type FastResponse } from './graphql-response.js';
 
 const MAX_BODY_BYTES = 1 << 20;
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -33,6 +34,31 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   context(info: RequestInfo): Promise<TContext> | TContext;
   /** Resolves when the service can do its work (store reachable, subgraphs reachable); rejects with why not. */
   ready(): Promise<void>;
+  /**
+   * A lean path for the plain case, tried before Apollo Server's pipeline: a JSON POST of one operation
+   * (`query`, optional `variables` and `operationName`, no extensions) whose answer type needs no negotiation.
+   * It answers, or returns null to hand the request to Apollo Server unchanged (e.g. a document it has not validated).
+   */
+  fastPath?(request: FastRequest<TContext>): Promise<FastResponse | null>;
+}
+
+export interface FastRequest<TContext> {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: unknown;
+  /** The response's content type, negotiated from Accept. */
+  contentType: string;
+  info: RequestInfo;
+  context(): Promise<TContext> | TContext;
+}
+
+/** The body of a plain single-operation JSON POST, or null for anything the full pipeline should see. */
+function plainOperation(body: unknown): { query: string; variables: Record<string, unknown> | undefined; operationName: unknown } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || extensions !== undefined) return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName };
 }
 
 export interface RunningServer {
@@ -84,10 +110,16 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
   return http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    res.on('finish', () => {
-      logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
+    // Path and query split by hand: a URL object per request costs more than the request's own routing.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), search: queryAt === -1 ? '' : target.slice(queryAt) };
+    // The request line is logged only where the level lets it through, so a quieter service does no work for it.
+    if (logger.isLevelEnabled('info')) {
+      res.on('finish', () => {
+        logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      });
+    }
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
       if (url.pathname === '/readyz') return await probe(res, requestId, options.ready);
@@ -110,11 +142,23 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
           return sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'), requestId);
         }
       }
+      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers };
+      if (options.fastPath && req.method === 'POST' && req.headers['content-type']?.startsWith('application/json')) {
+        const operation = plainOperation(body);
+        const contentType = responseContentType(req.headers.accept);
+        if (operation && contentType) {
+          const fast = await options.fastPath({ ...operation, contentType, info, context: () => options.context(info) });
+          if (fast) {
+            res.writeHead(fast.status, { ...fast.headers, 'content-length': Buffer.byteLength(fast.body), [REQUEST_ID_HEADER]: requestId });
+            res.end(fast.body);
+            return;
+          }
+        }
+      }
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
-      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers };
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => options.context(info),

@@ -12,10 +12,14 @@ function parseInstant(value: unknown): string {
   return new Date(value).toISOString();
 }
 
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Converts what a store returns (a Date from PostgreSQL, text from sqlite) to ISO 8601 UTC. */
 export function toIso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  if (value instanceof Date) return value.toISOString();
+  // sqlite hands back the text it was given, usually already in toISOString()'s form: no round trip through Date.
+  return CANONICAL_UTC.test(value) ? value : new Date(value).toISOString();
 }
 
 export const DateTime = new GraphQLScalarType({

@@ -20,7 +20,7 @@ import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
 import { PrivacyLedger } from './privacy/ledger.js';
 import { GrantStore } from './privacy/grants.js';
 import { AuditLog } from './privacy/audit-log.js';
-import { auditPlugin } from './privacy/audit-plugin.js';
+import { closePrivacyLedger } from './privacy/close-ledger.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
 import { CaseStatistics } from './statistics/statistics.js';
 
@@ -65,7 +65,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     transformSchema: (schema) => guardPiiFields<CasesContext>(schema, piiCoordinates(parse(typeDefs)),
       (ctx, category, parent) => ctx.privacy.decide(category, parent),
       (ctx, category, parent, disclosure) => ctx.privacy.record(category, parent, disclosure)),
-    plugins: [auditPlugin()],
+    finish: closePrivacyLedger,
     logger,
     internalSecret: config.internalSecret,
     host: config.host,

@@ -12,7 +12,7 @@ import { statementCounter } from '../../kit/store.js';
 import { startCasesService } from '../../subgraphs/cases/service.js';
 import { startInstitutionsService } from '../../subgraphs/institutions/service.js';
 import { startReferralsService } from '../../subgraphs/referrals/service.js';
-import { startGateway } from '../../gateway/service.js';
+import { startGateway, type GatewayOptions } from '../../gateway/service.js';
 import { signDevToken } from '../../gateway/dev-token.js';
 import { seedDemo } from '../../seed/seed-demo.js';
 
@@ -28,6 +28,8 @@ export interface HubOptions {
   /** Webhook subscribers of both outboxes, and the relay's timing. */
   webhooks?: HubConfig['webhooks'];
   outbox?: HubConfig['outbox'];
+  /** Response hooks the gateway runs (gateway/response-hooks.ts). */
+  responseHooks?: GatewayOptions['responseHooks'];
 }
 
 export interface GraphQLResult {
@@ -68,7 +70,7 @@ export async function startHub(options: HubOptions = {}) {
   const cases = await startCasesService(config, logger('cases'), { clock: options.clock });
   const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
-  const gateway = await startGateway(gatewayConfig, logger('gateway'));
+  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks });
   const counters = {
     cases: statementCounter(cases.knex),
     institutions: statementCounter(institutions.knex),

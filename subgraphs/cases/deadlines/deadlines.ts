@@ -41,6 +41,11 @@ export interface RunningDeadline {
   rule: string;
 }
 
+/** Rules whose running instances an action ends: those it meets, and those it starts afresh. */
+export function rulesEndedBy(profile: JurisdictionProfile, action: string): string[] {
+  return profile.rules.filter((r) => r.startsOn.includes(action) || r.endsOn.includes(action)).map((r) => r.rule);
+}
+
 /** What an action does to a case's deadlines: which running instances end, and which start. */
 export function deadlineChanges(profile: JurisdictionProfile, running: RunningDeadline[], action: string, at: Date) {
   const end: number[] = [];

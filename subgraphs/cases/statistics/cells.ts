@@ -91,18 +91,19 @@ export class CubeDelta {
   }
 
   /** Adds the deltas to the stored cube: one upsert per table, whatever the number of atoms. */
-  async apply(trx: Knex | Knex.Transaction): Promise<void> {
+  async apply(db: Knex | Knex.Transaction | CubeWriter): Promise<void> {
+    const { build, run } = writerOf(db);
     const cells = this.cellRows();
     const closures = this.closureRows();
-    const plus = (table: string, column: string) => trx.raw('??.?? + excluded.??', [table, column, column]);
+    const plus = (table: string, column: string) => build.raw('??.?? + excluded.??', [table, column, column]);
     // 400 rows keep each statement under sqlite's limit on bound parameters.
     for (let i = 0; i < cells.length; i += 400) {
-      await trx('case_stats_cells').insert(cells.slice(i, i + 400)).onConflict([...ATOM_KEY])
-        .merge(Object.fromEntries(COUNTERS.map((k) => [k, plus('case_stats_cells', k)])) as Record<string, Knex.Raw>);
+      await run(build('case_stats_cells').insert(cells.slice(i, i + 400)).onConflict([...ATOM_KEY])
+        .merge(Object.fromEntries(COUNTERS.map((k) => [k, plus('case_stats_cells', k)])) as Record<string, Knex.Raw>));
     }
     for (let i = 0; i < closures.length; i += 400) {
-      await trx('case_stats_closure_days').insert(closures.slice(i, i + 400)).onConflict([...ATOM_KEY, 'days'])
-        .merge({ n: plus('case_stats_closure_days', 'n') });
+      await run(build('case_stats_closure_days').insert(closures.slice(i, i + 400)).onConflict([...ATOM_KEY, 'days'])
+        .merge({ n: plus('case_stats_closure_days', 'n') }));
     }
   }
 }
@@ -114,15 +115,31 @@ export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string
 }
 
 /**
+ * Where the cube is written: a knex transaction, or another transaction's statements (the cases subgraph's
+ * prepared-statement path on sqlite) with knex only building the SQL.
+ */
+export interface CubeWriter {
+  build: Knex;
+  run(query: Knex.QueryBuilder | Knex.Raw): Promise<Record<string, unknown>[]>;
+}
+
+function writerOf(db: Knex | Knex.Transaction | CubeWriter): CubeWriter {
+  if ('build' in db && 'run' in db) return db;
+  const knex = db as Knex;
+  return { build: knex, run: async (query) => (await query) as Record<string, unknown>[] };
+}
+
+/**
  * Keeps the cube in step with one case change (`before` null for a new case), inside the caller's transaction and
  * after the change's deadlines moved.
  */
-export async function recordCaseChange(trx: Knex.Transaction, before: CaseFacts | null, after: CaseFacts & { seq: number }): Promise<void> {
+export async function recordCaseChange(db: Knex.Transaction | CubeWriter, before: CaseFacts | null, after: CaseFacts & { seq: number }): Promise<void> {
+  const { build, run } = writerOf(db);
   const delta = new CubeDelta();
   if (before) delta.add(contributionOf(before), -1);
-  await delta.add(contributionOf(after), 1).apply(trx);
-  const [earliest] = await trx('case_deadlines').where('case_seq', after.seq).whereNull('met_at').min({ due: 'due_at' });
-  const running = runningRow(after, earliest?.due ? toIso(earliest.due) : null);
-  if (running) await trx('case_stats_running').insert(running).onConflict('case_seq').merge();
-  else if (before) await trx('case_stats_running').where('case_seq', after.seq).del();
+  await delta.add(contributionOf(after), 1).apply({ build, run });
+  const [earliest] = await run(build('case_deadlines').where('case_seq', after.seq).whereNull('met_at').min({ due: 'due_at' }));
+  const running = runningRow(after, earliest?.due ? toIso(earliest.due as string) : null);
+  if (running) await run(build('case_stats_running').insert(running).onConflict('case_seq').merge());
+  else if (before) await run(build('case_stats_running').where('case_seq', after.seq).del());
 }

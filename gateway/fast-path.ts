@@ -1,0 +1,84 @@
+/**
+ * The gateway's lean request path for authenticated callers: the document parsed and validated once per query
+ * text (kit/document-cache.ts), then straight to Apollo Gateway's executor — its query planner and plan cache
+ * (keyed by the query's hash and operation name, never by caller) — then the response hooks, the error formatter
+ * and one serialisation. Results are never cached: each request is executed for its own principal.
+ *
+ * Everything else returns null and goes through Apollo Server's full pipeline unchanged: anonymous callers (the
+ * public-directory plugin), documents that do not parse or validate, introspection, an operation name that
+ * picks no operation, subscriptions, and variables the executor refuses (nothing has run then).
+ */
+import type { ApolloGateway } from '@apollo/gateway';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { DocumentCache } from '../kit/document-cache.js';
+import { graphqlResponse, type ErrorFormatter, type FastResponse } from '../kit/graphql-response.js';
+import type { FastRequest } from '../kit/http.js';
+import type { Logger } from '../kit/log.js';
+import { PUBLIC_ROLE, type Principal } from '../kit/principal.js';
+import { runResponseHooks, type ResponseHook } from './response-hooks.js';
+
+export interface FastPathOptions<TContext> {
+  gateway: ApolloGateway;
+  formatError: ErrorFormatter;
+  hooks: readonly ResponseHook<TContext>[];
+  /** Runs before anything is executed and may refuse the request (the gateway's redaction admits it here). */
+  admit?(context: TContext, facts: AdmitFacts): Promise<void>;
+  /** The gateway's own validation rules, as Apollo Server's pipeline runs them. */
+  rules?: readonly ValidationRule[];
+}
+
+export interface AdmitFacts {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  operationName: string | null;
+  variables: Record<string, unknown>;
+  queryHash: string;
+}
+
+export function gatewayFastPath<TContext extends { principal: Principal; logger: Logger }>(options: FastPathOptions<TContext>) {
+  let schema: GraphQLSchema | undefined;
+  let documents: DocumentCache | undefined;
+  options.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    schema = apiSchema;
+    documents = new DocumentCache(apiSchema, options.rules);
+  });
+
+  return async function fastPath(request: FastRequest<TContext>): Promise<FastResponse | null> {
+    if (request.info.principal.role === PUBLIC_ROLE || !documents || !schema) return null;
+    const cached = documents.get(request.query);
+    if (!cached) return null;
+    const operation = DocumentCache.operation(cached, request.operationName);
+    if (!operation || operation.operation === 'subscription') return null;
+    const context = await request.context();
+    const operationName = operation.name?.value ?? null;
+    if (options.admit) {
+      try {
+        await options.admit(context, { schema, document: cached.document, operation, operationName, variables: request.variables ?? {}, queryHash: cached.hash });
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        return graphqlResponse({ errors: [error] }, options.formatError, request.contentType);
+      }
+    }
+    const result = await options.gateway.executor({
+      // The operation's name goes to the executor only when the document holds several: with it, the gateway
+      // hashes the plan-cache key again on every request.
+      request: { query: request.query, variables: request.variables, operationName: cached.operations.size > 1 ? operationName ?? undefined : undefined },
+      document: cached.document,
+      queryHash: cached.hash,
+      source: request.query,
+      operationName,
+      operation,
+      schema,
+      context,
+      logger: context.logger,
+      metrics: { captureTraces: false },
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as Parameters<ApolloGateway['executor']>[0]);
+    if (result.data === undefined) return null;
+    await runResponseHooks(options.hooks, { result, document: cached.document, operation, schema, context });
+    return graphqlResponse(result, options.formatError, request.contentType);
+  };
+}
