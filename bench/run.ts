@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --cases N --seconds S --warmup S --gateways ours,apollo,hive,mercurius
- *                   --workloads direct,lookup,join,mutation --concurrency 1,10,50 --stores sqlite,postgres]
+ *                   --workloads direct,lookup,join,mutation,redaction --concurrency 1,10,50 --stores sqlite,postgres]
  *
  * Our gateway side by side with the gateways users would pick instead, on the same subgraphs: the three
  * subgraphs start once on a generated data set; then each gateway in turn is started as its own process and
@@ -31,8 +31,8 @@ const { values } = parseArgs({
     cases: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '2' },
-    gateways: { type: 'string', default: 'ours,apollo,hive,mercurius' },
-    workloads: { type: 'string', default: 'direct,lookup,join,mutation' },
+    gateways: { type: 'string', default: 'ours,ours-policy-off,apollo,hive,mercurius' },
+    workloads: { type: 'string', default: 'direct,lookup,join,mutation,redaction' },
     concurrency: { type: 'string', default: '1,10,50' },
     stores: { type: 'string', default: 'sqlite,postgres' },
     'skip-profile': { type: 'boolean', default: false },
@@ -58,11 +58,15 @@ const QUERIES = {
   lookup: 'query Lookup($id: ID!) { case(id: $id) { id status category district submittedAt version } }',
   join: 'query Join($district: String) { cases(first: 20, filter: { district: $district }) { edges { node { id status category institution { id name kind } referrals { id kind status } } } } }',
   mutation: 'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }',
+  // 100 cases with their party data, asked by an analyst without a grant: every marked value is withheld.
+  redaction: 'query Redaction { cases(first: 100) { edges { node { id status district occurredMonth occurredAt place claims parties { role kind pseudonym name idNumber phone } } } } }',
 };
 
 /** The gateways compared. `ours` runs gateway/main.ts; peers run bench/gateways/<name>.ts. */
 const GATEWAY_ENTRIES: Record<string, { label: string; entry: string; env?: Record<string, string>; auth: 'user' | 'internal' }> = {
   ours: { label: 'jiefen gateway', entry: 'gateway/main.ts', auth: 'user' },
+  // The cost of the gateway's own redaction: the same gateway with its second enforcement off (the subgraph still redacts).
+  'ours-policy-off': { label: 'jiefen gateway, gateway redaction off', entry: 'gateway/main.ts', env: { JIEFEN_GATEWAY_REDACTION: 'off' }, auth: 'user' },
   apollo: { label: 'bare @apollo/gateway', entry: 'bench/gateways/apollo.ts', auth: 'internal' },
   hive: { label: 'Hive Gateway', entry: 'bench/gateways/hive.ts', auth: 'internal' },
   mercurius: { label: 'mercurius gateway', entry: 'bench/gateways/mercurius.ts', auth: 'internal' },
@@ -235,6 +239,8 @@ async function measure(store: Store, gateway: string, workload: string, concurre
     await settle();
     for (const c of cases) before.set(c.id, await versionAndEvents(subgraphs.casesDb, c.id));
     plan = { ...base, workload: { kind: 'mutation', query: QUERIES.mutation, cases: cases.map((c) => ({ id: c.id, version: before.get(c.id)!.version, principal: { sub: 'bench', role: 'institution', org: c.institution_id } })) } };
+  } else if (workload === 'redaction') {
+    plan = { ...base, workload: { kind: 'query', query: QUERIES.redaction, variables: [{}], principal: { sub: 'bench-analyst', role: 'analyst' } } };
   } else {
     const query = workload === 'join' ? QUERIES.join : QUERIES.lookup;
     plan = { ...base, workload: { kind: 'query', query, variables: workload === 'join' ? data.districts : data.lookupIds, principal: admin } };
@@ -340,7 +346,11 @@ for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.
           continue;
         }
         try {
-          for (const workload of workloads.filter((w) => w !== 'direct')) {
+          // The redaction workload compares our gateway with its policy on and off; the policy-off run does nothing else.
+          const measured = attempt === 'ours-policy-off'
+            ? workloads.filter((w) => w === 'redaction')
+            : workloads.filter((w) => w !== 'direct' && (w !== 'redaction' || attempt === 'ours'));
+          for (const workload of measured) {
             for (const c of concurrency) rows.push(await measure(store, attempt, workload, c, GATEWAY_URL, GATEWAY_ENTRIES[attempt]!.auth, subgraphs, data, gateway.child.pid!));
           }
           gatewayNotes.push({ store, gateway: attempt, peakRssMiB: peakRssMiB(gateway.child.pid!) });
@@ -454,6 +464,11 @@ function evaluateTargets(rows: Row[], notes: typeof gatewayNotes) {
       ? { target, measured: `${lookup.p50.toFixed(2)} ms vs ${direct.p50.toFixed(2)} ms (${lookup.p50 >= direct.p50 ? '+' : ''}${(lookup.p50 - direct.p50).toFixed(2)} ms)`, met: lookup.p50 - direct.p50 <= 2 }
       : { target, measured: 'needs ours and direct lookups', met: null });
   }
+  const on = find('ours', 'redaction', 10);
+  const off = find('ours-policy-off', 'redaction', 10);
+  out.push(on && off
+    ? { target: 'redaction, 100 cases, 10 clients: throughput with the gateway policy on ÷ off ≥ 0.9', measured: `${on.requestsPerSecond} ÷ ${off.requestsPerSecond} req/s = ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}; gateway CPU ${on.gatewayCpuUs} vs ${off.gatewayCpuUs} µs/request`, met: on.requestsPerSecond / off.requestsPerSecond >= 0.9 }
+    : { target: 'redaction, 100 cases, 10 clients: throughput with the gateway policy on ÷ off ≥ 0.9', measured: 'needs ours and ours-policy-off on the redaction workload', met: null });
   const rss = notes.find((n) => n.store === 'sqlite' && n.gateway === 'ours')?.peakRssMiB;
   out.push({ target: 'our gateway peak RSS < 300 MB', measured: rss ? `${rss} MiB` : 'not measured', met: rss ? rss * 1.048576 < 300 : null });
   for (const store of ['sqlite', 'postgres'] as const) {
