@@ -63,6 +63,8 @@ const rows = [
   [`the same, counts and rates only (no overdue counts, no percentiles)`, `median of ${c.runs} runs (max ${ms(c.max)})`, ms(c.p50), '< 500 ms', c.p50 !== null && c.p50 < 500 && c.errors === 0],
   ['SQL statements per dashboard query', 'test/case-statistics-batching.test.ts', 'constant (5 vs 50 institutions: equal)', 'constant in institutions', true],
 ];
+const partsTable = ['| part, asked alone, one request at a time | median latency |', '| --- | --- |',
+  ...Object.entries(result.parts).map(([name, v]) => `| ${name} | ${ms(v)} |`)].join('\n');
 const table = ['| figure | conditions | value | target | met |', '| --- | --- | --- | --- | --- |',
   ...rows.map(([f, c, v, t, m]) => `| ${f} | ${c} | ${v} | ${t} | ${m === null ? '' : m ? 'yes' : 'NO'} |`)].join('\n');
 const report = `# Dashboard benchmark
@@ -75,6 +77,10 @@ through the gateway with an analyst's token (authentication and small-cell suppr
 ${seedSeconds === null ? 'Data set reused from an earlier seeding.' : `Seeding took ${seedSeconds.toFixed(0)} s.`}
 
 ${table}
+
+Where the time goes (8 requests each, for 8 districts in turn, after one warm-up):
+
+${partsTable}
 ${d.errorSamples.length ? `\nError samples: ${d.errorSamples.join('; ')}\n` : ''}`;
 fs.writeFileSync(path.join(ROOT, 'bench', 'dashboard-report.md'), report);
 console.log(report);

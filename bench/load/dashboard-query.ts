@@ -29,3 +29,14 @@ export function allInstitutionsQuery(districts: readonly string[], figures: 'all
   return `query AllInstitutions($from: String!, $to: String!) {\n${districts.map((d) =>
     `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`).join('\n')}\n}`;
 }
+
+/** Parts of the dashboard query alone, to show where its time goes. */
+export const DASHBOARD_PARTS: Record<string, string> = {
+  'institutions list only (institutions)': `query($district: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id name kind } } } }`,
+  'list + Institution.caseStats, every figure (cases)': `query($district: String!, $from: String!, $to: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id caseStats(from: $from, to: $to) {
+    suppressed received accepted rejected resolved unresolved withdrawn open overdueNow successRate { value } respondedWithin48Hours { value } mediatedWithin30Days { value } medianDaysToClose p90DaysToClose missedTargets } } } } }`,
+  'list + referralsReceived (referrals)': `query($district: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id referralsReceived(first: 1) { totalCount } } } } }`,
+  'monthly trend only (cases)': `query($district: String!, $from: String!, $to: String!) { caseStats(filter: { district: $district, from: $from, to: $to }, groupBy: [MONTH]) {
+    month suppressed received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose } }`,
+  'the whole dashboard query': DASHBOARD_QUERY,
+};

@@ -3,7 +3,7 @@
  * dashboard query back to back, each for a district in turn, for a fixed time after a warm-up; then the
  * all-institutions query runs alone, several times. Returns latency percentiles and error counts.
  */
-import { allInstitutionsQuery, DASHBOARD_QUERY } from './dashboard-query.js';
+import { allInstitutionsQuery, DASHBOARD_PARTS, DASHBOARD_QUERY } from './dashboard-query.js';
 import { DISTRICT_CODES } from '../../kit/reference-data.js';
 
 export interface DashboardPlan {
@@ -21,6 +21,8 @@ export interface DashboardResult {
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The same without overdue counts and percentiles (counts and rates only). */
   allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  /** Median latency of each part of the dashboard query asked alone, one request at a time. */
+  parts: Record<string, number | null>;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
@@ -35,6 +37,16 @@ async function ask(plan: DashboardPlan, query: string, variables: Record<string,
 }
 
 export async function runDashboardWorkload(plan: DashboardPlan): Promise<DashboardResult> {
+  // One at a time first: what each part costs without queueing behind the others.
+  const parts: Record<string, number | null> = {};
+  for (const [name, query] of Object.entries(DASHBOARD_PARTS)) {
+    const times: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const { ms, body } = await ask(plan, query, { district: DISTRICT_CODES[i % DISTRICT_CODES.length], ...plan.period });
+      if (i > 0 && !body.errors) times.push(ms);
+    }
+    parts[name] = percentile(times.sort((a, b) => a - b), 0.5);
+  }
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
@@ -73,6 +85,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
     },
     allInstitutions,
     allInstitutionsCounts,
+    parts,
   };
 }
 
