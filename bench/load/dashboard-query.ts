@@ -22,11 +22,11 @@ export const DASHBOARD_QUERY = `query Dashboard($district: String!, $from: Strin
  * Every institution's statistics in one query (the 7,000-institution target): a page can hold 500 institutions,
  * so the query takes each district's institutions under an alias (no district has more than 500).
  */
-export function allInstitutionsQuery(districts: readonly string[], figures: 'all' | 'counts' = 'all'): string {
-  const fields = figures === 'all'
+export function allInstitutionsQuery(districts: readonly string[], figures: 'all' | 'counts' | 'none' = 'all'): string {
+  const fields = figures === 'none' ? 'id' : figures === 'all'
     ? 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }'
     : 'id caseStats(from: $from, to: $to) { received resolved unresolved open successRate { value } respondedWithin48Hours { value } }';
-  return `query AllInstitutions($from: String!, $to: String!) {\n${districts.map((d) =>
+  return `query AllInstitutions${figures === 'none' ? '' : '($from: String!, $to: String!)'} {\n${districts.map((d) =>
     `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`).join('\n')}\n}`;
 }
 

@@ -21,6 +21,8 @@ export interface DashboardResult {
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The same without overdue counts and percentiles (counts and rates only). */
   allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  /** The institutions list alone, without statistics (what the gateway and registry cost by themselves). */
+  allInstitutionsListOnly: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** Median latency of each part of the dashboard query asked alone, one request at a time. */
   parts: Record<string, number | null>;
 }
@@ -78,6 +80,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
 
   const allInstitutions = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'all'), errorSamples);
   const allInstitutionsCounts = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'counts'), errorSamples);
+  const allInstitutionsListOnly = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'none'), errorSamples);
   return {
     dashboard: {
       measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
@@ -85,6 +88,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
     },
     allInstitutions,
     allInstitutionsCounts,
+    allInstitutionsListOnly,
     parts,
   };
 }
