@@ -82,7 +82,7 @@ ${seedSeconds === null ? 'Data set reused from an earlier seeding.' : `Seeding t
 
 ${table}
 
-Where the time goes (8 requests each, for 8 districts in turn, after one warm-up):
+Where the time goes (each part for 8 districts in turn, measured on a second pass once the first warmed the caches):
 
 ${partsTable}
 

@@ -43,9 +43,10 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   const parts: Record<string, number | null> = {};
   for (const [name, query] of Object.entries(DASHBOARD_PARTS)) {
     const times: number[] = [];
-    for (let i = 0; i < 9; i++) {
-      const { ms, body } = await ask(plan, query, { district: DISTRICT_CODES[i % DISTRICT_CODES.length], ...plan.period });
-      if (i > 0 && !body.errors) times.push(ms);
+    // Two passes over the same 8 districts: the first warms the stores' caches, the second is measured.
+    for (let i = 0; i < 16; i++) {
+      const { ms, body } = await ask(plan, query, { district: DISTRICT_CODES[i % 8], ...plan.period });
+      if (i >= 8 && !body.errors) times.push(ms);
     }
     parts[name] = percentile(times.sort((a, b) => a - b), 0.5);
   }
