@@ -23,7 +23,7 @@ export const DEMO_DEFAULTS = { cases: 5000, institutions: 100, seed: 20261101 } 
 
 /** Tables of each store, children first (the order they are emptied in). */
 const TABLES = {
-  cases: ['case_stats_running', 'case_stats_closure_days', 'case_stats_cells', 'outbox_deliveries', 'case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
+  cases: ['case_stats_running', 'case_stats_cells', 'outbox_deliveries', 'case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
   institutions: ['institution_categories', 'institutions'],
   referrals: ['referral_events', 'idempotency_keys', 'referral_number_counters', 'outbox_deliveries', 'referrals'],
 };

@@ -3,14 +3,17 @@ import { startHub, type Hub } from './support/hub.js';
 import { activeInstitution, MUTATIONS, validSubmission } from './support/cases.js';
 import { Random } from '../seed/random.js';
 import { toCase } from '../subgraphs/cases/store.js';
-import { contributionOf, CubeDelta, runningRow } from '../subgraphs/cases/statistics/cells.js';
+import { contributionOf, CubeDelta, parseClosureDays, runningRow } from '../subgraphs/cases/statistics/cells.js';
 
 let hub: Hub;
 const NOW = new Date('2026-06-01T02:00:00Z');
 beforeAll(async () => { hub = await startHub({ cases: 400, clock: () => NOW }); });
 afterAll(async () => { await hub?.close(); });
 
-const sortRows = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, typeof r[k] === 'string' ? r[k] : Number(r[k])]))).sort();
+/** Rows in a comparable form: numbers as numbers, histogram entries in order (their stored order is free). */
+const normal = (key: string, value: unknown) => key === 'closure_days' ? String(value).split(',').filter(Boolean).map(Number).sort((a, b) => a - b).join(',')
+  : typeof value === 'string' ? value : Number(value);
+const sortRows = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, normal(k, r[k])]))).sort();
 
 /** The cube as a recount from the raw case and deadline rows would make it. */
 async function recount() {
@@ -27,13 +30,12 @@ async function recount() {
     const r = runningRow(c, earliest.get(c.seq) ?? null);
     if (r) running.push(r);
   }
-  return { cells: sortRows(delta.cellRows()), closures: sortRows(delta.closureRows()), running: sortRows(running) };
+  return { cells: sortRows(delta.cellRows()), running: sortRows(running) };
 }
 
 async function stored() {
   return {
     cells: sortRows(await hub.knex.cases('case_stats_cells').where('n', '>', 0)),
-    closures: sortRows(await hub.knex.cases('case_stats_closure_days').where('n', '>', 0)),
     running: sortRows((await hub.knex.cases('case_stats_running')).map((r) => ({ ...r, due_at: new Date(r.due_at).toISOString() }))),
   };
 }
@@ -91,6 +93,18 @@ describe('the statistics cube', () => {
     await Promise.all(open.flatMap((row) => [1, 2, 3].map(() => hub.query(MUTATIONS.close,
       { id: row.id, outcome: 'UNRESOLVED', remedies: '可申请仲裁', v: row.version }, { role: 'institution', org: row.institution_id }))));
     expect(applied).toBeGreaterThan(40);
+    expect(await stored()).toEqual(await recount());
+  });
+
+  it('takes a closed mediation out of its atom\'s histogram exactly, should a change ever reopen one', async () => {
+    const resolved = toCase(await hub.knex.cases('cases').where('status', 'RESOLVED').first());
+    const contribution = contributionOf(resolved);
+    const histogram = async () => parseClosureDays((await hub.knex.cases('case_stats_cells').where(contribution.key).first()).closure_days);
+    const before = await histogram();
+    await hub.knex.cases.transaction((trx) => new CubeDelta().add(contribution, -1).apply(trx));
+    const after = await histogram();
+    expect(after.get(contribution.closureDays!) ?? 0).toBe(before.get(contribution.closureDays!)! - 1);
+    await hub.knex.cases.transaction((trx) => new CubeDelta().add(contribution, 1).apply(trx));
     expect(await stored()).toEqual(await recount());
   });
 

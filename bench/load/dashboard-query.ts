@@ -22,8 +22,21 @@ export const DASHBOARD_QUERY = `query Dashboard($district: String!, $from: Strin
  * Every institution's statistics in one query (the 7,000-institution target): a page can hold 500 institutions,
  * so the query takes each district's institutions under an alias (no district has more than 500).
  */
-export function allInstitutionsQuery(districts: readonly string[]): string {
-  const fields = 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }';
-  return `query AllInstitutions($from: String!, $to: String!) {\n${districts.map((d) =>
+export function allInstitutionsQuery(districts: readonly string[], figures: 'all' | 'counts' | 'none' = 'all'): string {
+  const fields = figures === 'none' ? 'id' : figures === 'all'
+    ? 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }'
+    : 'id caseStats(from: $from, to: $to) { received resolved unresolved open successRate { value } respondedWithin48Hours { value } }';
+  return `query AllInstitutions${figures === 'none' ? '' : '($from: String!, $to: String!)'} {\n${districts.map((d) =>
     `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`).join('\n')}\n}`;
 }
+
+/** Parts of the dashboard query alone, to show where its time goes. */
+export const DASHBOARD_PARTS: Record<string, string> = {
+  'institutions list only (institutions)': `query($district: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id name kind } } } }`,
+  'list + Institution.caseStats, every figure (cases)': `query($district: String!, $from: String!, $to: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id caseStats(from: $from, to: $to) {
+    suppressed received accepted rejected resolved unresolved withdrawn open overdueNow successRate { value } respondedWithin48Hours { value } mediatedWithin30Days { value } medianDaysToClose p90DaysToClose missedTargets } } } } }`,
+  'list + referralsReceived (referrals)': `query($district: String!) { institutions(first: 500, filter: { district: $district, status: ACTIVE }) { edges { node { id referralsReceived(first: 1) { totalCount } } } } }`,
+  'monthly trend only (cases)': `query($district: String!, $from: String!, $to: String!) { caseStats(filter: { district: $district, from: $from, to: $to }, groupBy: [MONTH]) {
+    month suppressed received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose } }`,
+  'the whole dashboard query': DASHBOARD_QUERY,
+};

@@ -3,7 +3,7 @@
  * dashboard query back to back, each for a district in turn, for a fixed time after a warm-up; then the
  * all-institutions query runs alone, several times. Returns latency percentiles and error counts.
  */
-import { allInstitutionsQuery, DASHBOARD_QUERY } from './dashboard-query.js';
+import { allInstitutionsQuery, DASHBOARD_PARTS, DASHBOARD_QUERY } from './dashboard-query.js';
 import { DISTRICT_CODES } from '../../kit/reference-data.js';
 
 export interface DashboardPlan {
@@ -19,6 +19,12 @@ export interface DashboardPlan {
 export interface DashboardResult {
   dashboard: { measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; withheldRows: number; rows: number };
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  /** The same without overdue counts and percentiles (counts and rates only). */
+  allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  /** The institutions list alone, without statistics (what the gateway and registry cost by themselves). */
+  allInstitutionsListOnly: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  /** Median latency of each part of the dashboard query asked alone, one request at a time. */
+  parts: Record<string, number | null>;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
@@ -33,6 +39,17 @@ async function ask(plan: DashboardPlan, query: string, variables: Record<string,
 }
 
 export async function runDashboardWorkload(plan: DashboardPlan): Promise<DashboardResult> {
+  // One at a time first: what each part costs without queueing behind the others.
+  const parts: Record<string, number | null> = {};
+  for (const [name, query] of Object.entries(DASHBOARD_PARTS)) {
+    const times: number[] = [];
+    // Two passes over the same 8 districts: the first warms the stores' caches, the second is measured.
+    for (let i = 0; i < 16; i++) {
+      const { ms, body } = await ask(plan, query, { district: DISTRICT_CODES[i % 8], ...plan.period });
+      if (i >= 8 && !body.errors) times.push(ms);
+    }
+    parts[name] = percentile(times.sort((a, b) => a - b), 0.5);
+  }
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
@@ -62,22 +79,32 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   }));
   latencies.sort((a, b) => a - b);
 
-  const all: number[] = [];
-  let allErrors = 0;
-  let allCount = 0;
-  const query = allInstitutionsQuery(DISTRICT_CODES);
-  for (let run = 0; run < plan.allInstitutionsRuns; run++) {
-    const { ms, body } = await ask(plan, query, plan.period);
-    if (body.errors || !body.data) { allErrors++; if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300)); continue; }
-    if (run > 0) all.push(ms); // the first run warms the caches
-    allCount = Object.values(body.data).reduce((n: number, page: any) => n + page.edges.length, 0);
-  }
-  all.sort((a, b) => a - b);
+  const allInstitutions = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'all'), errorSamples);
+  const allInstitutionsCounts = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'counts'), errorSamples);
+  const allInstitutionsListOnly = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'none'), errorSamples);
   return {
     dashboard: {
       measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, withheldRows, rows,
     },
-    allInstitutions: { runs: all.length, institutions: allCount, p50: percentile(all, 0.5), max: all.at(-1) ?? null, errors: allErrors },
+    allInstitutions,
+    allInstitutionsCounts,
+    allInstitutionsListOnly,
+    parts,
   };
+}
+
+/** Runs a query alone, several times (the first warms the caches and is not counted). */
+async function timeAlone(plan: DashboardPlan, query: string, errorSamples: string[]) {
+  const times: number[] = [];
+  let errors = 0;
+  let institutions = 0;
+  for (let run = 0; run < plan.allInstitutionsRuns; run++) {
+    const { ms, body } = await ask(plan, query, plan.period);
+    if (body.errors || !body.data) { errors++; if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300)); continue; }
+    if (run > 0) times.push(ms);
+    institutions = Object.values(body.data).reduce((n: number, page: any) => n + page.edges.length, 0);
+  }
+  times.sort((a, b) => a - b);
+  return { runs: times.length, institutions, p50: percentile(times, 0.5), max: times.at(-1) ?? null, errors };
 }

@@ -5,8 +5,8 @@ export const name = '0005_case_statistics';
 
 /**
  * The statistics cube, kept by every case change in the same transaction (statistics/cells.ts): one row per atom
- * (submission month × institution × supervising unit × district × category × channel × status) with its counters,
- * and the days-to-closure histogram of each atom. Unassigned cases have '' as institution and unit, so the key is
+ * (submission month × institution × supervising unit × district × category × channel × status) with its counters
+ * and its days-to-closure histogram. Unassigned cases have '' as institution and unit, so the key is
  * a plain primary key.
  */
 export async function up(knex: Knex): Promise<void> {
@@ -26,17 +26,12 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('dispatched').notNullable();
     t.integer('responded_48h').notNullable();
     t.integer('mediated_30d').notNullable();
+    // The atom's days-to-closure histogram: one `<days>,` entry per closed mediation (statistics/cells.ts).
+    t.text('closure_days').notNullable().defaultTo('');
     t.primary([...ATOM_KEY]);
     t.index(['institution_id', 'month']);
     t.index(['supervising_unit_id', 'month']);
     t.index(['district', 'month']);
-  });
-  await knex.schema.createTable('case_stats_closure_days', (t) => {
-    keyColumns(t);
-    t.integer('days').notNullable();
-    t.integer('n').notNullable();
-    // Read through its atom's key only (the primary key's prefix).
-    t.primary([...ATOM_KEY, 'days']);
   });
   // Open cases with a running time limit: the earliest due time and the case's atom, so "overdue now" is a range
   // read of a narrow table instead of a walk from the deadline index into the wide cases table.
@@ -53,6 +48,5 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('case_stats_running');
-  await knex.schema.dropTable('case_stats_closure_days');
   await knex.schema.dropTable('case_stats_cells');
 }

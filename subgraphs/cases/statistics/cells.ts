@@ -61,57 +61,71 @@ export function contributionOf(c: CaseFacts): Contribution {
 
 const keyString = (key: AtomKey) => ATOM_KEY.map((k) => key[k]).join('\u0001');
 
-/** Sums signed contributions per atom; atoms whose deltas all cancel are dropped. Sorted, so concurrent writers lock rows in one order. */
+/** An atom's days-to-closure histogram as stored: one `<days>,` entry per closed mediation, in any order. */
+export function parseClosureDays(text: string | null | undefined, into: Map<number, number> = new Map()): Map<number, number> {
+  if (!text) return into;
+  for (const entry of text.split(',')) {
+    if (entry === '') continue;
+    const days = Number(entry);
+    into.set(days, (into.get(days) ?? 0) + 1);
+  }
+  return into;
+}
+
+interface CellDelta { key: AtomKey; counters: Counters; closuresAdded: number[]; closuresRemoved: number[] }
+
+/**
+ * Sums signed contributions per atom; atoms whose deltas all cancel are dropped. Sorted, so concurrent writers lock
+ * rows in one order. Closure days are appended to the atom's histogram text in the same upsert (closed mediations
+ * are final, so live changes only ever add); a removal, which no legal move makes, is still applied exactly.
+ */
 export class CubeDelta {
-  readonly cells = new Map<string, { key: AtomKey; counters: Counters }>();
-  readonly closures = new Map<string, { key: AtomKey; days: number; n: number }>();
+  readonly cells = new Map<string, CellDelta>();
 
   add(contribution: Contribution, sign: 1 | -1): this {
     const id = keyString(contribution.key);
     let cell = this.cells.get(id);
-    if (!cell) this.cells.set(id, (cell = { key: contribution.key, counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 } }));
+    if (!cell) this.cells.set(id, (cell = { key: contribution.key, counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 }, closuresAdded: [], closuresRemoved: [] }));
     for (const counter of COUNTERS) cell.counters[counter] += sign * contribution.counters[counter];
     if (contribution.closureDays !== null) {
-      const closureId = `${id}\u0001${contribution.closureDays}`;
-      let closure = this.closures.get(closureId);
-      if (!closure) this.closures.set(closureId, (closure = { key: contribution.key, days: contribution.closureDays, n: 0 }));
-      closure.n += sign;
+      const [same, other] = sign === 1 ? [cell.closuresAdded, cell.closuresRemoved] : [cell.closuresRemoved, cell.closuresAdded];
+      const cancels = other.indexOf(contribution.closureDays);
+      if (cancels >= 0) other.splice(cancels, 1);
+      else same.push(contribution.closureDays);
     }
     return this;
   }
 
+  private changed(): CellDelta[] {
+    return [...this.cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c)
+      .filter((c) => COUNTERS.some((k) => c.counters[k] !== 0) || c.closuresAdded.length > 0 || c.closuresRemoved.length > 0);
+  }
+
+  /** The rows to add to the stored cells (the histogram text holds the added days). */
   cellRows(): Record<string, string | number>[] {
-    return [...this.cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .filter(([, c]) => COUNTERS.some((k) => c.counters[k] !== 0)).map(([, c]) => ({ ...c.key, ...c.counters }));
+    return this.changed().map((c) => ({ ...c.key, ...c.counters, closure_days: c.closuresAdded.map((d) => `${d},`).join('') }));
   }
 
-  closureRows(): Record<string, string | number>[] {
-    return [...this.closures.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .filter(([, c]) => c.n !== 0).map(([, c]) => ({ ...c.key, days: c.days, n: c.n }));
-  }
-
-  /** Adds the deltas to the stored cube: one upsert per table, whatever the number of atoms. */
+  /** Adds the deltas to the stored cube: one upsert per 400 atoms. */
   async apply(db: Knex | Knex.Transaction | CubeWriter): Promise<void> {
     const { build, run } = writerOf(db);
-    const cells = this.cellRows();
-    const closures = this.closureRows();
-    const plus = (table: string, column: string) => build.raw('??.?? + excluded.??', [table, column, column]);
+    const changed = this.changed();
+    const rows = this.cellRows();
+    const plus = (column: string) => build.raw('case_stats_cells.?? + excluded.??', [column, column]);
     // 400 rows keep each statement under sqlite's limit on bound parameters.
-    for (let i = 0; i < cells.length; i += 400) {
-      await run(build('case_stats_cells').insert(cells.slice(i, i + 400)).onConflict([...ATOM_KEY])
-        .merge(Object.fromEntries(COUNTERS.map((k) => [k, plus('case_stats_cells', k)])) as Record<string, Knex.Raw>));
+    for (let i = 0; i < rows.length; i += 400) {
+      await run(build('case_stats_cells').insert(rows.slice(i, i + 400)).onConflict([...ATOM_KEY]).merge({
+        ...Object.fromEntries(COUNTERS.map((k) => [k, plus(k)])),
+        closure_days: build.raw('case_stats_cells.closure_days || excluded.closure_days'),
+      } as Record<string, Knex.Raw>));
     }
-    for (let i = 0; i < closures.length; i += 400) {
-      await run(build('case_stats_closure_days').insert(closures.slice(i, i + 400)).onConflict([...ATOM_KEY, 'days'])
-        .merge({ n: plus('case_stats_closure_days', 'n') }));
+    for (const cell of changed.filter((c) => c.closuresRemoved.length > 0)) {
+      const [row] = await run(build('case_stats_cells').where(cell.key).select('closure_days').limit(1));
+      const entries = String(row?.closure_days ?? '').split(',').filter((e) => e !== '');
+      for (const days of cell.closuresRemoved) entries.splice(entries.indexOf(String(days)), 1);
+      await run(build('case_stats_cells').where(cell.key).update({ closure_days: entries.map((e) => `${e},`).join('') }));
     }
   }
-}
-
-/** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
-export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string | null): Record<string, string | number> | null {
-  if (!earliestDueAt || !(OPEN_STATUSES as readonly string[]).includes(c.status)) return null;
-  return { case_seq: c.seq, due_at: earliestDueAt, ...contributionOf(c).key };
 }
 
 /**
@@ -127,6 +141,12 @@ function writerOf(db: Knex | Knex.Transaction | CubeWriter): CubeWriter {
   if ('build' in db && 'run' in db) return db;
   const knex = db as Knex;
   return { build: knex, run: async (query) => (await query) as Record<string, unknown>[] };
+}
+
+/** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
+export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string | null): Record<string, string | number> | null {
+  if (!earliestDueAt || !(OPEN_STATUSES as readonly string[]).includes(c.status)) return null;
+  return { case_seq: c.seq, due_at: earliestDueAt, ...contributionOf(c).key };
 }
 
 /**

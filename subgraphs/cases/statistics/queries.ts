@@ -4,8 +4,8 @@
  * sums read the cube, and overdue counts start from the running-deadline index (met_at, due_at).
  */
 import type { Knex } from '../../../kit/store.js';
-import { rowsOf } from '../../../kit/store.js';
-import { ATOM_KEY, COUNTERS, type Counters } from './cells.js';
+import { isPostgres, rowsOf } from '../../../kit/store.js';
+import { ATOM_KEY, COUNTERS, parseClosureDays, type Counters } from './cells.js';
 import { OPEN_STATUSES } from './rates.js';
 import { publishableAtom, type SuppressionPolicy } from './suppression.js';
 
@@ -82,23 +82,15 @@ export class StatsReader {
     }));
   }
 
-  /** Days-to-closure histograms per group, of publishable atoms only. */
+  /** Days-to-closure histograms per group, of publishable atoms only: each atom's histogram text, concatenated per group. */
   async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<Map<string, Map<number, number>>> {
     const pub = publishableAtom(policy, 's');
-    // The cube's atoms first (by their filter's index), then each atom's histogram by primary key: CROSS JOIN fixes
-    // that order in sqlite, which has no statistics to find it.
-    const query = filtered(this.knex('case_stats_cells as s').crossJoin('case_stats_closure_days as h' as any), filter, 's')
-      .whereRaw(ATOM_JOIN('h', 's')).whereRaw(pub.sql, pub.bindings)
-      .select('h.days', this.knex.raw('sum(h.n) as n'))
-      .groupBy([...columns.map((c) => `s.${c}`), 'h.days']);
-    if (columns.length) query.select(columns.map((c) => `s.${c}`));
+    const concat = isPostgres(this.knex) ? "string_agg(s.closure_days, '')" : "group_concat(s.closure_days, '')";
+    const query = filtered(this.knex('case_stats_cells as s'), filter, 's').whereNot('s.closure_days', '').whereRaw(pub.sql, pub.bindings)
+      .select(this.knex.raw(`${concat} as days`));
+    if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
     const result = new Map<string, Map<number, number>>();
-    for (const row of (await query) as Row[]) {
-      const key = groupKeyOf(columns, row);
-      let histogram = result.get(key);
-      if (!histogram) result.set(key, (histogram = new Map()));
-      histogram.set(Number(row.days), Number(row.n));
-    }
+    for (const row of (await query) as Row[]) if (row.days) result.set(groupKeyOf(columns, row), parseClosureDays(row.days));
     return result;
   }
 
@@ -108,10 +100,12 @@ export class StatsReader {
    */
   async overdueNow(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy, now: Date): Promise<Map<string, number>> {
     const pub = publishableAtom(policy, 's');
-    // The running rows first (by their filter's index), then each one's atom by primary key.
-    const query = atomFilter(this.knex('case_stats_running as r').crossJoin('case_stats_cells as s' as any), filter, 'r')
-      .where('r.due_at', '<', now.toISOString()).whereRaw(ATOM_JOIN('s', 'r')).whereRaw(pub.sql, pub.bindings)
-      .select(this.knex.raw('count(*) as n'));
+    // Overdue running rows counted per atom first (by their filter's index), then each atom's size by primary key.
+    const perAtom = atomFilter(this.knex('case_stats_running as r'), filter, 'r').where('r.due_at', '<', now.toISOString())
+      .select(ATOM_KEY.map((c) => `r.${c}`)).select(this.knex.raw('count(*) as overdue')).groupBy(ATOM_KEY.map((c) => `r.${c}`));
+    const query = this.knex.from(perAtom.as('o')).crossJoin('case_stats_cells as s' as any)
+      .whereRaw(ATOM_JOIN('s', 'o')).whereRaw(pub.sql, pub.bindings)
+      .select(this.knex.raw('sum(o.overdue) as n'));
     if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
     const result = new Map<string, number>();
     for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));

@@ -76,6 +76,15 @@ function fold(spec: QuerySpec, entries: { group: Record<string, string>; status:
   return [...rows.values()].map(({ published, ...row }) => (published ? row : { ...row, counts: null }));
 }
 
+function perSpec<V>(make: (spec: QuerySpec) => V): (spec: QuerySpec) => V {
+  const made = new WeakMap<QuerySpec, V>();
+  return (spec) => {
+    let value = made.get(spec);
+    if (value === undefined) made.set(spec, (value = make(spec)));
+    return value;
+  };
+}
+
 /** The statistics of one request: its principal's suppression policy and loaders that batch every read. */
 export class RequestStatistics {
   private readonly policy: SuppressionPolicy;
@@ -85,19 +94,20 @@ export class RequestStatistics {
 
   constructor(private readonly reader: StatsReader, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
-    // One statement per distinct query for all the groups asking: group keys are looked up in its answer.
-    this.histograms = loaderPerArguments((spec: QuerySpec) => new DataLoader(async (keys: readonly string[]) => {
+    // One statement per query for all its groups: rows share their query's spec object, which keys the loaders
+    // (by identity: a spec may list thousands of institutions).
+    this.histograms = perSpec((spec) => new DataLoader(async (keys: readonly string[]) => {
       const all = await reader.closureHistograms(spec.filter, spec.columns, this.policy);
       return keys.map((k) => all.get(k));
     }));
-    this.overdue = loaderPerArguments((spec: QuerySpec) => new DataLoader(async (keys: readonly string[]) => {
+    this.overdue = perSpec((spec) => new DataLoader(async (keys: readonly string[]) => {
       const all = await reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock());
       return keys.map((k) => all.get(k) ?? 0);
     }));
     this.institutionRows = loaderPerArguments((period: { from: string | null; to: string | null }) => new DataLoader(async (ids: readonly string[]) => {
       const spec: QuerySpec = { filter: { from: period.from, to: period.to, institutionIds: ids }, columns: ['institution_id'] };
       const rows = new Map((await this.rowsOf(spec)).map((r) => [r.group.institution_id!, r]));
-      return ids.map((id) => rows.get(id) ?? this.emptyRow({ ...spec, filter: { ...spec.filter } }, { institution_id: id }));
+      return ids.map((id) => rows.get(id) ?? this.emptyRow(spec, { institution_id: id }));
     }));
   }
 
