@@ -34,6 +34,8 @@ export class PrivacyLedger {
   private readonly withheldCases = new Set<string>();
   private readonly denials: { categories: PiiCategory[]; detail: string }[] = [];
   private grants?: Promise<Grant[]>;
+  /** The grants once read: later decisions of the request are then synchronous (no promise per field). */
+  private grantsRead?: Grant[];
 
   constructor(
     readonly principal: Principal,
@@ -41,7 +43,7 @@ export class PrivacyLedger {
   ) {}
 
   private activeGrants(): Promise<Grant[]> {
-    return (this.grants ??= this.deps.grants.activeFor(this.principal.sub));
+    return (this.grants ??= this.deps.grants.activeFor(this.principal.sub).then((grants) => (this.grantsRead = grants)));
   }
 
   decide(category: PiiCategory, parent: unknown): boolean | Promise<boolean> {
@@ -54,8 +56,9 @@ export class PrivacyLedger {
     return this.byGrant(category, record);
   }
 
-  private async byGrant(category: PiiCategory, record: CaseAccess): Promise<boolean> {
-    return grantCovers(await this.activeGrants(), category, record, this.deps.clock());
+  private byGrant(category: PiiCategory, record: CaseAccess): boolean | Promise<boolean> {
+    if (this.grantsRead) return grantCovers(this.grantsRead, category, record, this.deps.clock());
+    return this.activeGrants().then((grants) => grantCovers(grants, category, record, this.deps.clock()));
   }
 
   record(category: PiiCategory, parent: unknown, disclosure: Disclosure): void {

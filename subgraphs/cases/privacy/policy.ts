@@ -25,6 +25,7 @@ export interface Grant {
 
 /** Does an active grant cover this category for this case? Empty scope fields do not narrow. */
 export function grantCovers(grants: readonly Grant[], category: PiiCategory, record: CaseAccess, now: Date): boolean {
+  if (grants.length === 0) return false;
   const at = now.toISOString();
   return grants.some((g) => g.expiresAt > at && g.categories.includes(category)
     && (!g.scopeInstitutionId || g.scopeInstitutionId === record.institutionId)
