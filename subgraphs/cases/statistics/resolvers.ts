@@ -1,7 +1,7 @@
 /** Resolvers of the statistics fields; the cases subgraph's resolver map spreads them in. */
-import { Kind, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import type { Dimension, StatsFilter } from './queries.js';
-import type { RequestStatistics, StatsRow } from './statistics.js';
+import type { LazyFigures, RequestStatistics, StatsRow } from './statistics.js';
 
 interface StatsContext { statistics: RequestStatistics }
 
@@ -14,11 +14,16 @@ export const statisticsQuery = {
 };
 
 export const institutionCaseStats = (institution: { id: string }, args: { from?: string | null; to?: string | null }, ctx: StatsContext, info: GraphQLResolveInfo) => {
-  const asked = selectedFieldNames(info);
-  return ctx.statistics.ofInstitution(institution.id, args.from, args.to, {
-    overdueNow: asked.has('overdueNow'), daysToClose: asked.has('medianDaysToClose') || asked.has('p90DaysToClose'),
-  });
+  // Every entity of a batch shares the field's nodes: the selection is read once per request, not per entity.
+  let lazy = lazyFiguresOf.get(info.fieldNodes);
+  if (!lazy) {
+    const asked = selectedFieldNames(info);
+    lazyFiguresOf.set(info.fieldNodes, (lazy = { overdueNow: asked.has('overdueNow'), daysToClose: asked.has('medianDaysToClose') || asked.has('p90DaysToClose') }));
+  }
+  return ctx.statistics.ofInstitution(institution.id, args.from, args.to, lazy);
 };
+
+const lazyFiguresOf = new WeakMap<readonly FieldNode[], LazyFigures>();
 
 /** The names of the fields selected under this field, through fragments (directives aside: at worst a read too many). */
 function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {

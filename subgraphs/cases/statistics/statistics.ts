@@ -9,7 +9,6 @@ import type { Knex } from '../../../kit/store.js';
 import { badInput } from '../../../kit/errors.js';
 import { DISTRICTS } from '../../../kit/reference-data.js';
 import type { Principal } from '../../../kit/principal.js';
-import { loaderPerArguments } from '../../../kit/loaders.js';
 import type { JurisdictionProfile } from '../deadlines/deadlines.js';
 import { COUNTERS, type Counters } from './cells.js';
 import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type Dimension, type StatsFilter } from './queries.js';
@@ -113,21 +112,14 @@ export class RequestStatistics {
   private readonly policy: SuppressionPolicy;
   private readonly histograms: PerSpecFigure<Map<number, number>>;
   private readonly overdue: PerSpecFigure<number>;
-  private readonly institutionRows: (args: { from: string | null; to: string | null; lazy: LazyFigures }) => DataLoader<string, StatsRow>;
+  /** One loader per period and figures asked: thousands of entities share it, so its key is made once per call cheaply. */
+  private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
   constructor(private readonly reader: StatsReader, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
     // One statement per query for all its groups.
     this.histograms = new PerSpecFigure((spec) => reader.closureHistograms(spec.filter, spec.columns, this.policy));
     this.overdue = new PerSpecFigure((spec) => reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock()));
-    this.institutionRows = loaderPerArguments(({ from, to, lazy }: { from: string | null; to: string | null; lazy: LazyFigures }) => new DataLoader(async (ids: readonly string[]) => {
-      const spec: QuerySpec = { filter: { from, to, institutionIds: ids }, columns: ['institution_id'] };
-      const rows = new Map((await this.rowsOf(spec)).map((r) => [r.group.institution_id!, r]));
-      // The figures the selection asks for, read now for the whole batch, so each row's fields resolve at once.
-      if (lazy.overdueNow) await this.overdue.all(spec);
-      if (lazy.daysToClose) await this.histograms.all(spec);
-      return ids.map((id) => rows.get(id) ?? this.emptyRow(spec, { institution_id: id }));
-    }));
   }
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
@@ -149,8 +141,26 @@ export class RequestStatistics {
   }
 
   ofInstitution(id: string, from: string | null | undefined, to: string | null | undefined, lazy: LazyFigures = { overdueNow: false, daysToClose: false }): Promise<StatsRow> {
-    const period = checkStatsFilter({ from, to }, 'caseStats');
-    return this.institutionRows({ from: period.from ?? null, to: period.to ?? null, lazy }).load(id);
+    const key = `${from ?? ''}\u0000${to ?? ''}\u0000${lazy.overdueNow}\u0000${lazy.daysToClose}`;
+    let loader = this.institutionRows.get(key);
+    if (!loader) {
+      const period = checkStatsFilter({ from, to }, 'caseStats');
+      this.institutionRows.set(key, (loader = this.institutionLoader(period.from ?? null, period.to ?? null, lazy)));
+    }
+    return loader.load(id);
+  }
+
+  private institutionLoader(from: string | null, to: string | null, lazy: LazyFigures): DataLoader<string, StatsRow> {
+    return new DataLoader(async (ids: readonly string[]) => {
+      const spec: QuerySpec = { filter: { from, to, institutionIds: ids }, columns: ['institution_id'] };
+      // The figures the selection asks for are read with the rows, for the whole batch, so each row's fields
+      // resolve at once; started together, one statement runs while the answer of another is folded.
+      const [rows] = await Promise.all([
+        this.rowsOf(spec), lazy.overdueNow ? this.overdue.all(spec) : null, lazy.daysToClose ? this.histograms.all(spec) : null,
+      ]);
+      const byId = new Map(rows.map((r) => [r.group.institution_id!, r]));
+      return ids.map((id) => byId.get(id) ?? this.emptyRow(spec, { institution_id: id }));
+    });
   }
 
   overdueNow(row: StatsRow): number | null | Promise<number | null> {
