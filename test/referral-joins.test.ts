@@ -54,6 +54,17 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
     expect(mine.target.referralStats.received).toBeGreaterThan(1);
   });
 
+  it('counts received referrals the same when a dashboard asks for totalCount alone, in one statement without a page', async () => {
+    const filter = '(first: 1, filter: { status: ACCEPTED })';
+    const withPage = dataOf(await hub.query(`{ institutions(first: 100) { edges { node { id referralsReceived${filter} { totalCount edges { node { id } } } } } } }`));
+    hub.counters.referrals.reset();
+    const alone = dataOf(await hub.query(`{ institutions(first: 100) { edges { node { id referralsReceived${filter} { __typename totalCount } } } } }`));
+    expect(hub.counters.referrals.count()).toBe(1);
+    const counts = (data: any) => data.institutions.edges.map((e: any) => [e.node.id, e.node.referralsReceived.totalCount]);
+    expect(counts(alone)).toEqual(counts(withPage));
+    expect(counts(alone).some(([, n]: [string, number]) => n > 0)).toBe(true);
+  });
+
   it('computes referralStats for every court and commission of a page in one statement, and per period', async () => {
     const query = `query($from: DateTime!, $to: DateTime!) { institutions(first: 100) { edges { node { id kind referralStats(from: $from, to: $to) { ${STATS} } } } } }`;
     hub.counters.referrals.reset();

@@ -1,5 +1,6 @@
 /** Resolvers of the referrals subgraph: referrals, and what it contributes to Case and Institution. */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { Kind, type GraphQLResolveInfo } from 'graphql';
 import { DateTime } from '../../kit/scalars.js';
 import type { CursorCodec, PageArgs } from '../../kit/connection.js';
 import type { Principal } from '../../kit/principal.js';
@@ -68,9 +69,11 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
   },
   Institution: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    referralsReceived: async (i: { id: string }, args: ListArgs, ctx: ReferralsContext) => {
+    referralsReceived: async (i: { id: string }, args: ListArgs, ctx: ReferralsContext, info: GraphQLResolveInfo) => {
       const filter = args.filter ?? {};
       const window = ctx.cursors.window('Institution.referralsReceived', args);
+      // A dashboard asks only for the count: then no page is read (ranking every referral of hundreds of targets).
+      if (asksOnlyTotalCount(info)) return { totalCount: () => ctx.loaders.receivedCount(filter).load(i.id) };
       const rows = await ctx.loaders.received({ filter, window }).load(i.id);
       return ctx.cursors.connection('Institution.referralsReceived', window, rows, (r) => r.seq,
         () => ctx.loaders.receivedCount(filter).load(i.id));
@@ -81,3 +84,9 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
     },
   },
 };
+
+/** The connection's selection is plain fields among totalCount and __typename (no fragments to read through). */
+function asksOnlyTotalCount(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.every((node) => node.selectionSet?.selections.every((s) =>
+    s.kind === Kind.FIELD && (s.name.value === 'totalCount' || s.name.value === '__typename')) ?? false);
+}

@@ -1,6 +1,7 @@
 /** Resolvers of the statistics fields; the cases subgraph's resolver map spreads them in. */
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import type { Dimension, StatsFilter } from './queries.js';
-import type { RequestStatistics, StatsRow } from './statistics.js';
+import type { LazyFigures, RequestStatistics, StatsRow } from './statistics.js';
 
 interface StatsContext { statistics: RequestStatistics }
 
@@ -12,8 +13,34 @@ export const statisticsQuery = {
     ctx.statistics.query(args.filter, args.groupBy),
 };
 
-export const institutionCaseStats = (institution: { id: string }, args: { from?: string | null; to?: string | null }, ctx: StatsContext) =>
-  ctx.statistics.ofInstitution(institution.id, args.from, args.to);
+export const institutionCaseStats = (institution: { id: string }, args: { from?: string | null; to?: string | null }, ctx: StatsContext, info: GraphQLResolveInfo) => {
+  // Every entity of a batch shares the field's nodes: the selection is read once per request, not per entity.
+  let lazy = lazyFiguresOf.get(info.fieldNodes);
+  if (!lazy) {
+    const asked = selectedFieldNames(info);
+    lazyFiguresOf.set(info.fieldNodes, (lazy = { overdueNow: asked.has('overdueNow'), daysToClose: asked.has('medianDaysToClose') || asked.has('p90DaysToClose') }));
+  }
+  return ctx.statistics.ofInstitution(institution.id, args.from, args.to, lazy);
+};
+
+const lazyFiguresOf = new WeakMap<readonly FieldNode[], LazyFigures>();
+
+/** The names of the fields selected under this field, through fragments (directives aside: at worst a read too many). */
+function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const visit = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
+      else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet.selections);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) if (node.selectionSet) visit(node.selectionSet.selections);
+  return names;
+}
 
 const count = (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) => row.counts?.[name] ?? null;
 

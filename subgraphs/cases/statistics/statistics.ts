@@ -9,7 +9,6 @@ import type { Knex } from '../../../kit/store.js';
 import { badInput } from '../../../kit/errors.js';
 import { DISTRICTS } from '../../../kit/reference-data.js';
 import type { Principal } from '../../../kit/principal.js';
-import { loaderPerArguments } from '../../../kit/loaders.js';
 import type { JurisdictionProfile } from '../deadlines/deadlines.js';
 import { COUNTERS, type Counters } from './cells.js';
 import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type Dimension, type StatsFilter } from './queries.js';
@@ -76,39 +75,51 @@ function fold(spec: QuerySpec, entries: { group: Record<string, string>; status:
   return [...rows.values()].map(({ published, ...row }) => (published ? row : { ...row, counts: null }));
 }
 
-function perSpec<V>(make: (spec: QuerySpec) => V): (spec: QuerySpec) => V {
-  const made = new WeakMap<QuerySpec, V>();
-  return (spec) => {
-    let value = made.get(spec);
-    if (value === undefined) made.set(spec, (value = make(spec)));
-    return value;
-  };
+/**
+ * A figure read once per query for all its groups (one statement), kept per spec (rows share their query's spec
+ * object: by identity, as a spec may list thousands of institutions). Once read, rows take their value without a
+ * promise, so thousands of rows cost no promise each.
+ */
+class PerSpecFigure<V> {
+  private readonly pending = new WeakMap<QuerySpec, Promise<Map<string, V>>>();
+  private readonly known = new WeakMap<QuerySpec, Map<string, V>>();
+
+  constructor(private readonly read: (spec: QuerySpec) => Promise<Map<string, V>>) {}
+
+  /** Reads the spec's values unless read (or being read) already. */
+  all(spec: QuerySpec): Promise<Map<string, V>> {
+    let values = this.pending.get(spec);
+    if (!values) {
+      this.pending.set(spec, (values = this.read(spec).then((read) => { this.known.set(spec, read); return read; })));
+    }
+    return values;
+  }
+
+  /** The map itself once read, else a promise of it. */
+  of(spec: QuerySpec): Map<string, V> | Promise<Map<string, V>> {
+    return this.known.get(spec) ?? this.all(spec);
+  }
+}
+
+/** Which figures that need a statement of their own a selection asks for: read with the rows, not after them. */
+export interface LazyFigures {
+  overdueNow: boolean;
+  daysToClose: boolean;
 }
 
 /** The statistics of one request: its principal's suppression policy and loaders that batch every read. */
 export class RequestStatistics {
   private readonly policy: SuppressionPolicy;
-  private readonly histograms: (spec: QuerySpec) => DataLoader<string, Map<number, number> | undefined>;
-  private readonly overdue: (spec: QuerySpec) => DataLoader<string, number>;
-  private readonly institutionRows: (period: { from: string | null; to: string | null }) => DataLoader<string, StatsRow>;
+  private readonly histograms: PerSpecFigure<Map<number, number>>;
+  private readonly overdue: PerSpecFigure<number>;
+  /** One loader per period and figures asked: thousands of entities share it, so its key is made once per call cheaply. */
+  private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
   constructor(private readonly reader: StatsReader, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
-    // One statement per query for all its groups: rows share their query's spec object, which keys the loaders
-    // (by identity: a spec may list thousands of institutions).
-    this.histograms = perSpec((spec) => new DataLoader(async (keys: readonly string[]) => {
-      const all = await reader.closureHistograms(spec.filter, spec.columns, this.policy);
-      return keys.map((k) => all.get(k));
-    }));
-    this.overdue = perSpec((spec) => new DataLoader(async (keys: readonly string[]) => {
-      const all = await reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock());
-      return keys.map((k) => all.get(k) ?? 0);
-    }));
-    this.institutionRows = loaderPerArguments((period: { from: string | null; to: string | null }) => new DataLoader(async (ids: readonly string[]) => {
-      const spec: QuerySpec = { filter: { from: period.from, to: period.to, institutionIds: ids }, columns: ['institution_id'] };
-      const rows = new Map((await this.rowsOf(spec)).map((r) => [r.group.institution_id!, r]));
-      return ids.map((id) => rows.get(id) ?? this.emptyRow(spec, { institution_id: id }));
-    }));
+    // One statement per query for all its groups.
+    this.histograms = new PerSpecFigure((spec) => reader.closureHistograms(spec.filter, spec.columns, this.policy));
+    this.overdue = new PerSpecFigure((spec) => reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock()));
   }
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
@@ -129,20 +140,43 @@ export class RequestStatistics {
     return rows.sort((a, b) => (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0));
   }
 
-  ofInstitution(id: string, from: string | null | undefined, to: string | null | undefined): Promise<StatsRow> {
-    const period = checkStatsFilter({ from, to }, 'caseStats');
-    return this.institutionRows({ from: period.from ?? null, to: period.to ?? null }).load(id);
+  ofInstitution(id: string, from: string | null | undefined, to: string | null | undefined, lazy: LazyFigures = { overdueNow: false, daysToClose: false }): Promise<StatsRow> {
+    const key = `${from ?? ''}\u0000${to ?? ''}\u0000${lazy.overdueNow}\u0000${lazy.daysToClose}`;
+    let loader = this.institutionRows.get(key);
+    if (!loader) {
+      const period = checkStatsFilter({ from, to }, 'caseStats');
+      this.institutionRows.set(key, (loader = this.institutionLoader(period.from ?? null, period.to ?? null, lazy)));
+    }
+    return loader.load(id);
   }
 
-  async overdueNow(row: StatsRow): Promise<number | null> {
-    if (!row.counts) return null;
-    return this.overdue(row.spec).load(row.groupKey);
+  private institutionLoader(from: string | null, to: string | null, lazy: LazyFigures): DataLoader<string, StatsRow> {
+    return new DataLoader(async (ids: readonly string[]) => {
+      const spec: QuerySpec = { filter: { from, to, institutionIds: ids }, columns: ['institution_id'] };
+      // The figures the selection asks for are read with the rows, for the whole batch, so each row's fields
+      // resolve at once; started together, one statement runs while the answer of another is folded.
+      const [rows] = await Promise.all([
+        this.rowsOf(spec), lazy.overdueNow ? this.overdue.all(spec) : null, lazy.daysToClose ? this.histograms.all(spec) : null,
+      ]);
+      const byId = new Map(rows.map((r) => [r.group.institution_id!, r]));
+      return ids.map((id) => byId.get(id) ?? this.emptyRow(spec, { institution_id: id }));
+    });
   }
 
-  async daysToClose(row: StatsRow, p: number): Promise<number | null> {
+  overdueNow(row: StatsRow): number | null | Promise<number | null> {
     if (!row.counts) return null;
-    const histogram = await this.histograms(row.spec).load(row.groupKey);
-    return histogram ? percentileDays(histogram, p) : null;
+    const all = this.overdue.of(row.spec);
+    return all instanceof Map ? (all.get(row.groupKey) ?? 0) : all.then((read) => read.get(row.groupKey) ?? 0);
+  }
+
+  daysToClose(row: StatsRow, p: number): number | null | Promise<number | null> {
+    if (!row.counts) return null;
+    const percentile = (all: Map<string, Map<number, number>>) => {
+      const histogram = all.get(row.groupKey);
+      return histogram ? percentileDays(histogram, p) : null;
+    };
+    const all = this.histograms.of(row.spec);
+    return all instanceof Map ? percentile(all) : all.then(percentile);
   }
 
   rates(row: StatsRow) {
