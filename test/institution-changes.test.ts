@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, dataOf, startHub, type Hub } from './support/hub.js';
 import { activeInstitutions, otherUnit, REGISTRY, supervisor } from './support/registry.js';
+import { createDatabases, postgresReachable } from './support/postgres.js';
+
+const reachable = await postgresReachable();
 
 describe('change requests to the institution registry, decided by the justice bureau', () => {
   let hub: Hub;
@@ -157,5 +160,34 @@ describe('change requests to the institution registry, decided by the justice bu
       expect(result.body.errors).toEqual([expect.objectContaining({ message: 'note: must not be blank', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'note' }) })]);
       expect(codesOf(await decide('99999', 'APPROVE'))).toEqual(['NOT_FOUND']);
     });
+  });
+});
+
+describe.skipIf(!reachable)('change requests and complaints with the registry on PostgreSQL', () => {
+  let hub: Hub;
+  let databases: Awaited<ReturnType<typeof createDatabases>>;
+  beforeAll(async () => {
+    databases = await createDatabases(['institutions']);
+    hub = await startHub({ cases: 20, institutions: 60, databaseUrls: { institutions: databases.urls.institutions } });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await databases?.drop();
+  });
+
+  it('onboards, changes details, and handles a complaint', async () => {
+    const [sample] = await activeInstitutions(hub, 1);
+    const details = { name: '长宁区消费纠纷调解中心', kind: 'INDUSTRY_MEDIATION', district: '310105', categories: ['CONSUMER'] };
+    const filed = dataOf(await hub.query(REGISTRY.request, { input: { kind: 'ONBOARD', reason: '新设', details } }, supervisor(sample!.unit))).requestInstitutionChange;
+    const id = dataOf(await hub.query(REGISTRY.decide, { id: filed.id, decision: 'APPROVE', note: '同意' })).decideInstitutionChange.institution.id;
+    const update = dataOf(await hub.query(REGISTRY.request, { input: { kind: 'UPDATE_DETAILS', institutionId: id, reason: '增加类别', details: { categories: ['CONSUMER', 'TOURISM'], listed: false } } }, supervisor(sample!.unit))).requestInstitutionChange;
+    dataOf(await hub.query(REGISTRY.decide, { id: update.id, decision: 'APPROVE', note: '同意' }));
+    expect(dataOf(await hub.query(REGISTRY.institution, { id })).institution).toMatchObject({ ...details, status: 'ACTIVE', listed: false, categories: ['CONSUMER', 'TOURISM'] });
+
+    const complaint = dataOf(await hub.query(REGISTRY.file, { i: id, s: '调解不公' }, { role: 'analyst' })).fileComplaint;
+    const COUNT = `query($id: ID!) { institution(id: $id) { openComplaintCount changeRequests { totalCount } } }`;
+    expect(dataOf(await hub.query(COUNT, { id }, supervisor(sample!.unit))).institution).toEqual({ openComplaintCount: 1, changeRequests: { totalCount: 2 } });
+    dataOf(await hub.query(REGISTRY.resolve, { id: complaint.id, o: 'UNFOUNDED', n: '经核查不属实' }, supervisor(sample!.unit)));
+    expect(dataOf(await hub.query(COUNT, { id })).institution.openComplaintCount).toBe(0);
   });
 });

@@ -4,12 +4,12 @@
  * existence, permission, idempotent replay, state.
  */
 import { selectForUpdate, insertChunked, type Knex } from '../../kit/store.js';
-import { badInput, hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
+import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
 import { recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import { requiredText } from '../../kit/input.js';
 import {
-  authorizeComplaintResolution, authorizeDecision, authorizeDispatch, authorizeRequest, authorizeRequestOn, changeRule,
+  authorizeComplaintResolution, authorizeDecision, authorizeOnboardUnder, authorizeDispatch, authorizeRequest, authorizeRequestOn, changeRule,
   requireChangeFrom, requireTakesNewCases, type ChangeKind, type ChangeRule, type InstitutionStatus,
 } from './policy.js';
 import { toChange, toComplaint, toInstitution, type ChangeRecord, type ComplaintRecord, type InstitutionRecord } from './store.js';
@@ -105,7 +105,7 @@ export class RegistryCommands {
     authorizeRequest(rule, principal);
     const reason = requiredText('input.reason', input.reason, TEXT_LIMITS.reason);
     const institutionId = input.institutionId ?? null;
-    if (!institutionId && input.kind !== 'ONBOARD') throw badInput('input.institutionId', `is required for a ${input.kind} request`);
+    if (!institutionId && !rule.from.includes('NEW')) throw badInput('input.institutionId', `is required for a ${input.kind} request`);
     const details = proposedDetails(rule.details, input.details, institutionId);
     const idem = { principal, key: idempotencyKey, operation: 'requestInstitutionChange', input };
 
@@ -117,9 +117,8 @@ export class RegistryCommands {
         authorizeRequestOn(rule, principal, current);
         unitId = current.supervisingUnitId!;
       } else {
-        // Onboarding under itself: the principal's unit must be an active supervising unit of the registry.
         const unit = await trx('institutions').where('id', principal.org ?? '').first();
-        if (!unit || unit.kind !== 'SUPERVISING_UNIT' || unit.status !== 'ACTIVE') throw forbidden('only an active supervising unit may onboard institutions under itself');
+        authorizeOnboardUnder(unit);
         unitId = unit.id;
       }
       const earlier = await recall<ChangeRecord>(trx, idem);

@@ -83,6 +83,13 @@ export function authorizeRequestOn(rule: ChangeRule, principal: Principal, insti
   if (!isSupervisingUnitOf(principal, institution)) throw forbidden(`requestInstitutionChange (${rule.kind}) is allowed only to the supervising unit that manages the institution`);
 }
 
+/** A new institution is onboarded under the requesting unit itself, which must be an active supervising unit. */
+export function authorizeOnboardUnder(unit: { kind: string; status: string } | undefined): void {
+  if (!unit || unit.kind !== 'SUPERVISING_UNIT' || unit.status !== 'ACTIVE') {
+    throw forbidden('only an active supervising unit may onboard institutions, under itself');
+  }
+}
+
 export function authorizeDecision(rule: ChangeRule | null, principal: Principal): void {
   const role = rule?.decidedBy ?? 'admin';
   if (principal.role !== role) throw forbidden(`decideInstitutionChange needs role ${role}`);

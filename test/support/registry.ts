@@ -8,7 +8,7 @@ export const REGISTRY = {
   decide: `mutation($id: ID!, $decision: ChangeDecision!, $note: String!) { decideInstitutionChange(id: $id, decision: $decision, note: $note) { ${CHANGE_FIELDS} } }`,
   file: `mutation($i: ID!, $s: String!, $key: String) { fileComplaint(institutionId: $i, subject: $s, idempotencyKey: $key) { id status subject filedAt institution { id } } }`,
   resolve: `mutation($id: ID!, $o: ComplaintOutcome!, $n: String!) { resolveComplaint(id: $id, outcome: $o, note: $n) { id status outcome resolutionNote resolvedAt } }`,
-  institution: `query($id: ID!) { institution(id: $id) { id name status district street community listed statusChangedAt categories liaison { name phone } supervisingUnit { id } } }`,
+  institution: `query($id: ID!) { institution(id: $id) { id name kind status district street community listed statusChangedAt categories liaison { name phone } supervisingUnit { id } } }`,
 };
 
 /** Active institutions that take cases, with their supervising units, in registry order. */
