@@ -6,6 +6,7 @@
 import type { Knex } from '../../kit/store.js';
 import { rowsOf, isPostgres, sqliteTransaction, type SqliteSession } from '../../kit/store.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
+import { checkExpectedVersion } from '../../kit/input.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
 import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
@@ -180,7 +181,7 @@ export class CaseCommands {
 
   private async change(request: ChangeRequest, preflight?: (record: CaseRecord) => Promise<Record<string, unknown>>): Promise<CaseRecord> {
     const { caller, id } = request;
-    if (!Number.isInteger(request.expectedVersion) || request.expectedVersion < 1) throw badInput('expectedVersion', 'must be the version you read (1 or more)');
+    checkExpectedVersion(request.expectedVersion);
     const idem = { principal: caller.principal, key: request.idempotencyKey, operation: transitionOf(request.action).mutation, input: request.input };
 
     // Checks that need another system (the registry) run before the transaction, which stays short.
