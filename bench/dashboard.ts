@@ -27,6 +27,21 @@ const PORTS = { GATEWAY_PORT: '4110', CASES_PORT: '4111', INSTITUTIONS_PORT: '41
 const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
 const config = loadConfig(env);
 
+/** CPU time (user + system, ms) of each service process so far, from /proc, and of this load generator. */
+function cpuMsOf(children: Map<string, { pid?: number }>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  for (const [name, child] of children) {
+    try {
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out[name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+    } catch { /* not Linux, or gone: no figure */ }
+  }
+  const own = process.cpuUsage();
+  out['load generator'] = (own.user + own.system) / 1000;
+  return out;
+}
+
 let seedSeconds: number | null = null;
 if (!values.reuse || !fs.existsSync(path.join(dataDir, 'cases.sqlite'))) {
   console.log(`seeding ${CASES} cases and ${INSTITUTIONS} institutions…`);
@@ -43,6 +58,7 @@ try {
   // The last 12 months of the demo world (it ends on 2026-11-01).
   result = await runDashboardWorkload({
     gatewayUrl: `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`, token: await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!),
+    cpuMs: () => cpuMsOf(group.children),
     clients: CLIENTS, warmupMs: 3000, durationMs: SECONDS * 1000, period: { from: '2025-11', to: '2026-10' }, allInstitutionsRuns: 6,
   });
 } finally {
@@ -67,6 +83,10 @@ const rows = [
   [`the same institutions without statistics (ids only: gateway and registry alone)`, `median of ${l.runs} runs (max ${ms(l.max)})`, ms(l.p50), '', null],
   ['SQL statements per dashboard query', 'test/case-statistics-batching.test.ts', 'constant (5 vs 50 institutions: equal)', 'constant in institutions', true],
 ];
+const cpuNames = Object.keys(d.cpuPerAnswer);
+const cpuTable = cpuNames.length ? ['| process | CPU per dashboard answer |', '| --- | --- |',
+  ...cpuNames.map((name) => `| ${name} | ${d.cpuPerAnswer[name]!.toFixed(1)} ms |`),
+  `| services together (gateway + 3 subgraphs) | ${cpuNames.filter((n) => n !== 'load generator').reduce((sum, n) => sum + d.cpuPerAnswer[n]!, 0).toFixed(1)} ms |`].join('\n') : '(no per-process CPU counters on this platform)';
 const partsTable = ['| part, asked alone, one request at a time | median latency |', '| --- | --- |',
   ...Object.entries(result.parts).map(([name, v]) => `| ${name} | ${ms(v)} |`)].join('\n');
 const table = ['| figure | conditions | value | target | met |', '| --- | --- | --- | --- | --- |',
@@ -81,6 +101,10 @@ through the gateway with an analyst's token (authentication and small-cell suppr
 ${seedSeconds === null ? 'Data set reused from an earlier seeding.' : `Seeding took ${seedSeconds.toFixed(0)} s, peak memory ${seedPeakMiB} MiB (target: minutes, within 2 GiB).`}
 
 ${table}
+
+CPU time of each process per dashboard answer during the ${CLIENTS}-client phase (from /proc, user + system, warm-up excluded):
+
+${cpuTable}
 
 Where the time goes (each part for 8 districts in turn, measured on a second pass once the first warmed the caches):
 

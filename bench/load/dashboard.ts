@@ -14,10 +14,12 @@ export interface DashboardPlan {
   durationMs: number;
   period: { from: string; to: string };
   allInstitutionsRuns: number;
+  /** CPU time (ms) each measured process has used so far: sampled around the concurrent phase. */
+  cpuMs?: () => Record<string, number>;
 }
 
 export interface DashboardResult {
-  dashboard: { measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; withheldRows: number; rows: number };
+  dashboard: { cpuPerAnswer: Record<string, number>; measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; withheldRows: number; rows: number };
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The same without overdue counts and percentiles (counts and rates only). */
   allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
@@ -59,10 +61,15 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   let withheldRows = 0;
   const start = Date.now();
   const until = start + plan.warmupMs + plan.durationMs;
+  let cpuAtStart: Record<string, number> | null = null;
+  let answersAtStart = 0;
+  const warm = setTimeout(() => { cpuAtStart = plan.cpuMs?.() ?? null; answersAtStart = completed; }, plan.warmupMs);
+  let completed = 0;
   await Promise.all(Array.from({ length: plan.clients }, async (_, client) => {
     for (let i = client; Date.now() < until; i += plan.clients) {
       const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
       const { ms, body } = await ask(plan, DASHBOARD_QUERY, { district, ...plan.period });
+      completed++;
       if (body.errors || !body.data) {
         errors++;
         if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300));
@@ -77,6 +84,13 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
       withheldRows += nodes.filter((n: any) => n.caseStats.received === null).length;
     }
   }));
+  clearTimeout(warm);
+  // CPU per answer of each process over the measured phase (answers completed in it, warm-up ones excluded).
+  const cpuAtEnd = plan.cpuMs?.() ?? null;
+  const cpuPerAnswer: Record<string, number> = {};
+  if (cpuAtStart && cpuAtEnd && completed > answersAtStart) {
+    for (const [name, ms] of Object.entries(cpuAtEnd)) cpuPerAnswer[name] = (ms - (cpuAtStart[name] ?? 0)) / (completed - answersAtStart);
+  }
   latencies.sort((a, b) => a - b);
 
   const allInstitutions = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'all'), errorSamples);
@@ -84,7 +98,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   const allInstitutionsListOnly = await timeAlone(plan, allInstitutionsQuery(DISTRICT_CODES, 'none'), errorSamples);
   return {
     dashboard: {
-      measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
+      cpuPerAnswer, measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, withheldRows, rows,
     },
     allInstitutions,
