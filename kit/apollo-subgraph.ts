@@ -9,7 +9,8 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { execute, parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
+import { CompiledExecutor } from './compiled-execution.js';
 import { DocumentCache } from './document-cache.js';
 import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js';
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
@@ -85,6 +86,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   await apollo.start();
   const verify = internalTokenVerifier(options.internalSecret);
   const documents = new DocumentCache(schema);
+  const executor = new CompiledExecutor(schema);
   const server = createApolloHttpServer<TContext>({
     apollo,
     logger: options.logger,
@@ -98,13 +100,14 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     },
     context: options.context,
     ready: options.ready,
-    // The plain case runs graphql-js directly on a document validated once; anything else takes Apollo Server's pipeline.
+    // The plain case runs the operation compiled once (kit/compiled-execution.ts) on a document validated once;
+    // anything else takes Apollo Server's pipeline.
     async fastPath(request) {
       const cached = documents.get(request.query);
       const operation = cached && DocumentCache.operation(cached, request.operationName);
       if (!cached || !operation || operation.operation === 'subscription') return null;
       const context = await request.context();
-      const result: ExecutionResultLike = await execute({ schema, document: cached.document, operationName: operation.name?.value, variableValues: request.variables, contextValue: context });
+      const result: ExecutionResultLike = await executor.execute({ document: cached.document, operationName: operation.name?.value, variableValues: request.variables, contextValue: context });
       // Variables that do not coerce: nothing ran, and Apollo Server gives the canonical error.
       if (result.data === undefined) return null;
       if (options.finish) {
