@@ -139,7 +139,7 @@ async function startSubgraphs(store: Store): Promise<Subgraphs | null> {
   for (const port of [PORTS.CASES_PORT, PORTS.INSTITUTIONS_PORT, PORTS.REFERRALS_PORT]) await waitUntilReady(`http://127.0.0.1:${port}/readyz`);
   const casesDb = config.databaseUrls.cases
     ? knexFactory({ client: 'pg', connection: config.databaseUrls.cases })
-    : knexFactory({ client: 'sqlite3', connection: { filename: path.join(dataDir, 'cases.sqlite') }, useNullAsDefault: true });
+    : knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dataDir, 'cases.sqlite') }, useNullAsDefault: true });
   return { config, env, group, casesDb, dataDir };
 }
 
@@ -375,7 +375,7 @@ function writeReport(rows: Row[], notes: typeof gatewayNotes) {
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { version: string }>;
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
-    packages: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@apollo/subgraph', 'graphql', 'mercurius', '@mercuriusjs/gateway', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'autocannon', 'knex', 'sqlite3', 'pg']
+    packages: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@apollo/subgraph', 'graphql', 'mercurius', '@mercuriusjs/gateway', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'autocannon', 'knex', 'better-sqlite3', 'pg']
       .map((p) => [p, lock[`node_modules/${p}`]?.version])),
     cases: CASES, seconds: SECONDS, warmup: WARMUP, concurrency: CONCURRENCY, at: new Date().toISOString(),
     // Other work on the machine takes CPU from the processes measured: the 1-minute load average before and after.

@@ -16,6 +16,7 @@ import type { Principal } from '../kit/principal.js';
 import { publicCoordinates } from '../kit/public-fields.js';
 import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
+import { operationChoicePlugin } from './operation-choice.js';
 import { publicDirectoryPlugin } from './public-directory.js';
 import { gatewayFastPath } from './fast-path.js';
 import { addSubgraphRedaction, gatewayRedaction, type RedactionContext } from './redaction.js';
@@ -88,6 +89,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // These plugins see only requests on the full pipeline (anonymous callers, invalid documents, introspection...):
     // authenticated operations take the lean path. Post-processing every response needs belongs in responseHooks.
     plugins: [
+      operationChoicePlugin(),
       echoScrubPlugin<GatewayContext>(),
       publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
       redaction.plugin(),

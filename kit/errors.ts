@@ -13,6 +13,8 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** The target institution is suspended, closed or pending: it takes no new cases or referrals. */
   INSTITUTION_NOT_ACTIVE: 'INSTITUTION_NOT_ACTIVE',
+  /** The request itself is malformed: e.g. it names no operation of a document holding several. */
+  BAD_REQUEST: 'BAD_REQUEST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -26,6 +28,7 @@ const httpStatus: Record<ErrorCode, number> = {
   CONFLICT: 409,
   INVALID_TRANSITION: 409,
   INSTITUTION_NOT_ACTIVE: 409,
+  BAD_REQUEST: 400,
   INTERNAL_SERVER_ERROR: 500,
 };
 

@@ -64,6 +64,17 @@ describe('answers as Apollo Server does', () => {
     expect(Object.keys(dataOf(other))).toEqual(['cases']);
   });
 
+  it('refuses a document of several operations without a name, or with an unknown one, as the client\'s error (400)', async () => {
+    const query = 'query A { cases(first: 1) { totalCount } } query B { institutions(first: 1) { totalCount } }';
+    const authorization = `Bearer ${await hub.token('admin')}`;
+    const unnamed = await hub.post(hub.urls.gateway, { query }, { authorization });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.errors?.[0]?.message).toMatch(/operation name/i);
+    const misnamed = await hub.post(hub.urls.gateway, { query, operationName: 'C' }, { authorization });
+    expect(misnamed.status).toBe(400);
+    expect(misnamed.body.errors?.[0]?.message).toContain('"C"');
+  });
+
   it('keeps the request id, negotiates the content type and forbids caching', async () => {
     const headers = { authorization: `Bearer ${await hub.token('admin')}`, 'x-request-id': 'paths-test-1', accept: 'application/graphql-response+json, application/json' };
     const result = await hub.post(hub.urls.gateway, { query: '{ cases(first: 1) { totalCount } }' }, headers);
