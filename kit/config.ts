@@ -36,6 +36,8 @@ export interface HubConfig {
   gatewayRedaction: boolean;
   /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
   suppressionThreshold: number;
+  /** Computed case statistics kept in memory until the next cube write (JIEFEN_STATISTICS_CACHE, default on). */
+  statisticsCache: boolean;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -117,6 +119,12 @@ function auditRetentionDays(raw: string | undefined): number {
   return days;
 }
 
+function statisticsCache(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw !== 'off') throw new ConfigError(`JIEFEN_STATISTICS_CACHE must be 'on' or 'off', got '${raw}'`);
+  return false;
+}
+
 function gatewayRedaction(raw: string | undefined, production: boolean): boolean {
   if (raw === undefined || raw === '' || raw === 'on') return true;
   if (raw !== 'off') throw new ConfigError(`JIEFEN_GATEWAY_REDACTION must be 'on' or 'off', got '${raw}'`);
@@ -174,5 +182,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
+    statisticsCache: statisticsCache(env.JIEFEN_STATISTICS_CACHE),
   };
 }

@@ -4,7 +4,8 @@ import { allInstitutionsQuery, DASHBOARD_QUERY } from '../bench/load/dashboard-q
 import { DISTRICT_CODES } from '../kit/reference-data.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 2000, institutions: 400, clock: () => new Date('2026-11-02T00:00:00Z') }); });
+// Statements counted as computed, not as kept from the warm-up call (test/case-statistics-cache.test.ts covers those).
+beforeAll(async () => { hub = await startHub({ cases: 2000, institutions: 400, clock: () => new Date('2026-11-02T00:00:00Z'), statisticsCache: false }); });
 afterAll(async () => { await hub?.close(); });
 
 async function statements(query: string, variables: Record<string, unknown>) {

@@ -58,7 +58,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   }, 86_400_000);
   pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
-  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, profile, clock });
+  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, cache: config.statisticsCache, profile, clock });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,

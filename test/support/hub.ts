@@ -30,6 +30,8 @@ export interface HubOptions {
   outbox?: HubConfig['outbox'];
   /** Response hooks the gateway runs (gateway/response-hooks.ts). */
   responseHooks?: GatewayOptions['responseHooks'];
+  /** Keep computed statistics until the next cube write (default on, as in service). */
+  statisticsCache?: boolean;
 }
 
 export interface GraphQLResult {
@@ -59,7 +61,7 @@ export async function startHub(options: HubOptions = {}) {
     CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
   const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
-    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox };
+    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, statisticsCache: options.statisticsCache ?? base.statisticsCache };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];

@@ -13,6 +13,8 @@ import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSE
 /** The atom's key columns, in primary-key order. */
 export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
 export const COUNTERS = ['n', 'accepted', 'dispatched', 'responded_48h', 'mediated_30d'] as const;
+/** One row (id 1): the cube's generation, raised by every write (migrations/0007_statistics_generation.ts). */
+export const GENERATION_TABLE = 'case_stats_generation';
 
 export type AtomKey = Record<(typeof ATOM_KEY)[number], string>;
 export type Counters = Record<(typeof COUNTERS)[number], number>;
@@ -149,6 +151,8 @@ export class CubeDelta {
       for (const days of cell.closuresRemoved) entries.splice(entries.indexOf(String(days)), 1);
       await run(build('case_stats_cells').where(cell.key).update({ closure_days: entries.map((e) => `${e},`).join('') }));
     }
+    // Every cube write raises the generation in its transaction: statistics kept under an older one are stale.
+    await run(build(GENERATION_TABLE).where('id', 1).increment('generation', 1));
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import type { Knex } from '../../../kit/store.js';
 import { isPostgres, rowsOf } from '../../../kit/store.js';
-import { ATOM_KEY, COUNTERS, parseClosureDays, type Counters } from './cells.js';
+import { ATOM_KEY, COUNTERS, GENERATION_TABLE, parseClosureDays, type Counters } from './cells.js';
+import { toIso } from '../../../kit/scalars.js';
 import { OPEN_STATUSES } from './rates.js';
 import { publishableAtom, type SuppressionPolicy } from './suppression.js';
 
@@ -110,5 +111,21 @@ export class StatsReader {
     const result = new Map<string, number>();
     for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));
     return result;
+  }
+
+  /**
+   * The earliest due time at or after `now` among the running limits the filter selects (epoch ms; Infinity when
+   * none): until then, and until a write, `overdueNow` for this filter cannot change.
+   */
+  async nextDue(filter: StatsFilter, now: Date): Promise<number> {
+    const [row] = rowsOf<Row>(await atomFilter(this.knex('case_stats_running as r'), filter, 'r')
+      .where('r.due_at', '>=', now.toISOString()).min({ due: 'r.due_at' }));
+    return row?.due ? Date.parse(toIso(row.due)!) : Infinity;
+  }
+
+  /** The cube's generation now (raised by every write of the cube: cells.ts). */
+  async generation(): Promise<number> {
+    const [row] = rowsOf<Row>(await this.knex(GENERATION_TABLE).where('id', 1).select('generation'));
+    return Number(row?.generation ?? 0);
   }
 }

@@ -17,9 +17,12 @@ import {
   type TargetMeasure,
 } from './rates.js';
 import { suppressionPolicy, type SuppressionPolicy } from './suppression.js';
+import { StatisticsCache } from './cache.js';
 
 export interface StatisticsOptions {
   suppressionThreshold: number;
+  /** Keep computed figures until the next cube write (statistics/cache.ts). */
+  cache: boolean;
   profile: JurisdictionProfile;
   clock: () => Date;
 }
@@ -115,15 +118,36 @@ export class RequestStatistics {
   /** One loader per period and figures asked: thousands of entities share it, so its key is made once per call cheaply. */
   private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
-  constructor(private readonly reader: StatsReader, private readonly options: StatisticsOptions, principal: Principal) {
+  /** The cube's generation this request works at, read once (statistics/cache.ts). */
+  private generation: Promise<number> | null = null;
+  private readonly policyKey: string;
+
+  constructor(private readonly reader: StatsReader, private readonly cache: StatisticsCache, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
-    // One statement per query for all its groups.
-    this.histograms = new PerSpecFigure((spec) => reader.closureHistograms(spec.filter, spec.columns, this.policy));
-    this.overdue = new PerSpecFigure((spec) => reader.overdueNow(spec.filter, spec.columns, this.policy, options.clock()));
+    this.policyKey = JSON.stringify([this.policy.threshold, this.policy.ownScope?.column ?? null, this.policy.ownScope?.value ?? null]);
+    // One statement per query for all its groups (none when computed at this generation before).
+    this.histograms = new PerSpecFigure((spec) => this.cached('histograms', spec, async () =>
+      ({ value: await reader.closureHistograms(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
+    this.overdue = new PerSpecFigure((spec) => this.cached('overdue', spec, async () => {
+      const now = options.clock();
+      // Kept, the counts hold until the next due time among the running limits they count (no read without a cache).
+      const [value, validUntil] = await Promise.all([reader.overdueNow(spec.filter, spec.columns, this.policy, now),
+        cache.enabled ? reader.nextDue(spec.filter, now) : Infinity]);
+      return { value, validUntil };
+    }));
+  }
+
+  /** A read of the cube for this request's policy, through the cache. */
+  private async cached<V>(read: string, spec: QuerySpec, compute: () => Promise<{ value: V; validUntil: number }>): Promise<V> {
+    if (!this.cache.enabled) return (await compute()).value;
+    const generation = await (this.generation ??= this.cache.current());
+    const key = `${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`;
+    return this.cache.get(generation, key, this.options.clock().getTime(), compute);
   }
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
-    return fold(spec, await this.reader.cellSums(spec.filter, spec.columns, this.policy));
+    return fold(spec, await this.cached('cells', spec, async () =>
+      ({ value: await this.reader.cellSums(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
   }
 
   private emptyRow(spec: QuerySpec, group: Record<string, string>): StatsRow {
@@ -196,11 +220,13 @@ export class RequestStatistics {
 
 export class CaseStatistics {
   private readonly reader: StatsReader;
+  private readonly cache: StatisticsCache;
   constructor(knex: Knex, private readonly options: StatisticsOptions) {
     this.reader = new StatsReader(knex);
+    this.cache = new StatisticsCache(() => this.reader.generation(), options.cache);
   }
 
   forRequest(principal: Principal): RequestStatistics {
-    return new RequestStatistics(this.reader, this.options, principal);
+    return new RequestStatistics(this.reader, this.cache, this.options, principal);
   }
 }
