@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startHub, type Hub } from './support/hub.js';
-import { allInstitutionsQuery, DASHBOARD_QUERY } from '../bench/load/dashboard-query.js';
+import { allInstitutionsQuery, DASHBOARD_QUERY, dashboardVariables } from '../bench/load/dashboard-query.js';
 import { DISTRICT_CODES } from '../kit/reference-data.js';
 
 let hub: Hub;
@@ -19,8 +19,8 @@ const PERIOD = { from: '2025-11', to: '2026-10' };
 
 describe('statistics statements', () => {
   it('cost the same for a dashboard of 5 institutions as of 50, and few', async () => {
-    const small = await statements(DASHBOARD_QUERY, { district: '310104', ...PERIOD, first: 5 });
-    const large = await statements(DASHBOARD_QUERY, { district: '310104', ...PERIOD, first: 50 });
+    const small = await statements(DASHBOARD_QUERY, { ...dashboardVariables('310104', PERIOD), first: 5 });
+    const large = await statements(DASHBOARD_QUERY, { ...dashboardVariables('310104', PERIOD), first: 50 });
     expect(small.data.institutions.edges).toHaveLength(5);
     expect(large.data.institutions.edges.length).toBeGreaterThan(20);
     expect(large.counts).toEqual(small.counts);

@@ -3,7 +3,7 @@
  * dashboard query back to back, each for a district in turn, for a fixed time after a warm-up; then the
  * all-institutions query runs alone, several times. Returns latency percentiles and error counts.
  */
-import { allInstitutionsQuery, DASHBOARD_PARTS, DASHBOARD_QUERY } from './dashboard-query.js';
+import { allInstitutionsQuery, DASHBOARD_PARTS, DASHBOARD_QUERY, dashboardVariables } from './dashboard-query.js';
 import { DISTRICT_CODES } from '../../kit/reference-data.js';
 
 export interface DashboardPlan {
@@ -47,7 +47,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
     const times: number[] = [];
     // Two passes over the same 8 districts: the first warms the stores' caches, the second is measured.
     for (let i = 0; i < 16; i++) {
-      const { ms, body } = await ask(plan, query, { district: DISTRICT_CODES[i % 8], ...plan.period });
+      const { ms, body } = await ask(plan, query, dashboardVariables(DISTRICT_CODES[i % 8]!, plan.period));
       if (i >= 8 && !body.errors) times.push(ms);
     }
     parts[name] = percentile(times.sort((a, b) => a - b), 0.5);
@@ -68,7 +68,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   await Promise.all(Array.from({ length: plan.clients }, async (_, client) => {
     for (let i = client; Date.now() < until; i += plan.clients) {
       const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
-      const { ms, body } = await ask(plan, DASHBOARD_QUERY, { district, ...plan.period });
+      const { ms, body } = await ask(plan, DASHBOARD_QUERY, dashboardVariables(district, plan.period));
       completed++;
       if (body.errors || !body.data) {
         errors++;

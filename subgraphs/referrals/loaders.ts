@@ -12,8 +12,8 @@ export function createLoaders(store: ReferralStore) {
       mappedLoader((ids: readonly string[]) => store.pageForTargets(ids, filter, window), () => [])),
     receivedCount: loaderPerArguments((filter: ReferralFilter) =>
       mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
-    stats: loaderPerArguments((period: StatsPeriod) =>
-      mappedLoader((ids: readonly string[]) => store.statsForTargets(ids, period), () => EMPTY_STATS)),
+    stats: loaderPerArguments(({ period, median }: { period: StatsPeriod; median: boolean }) =>
+      mappedLoader((ids: readonly string[]) => (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)), () => EMPTY_STATS)),
   };
 }
 

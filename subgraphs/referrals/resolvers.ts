@@ -78,15 +78,24 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
       return ctx.cursors.connection('Institution.referralsReceived', window, rows, (r) => r.seq,
         () => ctx.loaders.receivedCount(filter).load(i.id));
     },
-    referralStats: (i: { id: string }, { from, to }: { from: string; to: string }, ctx: ReferralsContext) => {
+    referralStats: (i: { id: string }, { from, to }: { from: string; to: string }, ctx: ReferralsContext, info: GraphQLResolveInfo) => {
       if (from >= to) throw badInput('from', 'must be before to');
-      return ctx.loaders.stats({ from, to }).load(i.id);
+      // Without the median, the figures are counted in SQL rather than read referral by referral.
+      return ctx.loaders.stats({ period: { from, to }, median: !asksOnly(info, COUNTED_STATS) }).load(i.id);
     },
   },
 };
 
 /** The connection's selection is plain fields among totalCount and __typename (no fragments to read through). */
 function asksOnlyTotalCount(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.every((node) => node.selectionSet?.selections.every((s) =>
-    s.kind === Kind.FIELD && (s.name.value === 'totalCount' || s.name.value === '__typename')) ?? false);
+  return asksOnly(info, ONLY_TOTAL_COUNT);
+}
+
+const ONLY_TOTAL_COUNT = new Set(['totalCount', '__typename']);
+/** ReferralStats' fields counted in SQL: all but the median. */
+const COUNTED_STATS = new Set(['received', 'accepted', 'declined', 'decided', 'decidedByResult', '__typename']);
+
+/** The field's selection is plain fields among `names` (no fragments to read through: with one, false). */
+function asksOnly(info: GraphQLResolveInfo, names: ReadonlySet<string>): boolean {
+  return info.fieldNodes.every((node) => node.selectionSet?.selections.every((s) => s.kind === Kind.FIELD && names.has(s.name.value)) ?? false);
 }

@@ -165,10 +165,40 @@ export class ReferralStore {
    * aggregated here, because a median is not portable SQL (sqlite has none).
    */
   async statsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
-    const rows = await this.knex('referrals').whereIn('target_id', targetIds as string[])
-      .where('submitted_at', '>=', period.from).where('submitted_at', '<', period.to)
-      .select('target_id', 'status', 'accepted_at', 'result', 'submitted_at', 'decided_at');
+    const rows = await this.inPeriod(targetIds, period).select('target_id', 'status', 'accepted_at', 'result', 'submitted_at', 'decided_at');
     return new Map([...groupBy(rows, (r: Row) => r.target_id as string)].map(([id, group]) => [id, statsOf(group)]));
+  }
+
+  /**
+   * The same figures but the median, counted in SQL (one statement, one row per target, status and result): for a
+   * selection without `medianDaysToDecision`, whose answer then holds null for it. A court receives thousands of
+   * referrals a year, and reading them all to count them cost ten times the count.
+   */
+  async countsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
+    const rows: Row[] = await this.inPeriod(targetIds, period).select('target_id', 'status', 'result').count({ n: '*' })
+      .select(this.knex.raw('sum(case when accepted_at is not null then 1 else 0 end) as accepted')).groupBy('target_id', 'status', 'result');
+    const stats = new Map<string, ReferralStats>();
+    for (const [id, groups] of groupBy(rows, (r) => r.target_id as string)) {
+      const byResult = new Map<string, number>();
+      let received = 0, accepted = 0, declined = 0, decided = 0;
+      for (const g of groups) {
+        const n = Number(g.n);
+        received += n;
+        accepted += Number(g.accepted ?? 0);
+        if (g.status === 'DECLINED') declined += n;
+        if (g.status === 'DECIDED') {
+          decided += n;
+          byResult.set(g.result, (byResult.get(g.result) ?? 0) + n);
+        }
+      }
+      stats.set(id, { received, accepted, declined, decided, medianDaysToDecision: null,
+        decidedByResult: [...byResult].sort(([a], [b]) => a.localeCompare(b)).map(([result, count]) => ({ result, count })) });
+    }
+    return stats;
+  }
+
+  private inPeriod(targetIds: readonly string[], period: StatsPeriod): Knex.QueryBuilder {
+    return this.knex('referrals').whereIn('target_id', targetIds as string[]).where('submitted_at', '>=', period.from).where('submitted_at', '<', period.to);
   }
 
   async countForTargets(targetIds: readonly string[], filter: ReferralFilter): Promise<Map<string, number>> {

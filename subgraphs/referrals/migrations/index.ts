@@ -2,5 +2,6 @@
 import type { Migration } from '../../../kit/store.js';
 import * as m0001 from './0001_referrals.js';
 import * as m0002 from './0002_referral_changes.js';
+import * as m0003 from './0003_referral_stats_covering.js';
 
-export const migrations: Migration[] = [m0001, m0002];
+export const migrations: Migration[] = [m0001, m0002, m0003];
