@@ -290,9 +290,7 @@ async function profileOurJoin(subgraphs: Subgraphs, data: Fixtures): Promise<str
   } finally {
     await gateway.stop();
   }
-  const files = fs.readdirSync(path.join(dir, 'gateway-ours')).map((f) => path.join(dir, 'gateway-ours', f));
-  const main = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
-  const summary = summarize(main, 12, SECONDS);
+  const summary = summarize(mainThreadProfile(path.join(dir, 'gateway-ours'))!, 12, SECONDS);
   fs.rmSync(dir, { recursive: true, force: true });
   return `Our gateway on \`join\` at 10 clients, a separate profiled run (\`--cpu-prof\`), busy time of its last ${SECONDS} s by self time. `
     + `\`writev\` is the four socket writes of each join (the answer and three subgraph calls); its share is mostly time the gateway `
@@ -481,15 +479,23 @@ function evaluateTargets(rows: Row[], notes: typeof gatewayNotes) {
   return out;
 }
 
+/**
+ * The newest main-thread profile in a folder. Node names each thread's file CPU.<date>.<time>.<pid>.<thread>.<n>;
+ * thread 0 is the service, the others are tsx's loader thread, which idles.
+ */
+function mainThreadProfile(folder: string): string | undefined {
+  return fs.readdirSync(folder).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)).map((f) => path.join(folder, f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+}
+
 /** With JIEFEN_PROFILE_DIR, the top costs of each gateway's profile, so a missed target names where the time goes. */
 function profileSection(): string {
   const dir = process.env.JIEFEN_PROFILE_DIR;
   if (!dir || !fs.existsSync(dir)) return '';
   const parts: string[] = ['\n## Top costs in the CPU profiles (JIEFEN_PROFILE_DIR)\n'];
   for (const sub of fs.readdirSync(dir).sort()) {
-    const files = fs.readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.cpuprofile'));
-    if (!files.length) continue;
-    const newest = files.map((f) => path.join(dir, sub, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0]!;
+    const newest = mainThreadProfile(path.join(dir, sub));
+    if (!newest) continue;
     const summary = summarize(newest, 8);
     parts.push(`**${sub}** (${summary.totalMs.toFixed(0)} ms sampled over the whole run): ${summary.byPackage.map((r) => `${r.what} ${(r.share * 100).toFixed(0)}%`).join(', ')}\n`);
     parts.push(summary.byFunction.map((r) => `- ${(r.share * 100).toFixed(1)}% ${r.what}`).join('\n') + '\n');

@@ -265,11 +265,7 @@ export class CaseCommands {
           await session.run('insert into case_deadlines (case_seq, rule, started_at, due_at) values (?, ?, ?, ?)', [seq, d.rule, d.startedAt.toISOString(), d.dueAt.toISOString()]);
         }
       },
-      // knex builds the statistics statements; they run on this transaction's prepared statements.
-      recordStatistics: (before, after) => recordCaseChange({
-        build: this.knex,
-        run: (query) => { const { sql, bindings } = query.toSQL().toNative(); return session.all(sql, [...bindings]); },
-      }, before, after),
+      recordStatistics: (before, after) => recordCaseChange(session, before, after),
       remember: async () => {},
     };
   }

@@ -5,6 +5,7 @@ import * as m0002 from './0002_lifecycle.js';
 import * as m0003 from './0003_privacy.js';
 import * as m0004 from './0004_outbox.js';
 import * as m0005 from './0005_case_statistics.js';
+import * as m0006 from './0006_deadline_lookup.js';
 import * as m0007 from './0007_statistics_generation.js';
 
-export const migrations: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0007];
+export const migrations: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];

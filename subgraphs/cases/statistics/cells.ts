@@ -5,7 +5,7 @@
  * so the cube always equals a recount of the cases table (test/case-statistics-aggregates.test.ts proves it)
  * and statistics never scan cases.
  */
-import type { Knex } from '../../../kit/store.js';
+import { rowsOf, type Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
 import { toIso } from '../../../kit/scalars.js';
 import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES } from './rates.js';
@@ -134,41 +134,65 @@ export class CubeDelta {
 
   /** Adds the deltas to the stored cube: one upsert per 400 atoms. */
   async apply(db: Knex | Knex.Transaction | CubeWriter): Promise<void> {
-    const { build, run } = writerOf(db);
+    const writer = writerOf(db);
     const changed = this.changed();
     const rows = this.cellRows();
-    const plus = (column: string) => build.raw('case_stats_cells.?? + excluded.??', [column, column]);
     // 400 rows keep each statement under sqlite's limit on bound parameters.
     for (let i = 0; i < rows.length; i += 400) {
-      await run(build('case_stats_cells').insert(rows.slice(i, i + 400)).onConflict([...ATOM_KEY]).merge({
-        ...Object.fromEntries(COUNTERS.map((k) => [k, plus(k)])),
-        closure_days: build.raw('case_stats_cells.closure_days || excluded.closure_days'),
-      } as Record<string, Knex.Raw>));
+      const chunk = rows.slice(i, i + 400);
+      await writer.all(upsertCellsSql(chunk.length), chunk.flatMap((row) => CELL_COLUMNS.map((c) => row[c])));
     }
     for (const cell of changed.filter((c) => c.closuresRemoved.length > 0)) {
-      const [row] = await run(build('case_stats_cells').where(cell.key).select('closure_days').limit(1));
+      const key = ATOM_KEY.map((k) => cell.key[k]);
+      const [row] = await writer.all(`select closure_days from case_stats_cells where ${KEY_MATCH} limit 1`, key);
       const entries = String(row?.closure_days ?? '').split(',').filter((e) => e !== '');
       for (const days of cell.closuresRemoved) entries.splice(entries.indexOf(String(days)), 1);
-      await run(build('case_stats_cells').where(cell.key).update({ closure_days: entries.map((e) => `${e},`).join('') }));
+      await writer.all(`update case_stats_cells set closure_days = ? where ${KEY_MATCH}`, [entries.map((e) => `${e},`).join(''), ...key]);
     }
     // Every cube write raises the generation in its transaction: statistics kept under an older one are stale.
-    await run(build(GENERATION_TABLE).where('id', 1).increment('generation', 1));
+    await writer.all(RAISE_GENERATION, []);
   }
 }
 
+/*
+ * The cube's statements, written once as plain SQL that sqlite and PostgreSQL both take: a status change runs them
+ * on every write, and building them with knex each time cost more than running them.
+ */
+const CELL_COLUMNS = [...ATOM_KEY, ...COUNTERS, 'closure_days'] as const;
+const KEY_MATCH = ATOM_KEY.map((k) => `${k} = ?`).join(' and ');
+const upsertCellsStatements = new Map<number, string>();
+
+/** Adds rows of counters to their atoms (inserting atoms not seen before); histograms are appended. */
+function upsertCellsSql(rows: number): string {
+  let sql = upsertCellsStatements.get(rows);
+  if (!sql) {
+    const values = `(${CELL_COLUMNS.map(() => '?').join(', ')})`;
+    sql = `insert into case_stats_cells (${CELL_COLUMNS.join(', ')}) values ${Array.from({ length: rows }, () => values).join(', ')}`
+      + ` on conflict (${ATOM_KEY.join(', ')}) do update set ${COUNTERS.map((k) => `${k} = case_stats_cells.${k} + excluded.${k}`).join(', ')},`
+      + ' closure_days = case_stats_cells.closure_days || excluded.closure_days';
+    upsertCellsStatements.set(rows, sql);
+  }
+  return sql;
+}
+
+const RUNNING_COLUMNS = ['case_seq', 'due_at', ...ATOM_KEY] as const;
+const EARLIEST_RUNNING_LIMIT = 'select min(due_at) as due from case_deadlines where case_seq = ? and met_at is null';
+const UPSERT_RUNNING = `insert into case_stats_running (${RUNNING_COLUMNS.join(', ')}) values (${RUNNING_COLUMNS.map(() => '?').join(', ')})`
+  + ` on conflict (case_seq) do update set ${RUNNING_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const DELETE_RUNNING = 'delete from case_stats_running where case_seq = ?';
+const RAISE_GENERATION = `update ${GENERATION_TABLE} set generation = generation + 1 where id = 1`;
+
 /**
  * Where the cube is written: a knex transaction, or another transaction's statements (the cases subgraph's
- * prepared-statement path on sqlite) with knex only building the SQL.
+ * prepared-statement path on sqlite). Statements come with `?` placeholders.
  */
 export interface CubeWriter {
-  build: Knex;
-  run(query: Knex.QueryBuilder | Knex.Raw): Promise<Record<string, unknown>[]>;
+  all(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 function writerOf(db: Knex | Knex.Transaction | CubeWriter): CubeWriter {
-  if ('build' in db && 'run' in db) return db;
-  const knex = db as Knex;
-  return { build: knex, run: async (query) => (await query) as Record<string, unknown>[] };
+  if (!('raw' in db)) return db;
+  return { all: async (sql, params) => rowsOf(await db.raw(sql, params as Knex.RawBinding[])) };
 }
 
 /** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
@@ -182,12 +206,12 @@ export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string
  * after the change's deadlines moved.
  */
 export async function recordCaseChange(db: Knex.Transaction | CubeWriter, before: CaseFacts | null, after: CaseFacts & { seq: number }): Promise<void> {
-  const { build, run } = writerOf(db);
+  const writer = writerOf(db);
   const delta = new CubeDelta();
   if (before) delta.add(contributionOf(before), -1);
-  await delta.add(contributionOf(after), 1).apply({ build, run });
-  const [earliest] = await run(build('case_deadlines').where('case_seq', after.seq).whereNull('met_at').min({ due: 'due_at' }));
+  await delta.add(contributionOf(after), 1).apply(writer);
+  const [earliest] = await writer.all(EARLIEST_RUNNING_LIMIT, [after.seq]);
   const running = runningRow(after, earliest?.due ? toIso(earliest.due as string) : null);
-  if (running) await run(build('case_stats_running').insert(running).onConflict('case_seq').merge());
-  else if (before) await run(build('case_stats_running').where('case_seq', after.seq).del());
+  if (running) await writer.all(UPSERT_RUNNING, RUNNING_COLUMNS.map((c) => running[c]));
+  else if (before) await writer.all(DELETE_RUNNING, [after.seq]);
 }
