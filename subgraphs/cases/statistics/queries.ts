@@ -125,7 +125,7 @@ export class StatsReader {
 
   /** The cube's generation now (raised by every write of the cube: cells.ts). */
   async generation(): Promise<number> {
-    const [row] = rowsOf<Row>(await this.knex(GENERATION_TABLE).where('id', 1).select('generation'));
+    const [row] = rowsOf<Row>(await this.knex(GENERATION_TABLE).sum({ generation: 'generation' }));
     return Number(row?.generation ?? 0);
   }
 }
