@@ -159,6 +159,8 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
   const handlers = active.filter((i) => i.kind !== 'COURT' && i.kind !== 'COMMERCIAL_ARBITRATION');
   const byDistrict = new Map<string, DemoInstitution[]>();
   for (const i of handlers) byDistrict.set(i.district, [...(byDistrict.get(i.district) ?? []), i]);
+  const handlersOf = new Map<string, DemoInstitution[]>();
+  for (const i of handlers) for (const c of i.categories) handlersOf.set(`${i.district}/${c}`, [...(handlersOf.get(`${i.district}/${c}`) ?? []), i]);
   const courts = new Map(active.filter((i) => i.kind === 'COURT').map((c) => [c.district, c]));
   const anyCourt = active.find((i) => i.kind === 'COURT');
   const commissions = active.filter((i) => i.kind === 'COMMERCIAL_ARBITRATION' || i.kind === 'LABOUR_ARBITRATION');
@@ -180,7 +182,9 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
     const status = rng.weighted(STATUS_WEIGHTS);
     const channel = rng.chance(0.75) ? 'ONLINE' : 'WINDOW';
     const local = byDistrict.get(district) ?? handlers;
-    const institution = local.find((i) => i.categories.includes(category)) ?? rng.pick(local);
+    // Any local institution that handles the category (not always the first: a city's cases spread over all of them).
+    const handling = handlersOf.get(`${district}/${category}`);
+    const institution = rng.pick(handling ?? local);
     const assigned = status !== 'SUBMITTED' && !(status === 'WITHDRAWN' && rng.chance(0.5));
     const dispatched = assigned ? submitted + rng.int(1, 40) * HOUR : null;
     const reviewed = dispatched !== null && status !== 'DISPATCHED' && status !== 'WITHDRAWN' ? dispatched + rng.int(2, 70) * HOUR : null;
