@@ -68,13 +68,15 @@ export class StatsReader {
   /** Sums per group and status, of publishable atoms only. */
   async cellSums(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<CellSums[]> {
     const pub = publishableAtom(policy, 's');
-    const atoms = filtered(this.knex('case_stats_cells as s').select('s.*', this.knex.raw(`case when ${pub.sql} then 1 else 0 end as pub`, pub.bindings)), filter, 's');
     const groupColumns = [...new Set([...columns, 'status'])];
-    const rows: Row[] = await this.knex.from(atoms.as('a'))
-      .select(groupColumns.map((c) => `a.${c}`))
-      .select(COUNTERS.map((k) => this.knex.raw('sum(a.pub * a.??) as ??', [k, k])))
-      .select(this.knex.raw('min(a.pub) as all_published'))
-      .groupBy(groupColumns.map((c) => `a.${c}`));
+    // One pass over the atoms: the publishable test is repeated per counter (its bindings with it) rather than
+    // computed once in a subquery, which sqlite materialised row by row.
+    const publishedSum = (k: string) => this.knex.raw(`sum(case when ${pub.sql} then s.?? else 0 end) as ??`, [...pub.bindings, k, k]);
+    const rows: Row[] = await filtered(this.knex('case_stats_cells as s'), filter, 's')
+      .select(groupColumns.map((c) => `s.${c}`))
+      .select(COUNTERS.map(publishedSum))
+      .select(this.knex.raw(`min(case when ${pub.sql} then 1 else 0 end) as all_published`, pub.bindings))
+      .groupBy(groupColumns.map((c) => `s.${c}`));
     return rows.map((r) => ({
       group: Object.fromEntries(columns.map((c) => [c, r[c]])),
       status: r.status,
