@@ -180,6 +180,9 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
   });
 }
 
+/** How long a closing server waits for requests in flight before it cuts their connections. */
+const DRAIN_GRACE_MS = 3000;
+
 export function listen(server: http.Server, port: number, host: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -189,9 +192,12 @@ export function listen(server: http.Server, port: number, host: string): Promise
       resolve({
         port: address.port,
         url: `http://${shownHost}:${address.port}/graphql`,
+        // Stops taking requests and lets those in flight finish (a stopping gateway must not cut a subgraph call
+        // short, nor a subgraph its transaction's answer); connections still busy after the grace period are cut.
         close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
+          const cut = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
+          server.close(() => { clearTimeout(cut); done(); });
+          server.closeIdleConnections();
         }),
       });
     });
