@@ -183,20 +183,18 @@ function bindable(params: unknown[]): unknown[] {
  */
 export async function sqliteTransaction<T>(knex: Knex, work: (session: SqliteSession) => Promise<T>): Promise<T> {
   const conn = (await knex.client.acquireConnection()) as SqliteConnection;
-  const all = <R>(sql: string, params: unknown[]): R[] => {
+  // Runs any statement: one that answers rows (a read, or a write with `returning`) is read to its end; a plain
+  // write answers no rows and the number it changed.
+  const execute = (sql: string, params: unknown[]): { rows: unknown[]; changes: number } => {
     const statement = conn.prepare(sql);
-    // A plain write asked through `all` (knex-built statements may be either) answers no rows.
-    if (!statement.reader) return (statement.run(...bindable(params)), []);
-    return statement.all(...bindable(params)) as R[];
+    if (!statement.reader) return { rows: [], changes: statement.run(...bindable(params)).changes };
+    const rows = statement.all(...bindable(params));
+    return { rows, changes: rows.length };
   };
   const session: SqliteSession = {
-    get: async <R>(sql: string, params: unknown[]) => all<R>(sql, params)[0],
-    all: async <R>(sql: string, params: unknown[]) => all<R>(sql, params),
-    run: async (sql, params) => {
-      const statement = conn.prepare(sql);
-      // A write with `returning` reads rows back; `run` on it would leave them unread.
-      return statement.reader ? statement.all(...bindable(params)).length : statement.run(...bindable(params)).changes;
-    },
+    get: async <R>(sql: string, params: unknown[]) => execute(sql, params).rows[0] as R | undefined,
+    all: async <R>(sql: string, params: unknown[]) => execute(sql, params).rows as R[],
+    run: async (sql, params) => execute(sql, params).changes,
   };
   try {
     conn.exec('BEGIN IMMEDIATE');

@@ -70,23 +70,32 @@ function median(values: number[]): number | null {
   return Math.round(value * 100) / 100;
 }
 
-function statsOf(rows: Row[]): ReferralStats {
+/** Referrals of one status and result, counted (a single referral is a group of one). */
+interface CountedGroup { status: string; result: string | null; n: number; accepted: number }
+
+/** The counted figures, from referrals read one by one or counted in SQL alike: what each figure counts is said once. */
+function countsOf(groups: Iterable<CountedGroup>, medianDaysToDecision: number | null): ReferralStats {
   const byResult = new Map<string, number>();
-  const durations: number[] = [];
-  let accepted = 0, declined = 0;
-  for (const r of rows) {
-    if (r.accepted_at) accepted++;
-    if (r.status === 'DECLINED') declined++;
-    if (r.status === 'DECIDED') {
-      byResult.set(r.result, (byResult.get(r.result) ?? 0) + 1);
-      durations.push((Date.parse(toIso(r.decided_at)!) - Date.parse(toIso(r.submitted_at)!)) / DAY_MS);
+  let received = 0, accepted = 0, declined = 0, decided = 0;
+  for (const g of groups) {
+    received += g.n;
+    accepted += g.accepted;
+    if (g.status === 'DECLINED') declined += g.n;
+    if (g.status === 'DECIDED') {
+      decided += g.n;
+      byResult.set(g.result!, (byResult.get(g.result!) ?? 0) + g.n);
     }
   }
   return {
-    received: rows.length, accepted, declined, decided: durations.length,
+    received, accepted, declined, decided, medianDaysToDecision,
     decidedByResult: [...byResult].sort(([a], [b]) => a.localeCompare(b)).map(([result, count]) => ({ result, count })),
-    medianDaysToDecision: median(durations),
   };
+}
+
+function statsOf(rows: Row[]): ReferralStats {
+  const durations = rows.filter((r) => r.status === 'DECIDED')
+    .map((r) => (Date.parse(toIso(r.decided_at)!) - Date.parse(toIso(r.submitted_at)!)) / DAY_MS);
+  return countsOf(rows.map((r) => ({ status: r.status, result: r.result, n: 1, accepted: r.accepted_at ? 1 : 0 })), median(durations));
 }
 
 export const EMPTY_STATS: ReferralStats = statsOf([]);
@@ -177,24 +186,8 @@ export class ReferralStore {
   async countsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
     const rows: Row[] = await this.inPeriod(targetIds, period).select('target_id', 'status', 'result').count({ n: '*' })
       .select(this.knex.raw('sum(case when accepted_at is not null then 1 else 0 end) as accepted')).groupBy('target_id', 'status', 'result');
-    const stats = new Map<string, ReferralStats>();
-    for (const [id, groups] of groupBy(rows, (r) => r.target_id as string)) {
-      const byResult = new Map<string, number>();
-      let received = 0, accepted = 0, declined = 0, decided = 0;
-      for (const g of groups) {
-        const n = Number(g.n);
-        received += n;
-        accepted += Number(g.accepted ?? 0);
-        if (g.status === 'DECLINED') declined += n;
-        if (g.status === 'DECIDED') {
-          decided += n;
-          byResult.set(g.result, (byResult.get(g.result) ?? 0) + n);
-        }
-      }
-      stats.set(id, { received, accepted, declined, decided, medianDaysToDecision: null,
-        decidedByResult: [...byResult].sort(([a], [b]) => a.localeCompare(b)).map(([result, count]) => ({ result, count })) });
-    }
-    return stats;
+    const counted = (r: Row): CountedGroup => ({ status: r.status, result: r.result, n: Number(r.n), accepted: Number(r.accepted ?? 0) });
+    return new Map([...groupBy(rows, (r) => r.target_id as string)].map(([id, groups]) => [id, countsOf(groups.map(counted), null)]));
   }
 
   private inPeriod(targetIds: readonly string[], period: StatsPeriod): Knex.QueryBuilder {
