@@ -36,7 +36,7 @@ export interface HubConfig {
   gatewayRedaction: boolean;
   /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
   suppressionThreshold: number;
-  /** Computed case statistics kept in memory until the next cube write (JIEFEN_STATISTICS_CACHE, default on). */
+  /** Computed case statistics and referral figures kept in memory until the next write of their data (JIEFEN_STATISTICS_CACHE, default on). */
   statisticsCache: boolean;
 }
 

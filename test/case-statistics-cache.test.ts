@@ -1,5 +1,5 @@
 /**
- * Statistics are kept between requests (statistics/cache.ts) only while they are right: a mutation is visible in the
+ * Statistics are kept between requests (kit/generation.ts) only while they are right: a mutation is visible in the
  * very next answer, through this service or through another replica on the same store, and "overdue now" moves when
  * a due time passes, with no write at all.
  */

@@ -11,12 +11,13 @@ import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input
 import type { Principal } from '../../kit/principal.js';
 import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
+import { raiseGeneration } from '../../kit/generation.js';
 import {
   authorize, checkArbitrationAgreement, checkCaseStatus, checkResult, checkTarget, KINDS, kindRule, nextStatus,
   OPEN_STATUSES, rolesFor, transitionOf, type Action, type ReferralKind,
 } from './rules.js';
 import type { Partners } from './partners.js';
-import { toReferral, type ReferralRecord } from './store.js';
+import { REFERRALS_GENERATION, toReferral, type ReferralRecord } from './store.js';
 
 export interface Caller extends Passthrough {
   principal: Principal;
@@ -64,7 +65,10 @@ export class ReferralCommands {
     return row ? toReferral(row) : null;
   }
 
+  /** Every referral write records its event here, and so raises the referrals' generation: figures kept under an older one are stale. */
   private async writeEvent(trx: Knex.Transaction, seq: number, action: Action, caller: Caller, from: string | null, to: string, at: Date, reason: string | null) {
+    const raise = raiseGeneration(REFERRALS_GENERATION);
+    await trx.raw(raise.sql, raise.bindings);
     await trx('referral_events').insert({ referral_seq: seq, at: at.toISOString(), action, actor: caller.principal.sub, actor_role: caller.principal.role, from_status: from, to_status: to, reason });
   }
 

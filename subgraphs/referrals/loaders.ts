@@ -1,9 +1,15 @@
 /** The referrals subgraph's per-request loaders: references and joins resolve in one statement per batch. */
 import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
 import type { PageWindow } from '../../kit/connection.js';
+import type { GenerationCache } from '../../kit/generation.js';
 import { EMPTY_STATS, type ReferralFilter, type ReferralStore, type StatsPeriod } from './store.js';
 
-export function createLoaders(store: ReferralStore) {
+/**
+ * `figures`: referral figures are kept under the referrals' generation (kit/generation.ts) across requests. They
+ * depend on nothing but the referrals, the targets and the period, whoever asks.
+ */
+export function createLoaders(store: ReferralStore, figures: GenerationCache) {
+  const kept = figures.forRequest(Date.now);
   return {
     referralById: recordLoader((ids: readonly string[]) => store.byIds(ids), (r) => r.id),
     referralsOfCase: mappedLoader((ids: readonly string[]) => store.ofCases(ids), () => []),
@@ -13,7 +19,8 @@ export function createLoaders(store: ReferralStore) {
     receivedCount: loaderPerArguments((filter: ReferralFilter) =>
       mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
     stats: loaderPerArguments(({ period, median }: { period: StatsPeriod; median: boolean }) =>
-      mappedLoader((ids: readonly string[]) => (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)), () => EMPTY_STATS)),
+      mappedLoader((ids: readonly string[]) => kept(JSON.stringify([median, period.from, period.to, ids]), async () =>
+        ({ value: await (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)), validUntil: Infinity })), () => EMPTY_STATS)),
   };
 }
 

@@ -21,6 +21,7 @@ import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
 import { openStore, type Knex } from '../../kit/store.js';
+import { GenerationCache } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type ReferralsContext } from './resolvers.js';
@@ -55,6 +56,7 @@ export interface ReferralsServiceOptions {
 export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel), options: ReferralsServiceOptions = {}): Promise<RunningReferralsService> {
   const knex = await openReferralsStore(config);
   const store = new ReferralStore(knex);
+  const figures = new GenerationCache(() => store.generation(), config.statisticsCache);
   const commands = new ReferralCommands(knex, partners(config.subgraphUrls), options.clock);
   const relay = await startReferralEventRelay(knex, config, logger);
   const cursors = new CursorCodec(config.cursorSecret);
@@ -98,7 +100,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       logger: logger.child({ requestId: request.id }),
       store,
       cursors,
-      loaders: createLoaders(store),
+      loaders: createLoaders(store, figures),
       commands,
       caller: { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' },
     }),

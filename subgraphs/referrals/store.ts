@@ -4,6 +4,10 @@ import { toIso } from '../../kit/scalars.js';
 import type { PageWindow } from '../../kit/connection.js';
 import { groupBy } from '../../kit/loaders.js';
 import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+import { readGeneration } from '../../kit/generation.js';
+
+/** Raised by every referral write (kit/generation.ts): referral figures are kept under it (loaders.ts). */
+export const REFERRALS_GENERATION = 'referrals_generation';
 
 export interface ReferralFilter {
   kind?: string | null;
@@ -188,6 +192,11 @@ export class ReferralStore {
       .select(this.knex.raw('sum(case when accepted_at is not null then 1 else 0 end) as accepted')).groupBy('target_id', 'status', 'result');
     const counted = (r: Row): CountedGroup => ({ status: r.status, result: r.result, n: Number(r.n), accepted: Number(r.accepted ?? 0) });
     return new Map([...groupBy(rows, (r) => r.target_id as string)].map(([id, groups]) => [id, countsOf(groups.map(counted), null)]));
+  }
+
+  /** The referrals' generation now. */
+  generation(): Promise<number> {
+    return readGeneration(this.knex, REFERRALS_GENERATION);
   }
 
   private inPeriod(targetIds: readonly string[], period: StatsPeriod): Knex.QueryBuilder {

@@ -8,14 +8,14 @@
 import { rowsOf, type Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
 import { toIso } from '../../../kit/scalars.js';
+import { raiseGeneration } from '../../../kit/generation.js';
 import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES } from './rates.js';
 
 /** The atom's key columns, in primary-key order. */
 export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
 export const COUNTERS = ['n', 'accepted', 'dispatched', 'responded_48h', 'mediated_30d'] as const;
-/** The cube's generation: the sum of its rows, one of which every write raises (migrations/0007_statistics_generation.ts). */
+/** The cube's generation, raised by every write of it (kit/generation.ts, migrations/0007_statistics_generation.ts). */
 export const GENERATION_TABLE = 'case_stats_generation';
-export const GENERATION_STRIPES = 64;
 
 export type AtomKey = Record<(typeof ATOM_KEY)[number], string>;
 export type Counters = Record<(typeof COUNTERS)[number], number>;
@@ -151,8 +151,8 @@ export class CubeDelta {
       await writer.all(`update case_stats_cells set closure_days = ? where ${KEY_MATCH}`, [entries.map((e) => `${e},`).join(''), ...key]);
     }
     // Every cube write raises the generation in its transaction: statistics kept under an older one are stale.
-    // Any one stripe will do; a random one keeps concurrent writers off each other's row lock.
-    await writer.all(RAISE_GENERATION, [Math.floor(Math.random() * GENERATION_STRIPES)]);
+    const raise = raiseGeneration(GENERATION_TABLE);
+    await writer.all(raise.sql, raise.bindings);
   }
 }
 
@@ -182,7 +182,6 @@ const EARLIEST_RUNNING_LIMIT = 'select min(due_at) as due from case_deadlines wh
 const UPSERT_RUNNING = `insert into case_stats_running (${RUNNING_COLUMNS.join(', ')}) values (${RUNNING_COLUMNS.map(() => '?').join(', ')})`
   + ` on conflict (case_seq) do update set ${RUNNING_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
 const DELETE_RUNNING = 'delete from case_stats_running where case_seq = ?';
-const RAISE_GENERATION = `update ${GENERATION_TABLE} set generation = generation + 1 where id = ?`;
 
 /**
  * Where the cube is written: a knex transaction, or another transaction's statements (the cases subgraph's

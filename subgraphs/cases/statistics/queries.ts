@@ -7,6 +7,7 @@ import type { Knex } from '../../../kit/store.js';
 import { isPostgres, rowsOf } from '../../../kit/store.js';
 import { ATOM_KEY, COUNTERS, GENERATION_TABLE, parseClosureDays, type Counters } from './cells.js';
 import { toIso } from '../../../kit/scalars.js';
+import { readGeneration } from '../../../kit/generation.js';
 import { OPEN_STATUSES } from './rates.js';
 import { publishableAtom, type SuppressionPolicy } from './suppression.js';
 
@@ -127,7 +128,6 @@ export class StatsReader {
 
   /** The cube's generation now (raised by every write of the cube: cells.ts). */
   async generation(): Promise<number> {
-    const [row] = rowsOf<Row>(await this.knex(GENERATION_TABLE).sum({ generation: 'generation' }));
-    return Number(row?.generation ?? 0);
+    return readGeneration(this.knex, GENERATION_TABLE);
   }
 }

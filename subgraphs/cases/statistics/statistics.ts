@@ -17,11 +17,11 @@ import {
   type TargetMeasure,
 } from './rates.js';
 import { suppressionPolicy, type SuppressionPolicy } from './suppression.js';
-import { StatisticsCache } from './cache.js';
+import { GenerationCache } from '../../../kit/generation.js';
 
 export interface StatisticsOptions {
   suppressionThreshold: number;
-  /** Keep computed figures until the next cube write (statistics/cache.ts). */
+  /** Keep computed figures until the next cube write (kit/generation.ts). */
   cache: boolean;
   profile: JurisdictionProfile;
   clock: () => Date;
@@ -118,13 +118,14 @@ export class RequestStatistics {
   /** One loader per period and figures asked: thousands of entities share it, so its key is made once per call cheaply. */
   private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
-  /** The cube's generation this request works at, read once (statistics/cache.ts). */
-  private generation: Promise<number> | null = null;
+  /** Reads kept under the cube's generation, read once for the request (kit/generation.ts). */
+  private readonly kept: ReturnType<GenerationCache['forRequest']>;
   private readonly policyKey: string;
 
-  constructor(private readonly reader: StatsReader, private readonly cache: StatisticsCache, private readonly options: StatisticsOptions, principal: Principal) {
+  constructor(private readonly reader: StatsReader, private readonly cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
     this.policyKey = JSON.stringify([this.policy.threshold, this.policy.ownScope?.column ?? null, this.policy.ownScope?.value ?? null]);
+    this.kept = cache.forRequest(() => options.clock().getTime());
     // One statement per query for all its groups (none when computed at this generation before).
     this.histograms = new PerSpecFigure((spec) => this.cached('histograms', spec, async () =>
       ({ value: await reader.closureHistograms(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
@@ -138,11 +139,8 @@ export class RequestStatistics {
   }
 
   /** A read of the cube for this request's policy, through the cache. */
-  private async cached<V>(read: string, spec: QuerySpec, compute: () => Promise<{ value: V; validUntil: number }>): Promise<V> {
-    if (!this.cache.enabled) return (await compute()).value;
-    const generation = await (this.generation ??= this.cache.current());
-    const key = `${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`;
-    return this.cache.get(generation, key, this.options.clock().getTime(), compute);
+  private cached<V>(read: string, spec: QuerySpec, compute: () => Promise<{ value: V; validUntil: number }>): Promise<V> {
+    return this.kept(`${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`, compute);
   }
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
@@ -220,10 +218,10 @@ export class RequestStatistics {
 
 export class CaseStatistics {
   private readonly reader: StatsReader;
-  private readonly cache: StatisticsCache;
+  private readonly cache: GenerationCache;
   constructor(knex: Knex, private readonly options: StatisticsOptions) {
     this.reader = new StatsReader(knex);
-    this.cache = new StatisticsCache(() => this.reader.generation(), options.cache);
+    this.cache = new GenerationCache(() => this.reader.generation(), options.cache);
   }
 
   forRequest(principal: Principal): RequestStatistics {
