@@ -36,7 +36,7 @@ export interface HubConfig {
   gatewayRedaction: boolean;
   /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
   suppressionThreshold: number;
-  /** Computed case statistics and referral figures kept in memory until the next write of their data (JIEFEN_STATISTICS_CACHE, default on). */
+  /** Reads kept in memory under their data's generation (kit/generation.ts): case statistics, referral figures, registry pages (JIEFEN_STATISTICS_CACHE, default on; off computes every answer). */
   statisticsCache: boolean;
 }
 

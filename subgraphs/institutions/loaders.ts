@@ -1,10 +1,21 @@
-/** The institutions subgraph's per-request loaders: references and joins resolve in one statement per batch. */
+/**
+ * The institutions subgraph's per-request loaders: references and joins resolve in one statement per batch. Pages of
+ * the registry (`registryPage`, `registryCount`) are kept across requests under the registry's generation
+ * (kit/generation.ts): a dashboard asks for the same district's institutions again and again, and the registry
+ * changes only when a change request is approved.
+ */
 import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
 import type { PageWindow } from '../../kit/connection.js';
-import type { HistoryStore, InstitutionStore } from './store.js';
+import type { GenerationCache } from '../../kit/generation.js';
+import type { HistoryStore, InstitutionFilter, InstitutionRecord, InstitutionStore } from './store.js';
 
-export function createLoaders(store: InstitutionStore, history: HistoryStore) {
+export function createLoaders(store: InstitutionStore, history: HistoryStore, registry: GenerationCache) {
+  const kept = registry.forRequest(Date.now);
   return {
+    registryPage: (filter: InstitutionFilter, window: PageWindow): Promise<InstitutionRecord[]> =>
+      kept(JSON.stringify(['page', filter, window]), async () => ({ value: await store.list(filter, window), validUntil: Infinity })),
+    registryCount: (filter: InstitutionFilter): Promise<number> =>
+      kept(JSON.stringify(['count', filter]), async () => ({ value: await store.count(filter), validUntil: Infinity })),
     institutionById: recordLoader((ids: readonly string[]) => store.byIds(ids), (i) => i.id),
     categories: mappedLoader((ids: readonly string[]) => store.categoriesOf(ids), () => []),
     managed: loaderPerArguments((window: PageWindow) => mappedLoader((ids: readonly string[]) => store.pageManagedBy(ids, window), () => [])),

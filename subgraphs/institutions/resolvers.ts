@@ -37,8 +37,8 @@ export const resolvers: GraphQLResolverMap<InstitutionsContext> = {
       // The public directory: whatever was asked, only active and listed institutions.
       if (ctx.principal.role === PUBLIC_ROLE) filter = { ...filter, status: 'ACTIVE', listedOnly: true };
       const window = ctx.cursors.window('institutions', args);
-      const rows = await ctx.store.list(filter, window);
-      return ctx.cursors.connection('institutions', window, rows, (i) => i.seq, () => ctx.store.count(filter));
+      const rows = await ctx.loaders.registryPage(filter, window);
+      return ctx.cursors.connection('institutions', window, rows, (i) => i.seq, () => ctx.loaders.registryCount(filter));
     },
     districts: () => DISTRICT_LIST,
     institutionChanges: async (_: unknown, args: PageArgs & { filter?: ChangeFilter | null }, ctx: InstitutionsContext) => {

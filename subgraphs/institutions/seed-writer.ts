@@ -1,6 +1,7 @@
 /** Writes generated demo institutions into this subgraph's store, in one transaction. */
 import { insertChunked, type Knex } from '../../kit/store.js';
-import type { InstitutionRecord } from './store.js';
+import { raiseGeneration } from '../../kit/generation.js';
+import { REGISTRY_GENERATION, type InstitutionRecord } from './store.js';
 
 /** A seeded institution: the registry record with its liaison and categories spelled out. */
 export type InstitutionSeed = Omit<InstitutionRecord, 'seq' | 'liaison' | 'statusChangedAt'> & {
@@ -19,5 +20,7 @@ export async function writeInstitutions(knex: Knex, institutions: InstitutionSee
       created_at: i.createdAt, status_changed_at: i.createdAt,
     })));
     await insertChunked(trx, 'institution_categories', institutions.flatMap((i) => i.categories.map((category) => ({ institution_id: i.id, category }))));
+    const raise = raiseGeneration(REGISTRY_GENERATION);
+    await trx.raw(raise.sql, raise.bindings);
   });
 }

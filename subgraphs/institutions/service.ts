@@ -5,6 +5,7 @@ import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
 import { createLogger, type Logger } from '../../kit/log.js';
 import { openStore, type Knex } from '../../kit/store.js';
+import { GenerationCache } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type InstitutionsContext } from './resolvers.js';
@@ -26,6 +27,7 @@ export interface RunningInstitutionsService {
 export async function startInstitutionsService(config: HubConfig, logger: Logger = createLogger('institutions', config.logLevel)): Promise<RunningInstitutionsService> {
   const knex = await openInstitutionsStore(config);
   const store = new InstitutionStore(knex);
+  const registry = new GenerationCache(() => store.generation(), config.statisticsCache);
   const history = new HistoryStore(knex);
   const commands = new RegistryCommands(knex);
   const cursors = new CursorCodec(config.cursorSecret);
@@ -36,7 +38,7 @@ export async function startInstitutionsService(config: HubConfig, logger: Logger
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.institutions,
-    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, history, loaders: createLoaders(store, history), commands }),
+    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, history, loaders: createLoaders(store, history, registry), commands }),
     ready: async () => { await knex.raw('select 1'); },
   });
   return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };

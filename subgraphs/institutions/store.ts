@@ -6,6 +6,7 @@ import { DISTRICTS } from '../../kit/reference-data.js';
 import type { PageWindow } from '../../kit/connection.js';
 import { groupBy } from '../../kit/loaders.js';
 import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+import { readGeneration } from '../../kit/generation.js';
 
 export interface InstitutionFilter {
   district?: string | null;
@@ -59,8 +60,16 @@ export function checkInstitutionFilter(filter: InstitutionFilter | null | undefi
   return f;
 }
 
+/** Raised by every write of the registry (kit/generation.ts): its pages are kept under it (loaders.ts). */
+export const REGISTRY_GENERATION = 'registry_generation';
+
 export class InstitutionStore {
   constructor(readonly knex: Knex) {}
+
+  /** The registry's generation now. */
+  generation(): Promise<number> {
+    return readGeneration(this.knex, REGISTRY_GENERATION);
+  }
 
   private filtered(f: InstitutionFilter): Knex.QueryBuilder {
     const query = this.knex('institutions');
