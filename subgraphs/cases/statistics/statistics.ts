@@ -1,8 +1,8 @@
 /**
  * Case statistics for dashboards and analysts: `Query.caseStats(filter, groupBy)` and `Institution.caseStats(from, to)`.
- * Rows are folded from the cube (cells.ts) per request; figures that need another statement (overdue now, median and
- * 90th percentile) are read only when asked for, once per distinct query in the request, for all its rows together:
- * the statements per request do not grow with the number of institutions or groups.
+ * Rows are folded from the cube (cells.ts), and kept folded under its generation; figures that need another statement
+ * (overdue now, median and 90th percentile) are read only when asked for, once per distinct query in the request, for
+ * all its rows together: the statements per request do not grow with the number of institutions or groups.
  */
 import DataLoader from 'dataloader';
 import type { Knex } from '../../../kit/store.js';
@@ -55,13 +55,16 @@ export function checkStatsFilter(filter: StatsFilter | null | undefined, path = 
   return f;
 }
 
-function fold(spec: QuerySpec, entries: { group: Record<string, string>; status: string; sums: Counters; withheld: boolean }[]): StatsRow[] {
-  const rows = new Map<string, StatsRow & { published: boolean }>();
+/** A row as folded from the cube, before it is tied to a request's query (kept across requests: never changed). */
+type FoldedRow = Omit<StatsRow, 'spec'>;
+
+function fold(columns: readonly string[], entries: { group: Record<string, string>; status: string; sums: Counters; withheld: boolean }[]): FoldedRow[] {
+  const rows = new Map<string, FoldedRow & { published: boolean }>();
   for (const e of entries) {
-    const key = groupKeyOf(spec.columns, e.group);
+    const key = groupKeyOf(columns, e.group);
     let row = rows.get(key);
     if (!row) {
-      rows.set(key, (row = { spec, groupKey: key, group: e.group, suppressed: false, published: false,
+      rows.set(key, (row = { groupKey: key, group: e.group, suppressed: false, published: false,
         counts: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 } }));
     }
     if (e.withheld) row.suppressed = true;
@@ -143,9 +146,11 @@ export class RequestStatistics {
     return this.kept(`${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`, compute);
   }
 
+  /** The query's rows: folded once per generation (folding thousands of groups cost more than reading them kept). */
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
-    return fold(spec, await this.cached('cells', spec, async () =>
-      ({ value: await this.reader.cellSums(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
+    const folded = await this.cached('rows', spec, async () =>
+      ({ value: fold(spec.columns, await this.reader.cellSums(spec.filter, spec.columns, this.policy)), validUntil: Infinity }));
+    return folded.map((row) => ({ ...row, spec }));
   }
 
   private emptyRow(spec: QuerySpec, group: Record<string, string>): StatsRow {
