@@ -7,5 +7,6 @@ import * as m0004 from './0004_outbox.js';
 import * as m0005 from './0005_case_statistics.js';
 import * as m0006 from './0006_deadline_lookup.js';
 import * as m0007 from './0007_statistics_generation.js';
+import * as m0008 from './0008_statistics_covering.js';
 
-export const migrations: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const migrations: Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
