@@ -17,6 +17,7 @@ import type { FastRequest } from '../kit/http.js';
 import type { Logger } from '../kit/log.js';
 import { PUBLIC_ROLE, type Principal } from '../kit/principal.js';
 import { runResponseHooks, type ResponseHook } from './response-hooks.js';
+import { KeptAnswers } from './kept-answers.js';
 
 export interface FastPathOptions<TContext> {
   gateway: ApolloGateway;
@@ -26,6 +27,8 @@ export interface FastPathOptions<TContext> {
   admit?(context: TContext, facts: AdmitFacts): Promise<void>;
   /** The gateway's own validation rules, as Apollo Server's pipeline runs them. */
   rules?: readonly ValidationRule[];
+  /** Whole answers kept while the subgraphs' generations stand still (gateway/kept-answers.ts). */
+  kept?: KeptAnswers;
 }
 
 export interface AdmitFacts {
@@ -37,7 +40,7 @@ export interface AdmitFacts {
   queryHash: string;
 }
 
-export function gatewayFastPath<TContext extends { principal: Principal; logger: Logger }>(options: FastPathOptions<TContext>) {
+export function gatewayFastPath<TContext extends { principal: Principal; logger: Logger; validUntil?: number }>(options: FastPathOptions<TContext>) {
   let schema: GraphQLSchema | undefined;
   let documents: DocumentCache | undefined;
   options.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
@@ -61,6 +64,20 @@ export function gatewayFastPath<TContext extends { principal: Principal; logger:
         return graphqlResponse({ errors: [error] }, options.formatError, request.contentType);
       }
     }
+    // An answer that may be kept: served kept if nothing changed, else computed after reading the generations.
+    const keptPlan = options.kept?.plan(schema, cached.document, operation) ?? null;
+    const keptKey = keptPlan ? KeptAnswers.key(context.principal, cached.hash, operationName, request.variables, request.contentType) : '';
+    let generations: number[] | null = null;
+    if (keptPlan) {
+      try {
+        const kept = await options.kept!.lookup(keptKey, context.principal);
+        if (kept) return kept;
+        generations = await options.kept!.generations(keptPlan, context.principal);
+      } catch (error) {
+        // A subgraph that cannot tell its generation: the answer is computed as usual, and not kept.
+        context.logger.warn({ err: { message: (error as Error).message } }, 'kept answers: generation unavailable');
+      }
+    }
     const result = await options.gateway.executor({
       // The operation's name goes to the executor only when the document holds several: with it, the gateway
       // hashes the plan-cache key again on every request.
@@ -79,6 +96,8 @@ export function gatewayFastPath<TContext extends { principal: Principal; logger:
     } as unknown as Parameters<ApolloGateway['executor']>[0]);
     if (result.data === undefined) return null;
     await runResponseHooks(options.hooks, { result, document: cached.document, operation, schema, context });
-    return graphqlResponse(result, options.formatError, request.contentType);
+    const response = graphqlResponse(result, options.formatError, request.contentType);
+    if (keptPlan && generations && !result.errors?.length) options.kept!.keep(keptKey, response, keptPlan, generations, context.validUntil ?? Infinity);
+    return response;
   };
 }

@@ -26,6 +26,14 @@ import { echoScrubPlugin } from '../kit/echo-scrub.js';
 import { piiCoordinates } from '../kit/privacy.js';
 import { responseHooksPlugin, type ResponseHook } from './response-hooks.js';
 import { SubgraphClient } from './subgraph-client.js';
+import { KeptAnswers } from './kept-answers.js';
+
+/** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
+function observeSubgraphExtensions(context: GatewayContext, extensions: Record<string, unknown> | undefined): void {
+  addSubgraphRedaction(context, extensions);
+  const validUntil = extensions?.validUntil;
+  if (typeof validUntil === 'number') context.validUntil = Math.min(context.validUntil ?? Infinity, validUntil);
+}
 
 // @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints (AWS, GCP, Azure)
 // from every process that builds a gateway: the hub sends nothing off this machine it was not asked to.
@@ -40,6 +48,8 @@ export interface GatewayContext extends RedactionContext {
   principal: Principal;
   requestId: string;
   logger: Logger;
+  /** The earliest instant a subgraph said its figures stop holding without a write (`extensions.validUntil`). */
+  validUntil?: number;
 }
 
 export interface RunningGateway {
@@ -52,6 +62,8 @@ type SubgraphName = keyof HubConfig['subgraphUrls'];
 export interface GatewayOptions {
   /** Post-processing of every response before it is serialised (e.g. redaction), run on both request paths. */
   responseHooks?: ResponseHook<GatewayContext>[];
+  /** The gateway's clock, which kept answers are checked against (tests give the subgraphs' fixed clock). */
+  clock?: () => Date;
 }
 
 export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel), options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -60,12 +72,14 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
 
   const clients: SubgraphClient<GatewayContext>[] = [];
+  const clientsByName = new Map<string, SubgraphClient<GatewayContext>>();
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, addSubgraphRedaction);
+      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions);
       clients.push(client);
+      clientsByName.set(name, client);
       return client;
     },
   });
@@ -74,7 +88,16 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   // Post-processing of every response, on both request paths: redaction first, then any the caller adds.
   const responseHooks: ResponseHook<GatewayContext>[] = [({ result, context }) => redaction.finish(context, result), ...(options.responseHooks ?? [])];
   const formatError = errorFormatter(logger);
-  const fastPath = gatewayFastPath<GatewayContext>({ gateway, formatError, hooks: responseHooks, admit: redaction.admit, rules: GATEWAY_RULES });
+  const clock = options.clock ?? (() => new Date());
+  const kept = config.keptAnswers ? new KeptAnswers({
+    now: () => clock().getTime(),
+    generationOf: (subgraph, principal) => {
+      const client = clientsByName.get(subgraph);
+      if (!client) throw new Error(`no subgraph named ${subgraph} in the supergraph`);
+      return client.generation(principal);
+    },
+  }) : undefined;
+  const fastPath = gatewayFastPath<GatewayContext>({ gateway, formatError, hooks: responseHooks, admit: redaction.admit, rules: GATEWAY_RULES, kept });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -23,6 +23,7 @@ export interface SubgraphCallContext {
 export class SubgraphClient<TContext extends SubgraphCallContext> implements GraphQLDataSource<TContext> {
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly generationPath: string;
 
   constructor(
     private readonly name: string, private readonly url: string, private readonly credentials: (principal: Principal) => Promise<string>,
@@ -32,6 +33,7 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
   ) {
     const parsed = new URL(url);
     this.path = parsed.pathname + parsed.search;
+    this.generationPath = parsed.pathname.replace(/\/graphql$/, '/generation');
     this.pool = new Pool(parsed.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
@@ -71,6 +73,15 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
     if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body from subgraph ${this.name}`);
     this.onExtensions(context as TContext, (parsed as { extensions?: Record<string, unknown> }).extensions);
     return parsed as Record<string, unknown>;
+  }
+
+  /** The subgraph's generation now (kit/generation.ts), asked as the principal: gateway/kept-answers.ts checks kept answers with it. */
+  async generation(principal: Principal): Promise<number> {
+    const response = await this.pool.request({ method: 'GET', path: this.generationPath, headers: { authorization: `Bearer ${await this.credentials(principal)}` } });
+    const text = await response.body.text();
+    const generation = response.statusCode === 200 ? (safeJson(text) as { generation?: unknown } | null)?.generation : undefined;
+    if (typeof generation !== 'number') throw new Error(`subgraph ${this.name} answered ${response.statusCode} to GET ${this.generationPath}, not a generation`);
+    return generation;
   }
 
   close(): Promise<void> {

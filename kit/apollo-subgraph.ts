@@ -44,6 +44,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
    * subgraph writes its audit records here, and withholds the data when they cannot be written).
    */
   finish?(context: TContext, result: ExecutionResultLike, request: FinishedRequest): Promise<void>;
+  /** The generation the subgraph keeps reads under (kit/generation.ts), served at `GET /generation`. */
+  generation?(): Promise<number>;
 }
 
 function finishPlugin<TContext extends BaseContext>(finish: NonNullable<SubgraphOptions<TContext>['finish']>): ApolloServerPlugin<TContext> {
@@ -100,6 +102,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     },
     context: options.context,
     ready: options.ready,
+    generation: options.generation,
     // The plain case runs the operation compiled once (kit/compiled-execution.ts) on a document validated once;
     // anything else takes Apollo Server's pipeline.
     async fastPath(request) {

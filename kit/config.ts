@@ -38,6 +38,11 @@ export interface HubConfig {
   suppressionThreshold: number;
   /** Reads kept in memory under their data's generation (kit/generation.ts): case statistics, referral figures, registry pages (JIEFEN_STATISTICS_CACHE, default on; off computes every answer). */
   statisticsCache: boolean;
+  /**
+   * The gateway keeps whole answers to statistics and registry queries while the subgraphs' generations say nothing
+   * changed (gateway/kept-answers.ts; JIEFEN_KEPT_ANSWERS, default on).
+   */
+  keptAnswers: boolean;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -119,9 +124,11 @@ function auditRetentionDays(raw: string | undefined): number {
   return days;
 }
 
-function statisticsCache(raw: string | undefined): boolean {
+/** A switch that is on unless set to 'off'. */
+function onUnlessOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
   if (raw === undefined || raw === '' || raw === 'on') return true;
-  if (raw !== 'off') throw new ConfigError(`JIEFEN_STATISTICS_CACHE must be 'on' or 'off', got '${raw}'`);
+  if (raw !== 'off') throw new ConfigError(`${name} must be 'on' or 'off', got '${raw}'`);
   return false;
 }
 
@@ -182,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
-    statisticsCache: statisticsCache(env.JIEFEN_STATISTICS_CACHE),
+    statisticsCache: onUnlessOff(env, 'JIEFEN_STATISTICS_CACHE'),
+    keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
   };
 }

@@ -31,6 +31,13 @@ export async function readGeneration(knex: Knex, table: string): Promise<number>
   return Number(row?.generation ?? 0);
 }
 
+/** One request's reads through a GenerationCache. */
+export interface RequestReads {
+  read<V>(key: string, compute: () => Promise<Cached<V>>): Promise<V>;
+  /** The earliest instant a value read so far may go wrong without any write (Infinity: only a write). */
+  validUntil: number;
+}
+
 /** A value kept under a generation, and the instant it may go wrong without any write (Infinity: only a write). */
 export interface Cached<V> {
   value: V;
@@ -66,32 +73,38 @@ export class GenerationCache {
 
   /**
    * A request's lookups: the generation is read once, at its first lookup, and every value it takes is of that
-   * generation, so one answer never mixes data from before and after a write.
+   * generation, so one answer never mixes data from before and after a write. It also tracks until when the values
+   * it took hold without a write (the cases subgraph tells the gateway, which keeps whole answers that long).
    */
-  forRequest(now: () => number): <V>(key: string, compute: () => Promise<Cached<V>>) => Promise<V> {
+  forRequest(now: () => number): RequestReads {
     let generation: Promise<number> | null = null;
-    return async (key, compute) => {
-      if (!this.enabled) return (await compute()).value;
-      return this.get(await (generation ??= this.current()), key, now(), compute);
+    const reads: RequestReads = {
+      validUntil: Infinity,
+      read: async <V>(key: string, compute: () => Promise<Cached<V>>): Promise<V> => {
+        const taken = this.enabled ? await this.get(await (generation ??= this.current()), key, now(), compute) : await compute();
+        reads.validUntil = Math.min(reads.validUntil, taken.validUntil);
+        return taken.value;
+      },
     };
+    return reads;
   }
 
   /** The value under `key` computed at `generation` and still valid at `now`, or computes it (and keeps it when no write committed meanwhile). */
-  async get<V>(generation: number, key: string, now: number, compute: () => Promise<Cached<V>>): Promise<V> {
-    if (!this.enabled) return (await compute()).value;
+  async get<V>(generation: number, key: string, now: number, compute: () => Promise<Cached<V>>): Promise<Cached<V>> {
+    if (!this.enabled) return compute();
     if (generation > this.generation) {
       this.entries.clear();
       this.generation = generation;
     }
     if (generation === this.generation) {
       const hit = this.entries.get(key);
-      if (hit && now < hit.validUntil) return hit.value as V;
+      if (hit && now < hit.validUntil) return hit as Cached<V>;
     }
     const computed = await compute();
     if (generation === this.generation && (await this.readGeneration()) === generation) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, computed);
     }
-    return computed.value;
+    return computed;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP front of an Apollo-based service (the gateway and the Apollo subgraphs): `POST|GET /graphql`,
- * `GET /healthz` (alive) and `GET /readyz` (dependencies reachable), a request id on every request and
- * one JSON log line per request. Plain node:http: nothing between the socket and Apollo that costs time.
+ * `GET /healthz` (alive), `GET /readyz` (dependencies reachable) and, for a subgraph that keeps reads under a
+ * generation, `GET /generation` (authenticated: the gateway checks its kept answers with it), a request id on every
+ * request and one JSON log line per request. Plain node:http: nothing between the socket and Apollo that costs time.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,8 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
    * It answers, or returns null to hand the request to Apollo Server unchanged (e.g. a document it has not validated).
    */
   fastPath?(request: FastRequest<TContext>): Promise<FastResponse | null>;
+  /** The store's generation now (kit/generation.ts), served at `GET /generation`. */
+  generation?(): Promise<number>;
 }
 
 export interface FastRequest<TContext> {
@@ -123,7 +126,8 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
       if (url.pathname === '/readyz') return await probe(res, requestId, options.ready);
-      if (url.pathname !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
+      const generation = url.pathname === '/generation' ? options.generation : undefined;
+      if (url.pathname !== '/graphql' && !generation) return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
 
       let principal: Principal;
       try {
@@ -132,6 +136,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         if (!(error instanceof AuthError)) throw error;
         return sendJson(res, statusFor(ErrorCode.UNAUTHENTICATED), errorBody(ErrorCode.UNAUTHENTICATED, error.message), requestId);
       }
+      if (generation) return sendJson(res, 200, JSON.stringify({ generation: await generation() }), requestId);
 
       let body: unknown = undefined;
       if (req.method === 'POST') {

@@ -4,8 +4,9 @@ import { signInternalToken } from '../kit/internal-token.js';
 import { caseSupply, REFERRAL_MUTATIONS as M, targets } from './support/referrals.js';
 
 let hub: Hub;
-// Figures computed for every request: these tests count the statements that compute them (test/referral-figures-cache.test.ts covers kept ones).
-beforeAll(async () => { hub = await startHub({ cases: 600, statisticsCache: false }); });
+// Figures computed for every request: these tests count the statements that compute them (test/referral-figures-cache.test.ts
+// and test/gateway-kept-answers.test.ts cover kept ones).
+beforeAll(async () => { hub = await startHub({ cases: 600, statisticsCache: false, keptAnswers: false }); });
 afterAll(async () => { await hub?.close(); });
 
 const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };

@@ -65,7 +65,14 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     transformSchema: (schema) => guardPiiFields<CasesContext>(schema, piiCoordinates(parse(typeDefs)),
       (ctx, category, parent) => ctx.privacy.decide(category, parent),
       (ctx, category, parent, disclosure) => ctx.privacy.record(category, parent, disclosure)),
-    finish: closePrivacyLedger,
+    async finish(context, result, request) {
+      await closePrivacyLedger(context, result, request);
+      // Statistics that move with the clock (overdue now) say until when they hold without a write: the gateway
+      // keeps a whole answer no longer than that (gateway/kept-answers.ts).
+      const validUntil = context.statistics.validUntil;
+      if (validUntil !== Infinity) result.extensions = { ...result.extensions, validUntil };
+    },
+    generation: () => statistics.generation(),
     logger,
     internalSecret: config.internalSecret,
     host: config.host,

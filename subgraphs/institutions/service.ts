@@ -40,6 +40,7 @@ export async function startInstitutionsService(config: HubConfig, logger: Logger
     port: config.ports.institutions,
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, history, loaders: createLoaders(store, history, registry), commands }),
     ready: async () => { await knex.raw('select 1'); },
+    generation: () => store.generation(),
   });
   return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };
 }

@@ -19,7 +19,7 @@ export function createLoaders(store: ReferralStore, figures: GenerationCache) {
     receivedCount: loaderPerArguments((filter: ReferralFilter) =>
       mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
     stats: loaderPerArguments(({ period, median }: { period: StatsPeriod; median: boolean }) =>
-      mappedLoader((ids: readonly string[]) => kept(JSON.stringify([median, period.from, period.to, ids]), async () =>
+      mappedLoader((ids: readonly string[]) => kept.read(JSON.stringify([median, period.from, period.to, ids]), async () =>
         ({ value: await (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)), validUntil: Infinity })), () => EMPTY_STATS)),
   };
 }

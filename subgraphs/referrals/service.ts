@@ -76,9 +76,11 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       return reply.code(503).send({ status: 'unavailable', reason: (error as Error).message });
     }
   });
-  // Every GraphQL request, `_entities` and `_service` included, needs the internal token.
+  // Every GraphQL request, `_entities` and `_service` included, needs the internal token; so does the referrals'
+  // generation, which the gateway checks its kept answers with (gateway/kept-answers.ts).
+  app.get('/generation', async () => ({ generation: await store.generation() }));
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.url.startsWith('/graphql')) return;
+    if (!request.url.startsWith('/graphql') && request.url !== '/generation') return;
     try {
       request.principal = await verify(request.headers.authorization);
     } catch (error) {

@@ -22,7 +22,7 @@ export interface HubOptions {
   seed?: number;
   /** PostgreSQL URLs per store; sqlite files when absent. */
   databaseUrls?: HubConfig['databaseUrls'];
-  /** The cases service's clock (default: real time). */
+  /** The cases service's and the gateway's clock (default: real time). */
   clock?: () => Date;
   jurisdiction?: string;
   /** Webhook subscribers of both outboxes, and the relay's timing. */
@@ -30,8 +30,10 @@ export interface HubOptions {
   outbox?: HubConfig['outbox'];
   /** Response hooks the gateway runs (gateway/response-hooks.ts). */
   responseHooks?: GatewayOptions['responseHooks'];
-  /** Keep computed statistics until the next cube write (default on, as in service). */
+  /** Keep computed statistics, referral figures and registry pages until the next write of their data (default on, as in service). */
   statisticsCache?: boolean;
+  /** The gateway keeps whole answers while the subgraphs' generations stand still (default on, as in service). */
+  keptAnswers?: boolean;
 }
 
 export interface GraphQLResult {
@@ -61,7 +63,8 @@ export async function startHub(options: HubOptions = {}) {
     CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
   const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
-    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, statisticsCache: options.statisticsCache ?? base.statisticsCache };
+    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, statisticsCache: options.statisticsCache ?? base.statisticsCache,
+    keptAnswers: options.keptAnswers ?? base.keptAnswers };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
@@ -72,7 +75,7 @@ export async function startHub(options: HubOptions = {}) {
   const cases = await startCasesService(config, logger('cases'), { clock: options.clock });
   const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
-  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks });
+  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks, clock: options.clock });
   const counters = {
     cases: statementCounter(cases.knex),
     institutions: statementCounter(institutions.knex),
@@ -86,9 +89,9 @@ export async function startHub(options: HubOptions = {}) {
   }
 
   const tokens = new Map<string, string>();
-  async function token(role: string, org?: string): Promise<string> {
-    const key = `${role}:${org ?? ''}`;
-    if (!tokens.has(key)) tokens.set(key, await signDevToken({ sub: `test-${role}`, role, org }, config.jwt.secret!));
+  async function token(role: string, org?: string, sub = `test-${role}`): Promise<string> {
+    const key = `${role}:${org ?? ''}:${sub}`;
+    if (!tokens.has(key)) tokens.set(key, await signDevToken({ sub, role, org }, config.jwt.secret!));
     return tokens.get(key)!;
   }
 
@@ -102,8 +105,8 @@ export async function startHub(options: HubOptions = {}) {
     token,
     post,
     /** A query through the gateway as a principal (`admin` unless told), or anonymously with `as: null`. */
-    async query(query: string, variables: Record<string, unknown> = {}, as: { role: string; org?: string } | null = { role: 'admin' }): Promise<GraphQLResult> {
-      const headers: Record<string, string> = as ? { authorization: `Bearer ${await token(as.role, as.org)}` } : {};
+    async query(query: string, variables: Record<string, unknown> = {}, as: { role: string; org?: string; sub?: string } | null = { role: 'admin' }): Promise<GraphQLResult> {
+      const headers: Record<string, string> = as ? { authorization: `Bearer ${await token(as.role, as.org, as.sub)}` } : {};
       return post(gateway.url, { query, variables }, headers);
     },
     async close() {

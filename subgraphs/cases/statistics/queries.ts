@@ -117,12 +117,16 @@ export class StatsReader {
   }
 
   /**
-   * The earliest due time at or after `now` among the running limits the filter selects (epoch ms; Infinity when
-   * none): until then, and until a write, `overdueNow` for this filter cannot change.
+   * The earliest due time at or after `now` among the running limits the filter selects in atoms publishable to the
+   * policy (epoch ms; Infinity when none): until then, and until a write, `overdueNow` for this filter cannot change.
+   * Only publishable atoms count, as in `overdueNow`: the instant is told to the gateway (it keeps answers until
+   * then), and a due time in a withheld atom is nothing a caller could learn from published counts.
    */
-  async nextDue(filter: StatsFilter, now: Date): Promise<number> {
+  async nextDue(filter: StatsFilter, policy: SuppressionPolicy, now: Date): Promise<number> {
+    const pub = publishableAtom(policy, 's');
     const [row] = rowsOf<Row>(await atomFilter(this.knex('case_stats_running as r'), filter, 'r')
-      .where('r.due_at', '>=', now.toISOString()).min({ due: 'r.due_at' }));
+      .join('case_stats_cells as s', (on) => { for (const c of ATOM_KEY) on.on(`s.${c}`, '=', `r.${c}`); })
+      .where('r.due_at', '>=', now.toISOString()).whereRaw(pub.sql, pub.bindings).min({ due: 'r.due_at' }));
     return row?.due ? Date.parse(toIso(row.due)!) : Infinity;
   }
 

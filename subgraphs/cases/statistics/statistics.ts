@@ -17,7 +17,7 @@ import {
   type TargetMeasure,
 } from './rates.js';
 import { suppressionPolicy, type SuppressionPolicy } from './suppression.js';
-import { GenerationCache } from '../../../kit/generation.js';
+import { GenerationCache, type RequestReads } from '../../../kit/generation.js';
 
 export interface StatisticsOptions {
   suppressionThreshold: number;
@@ -122,7 +122,7 @@ export class RequestStatistics {
   private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
   /** Reads kept under the cube's generation, read once for the request (kit/generation.ts). */
-  private readonly kept: ReturnType<GenerationCache['forRequest']>;
+  private readonly kept: RequestReads;
   private readonly policyKey: string;
 
   constructor(private readonly reader: StatsReader, private readonly cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal) {
@@ -134,19 +134,25 @@ export class RequestStatistics {
       ({ value: await reader.closureHistograms(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
     this.overdue = new PerSpecFigure((spec) => this.cached('overdue', spec, async () => {
       const now = options.clock();
-      // Kept, the counts hold until the next due time among the running limits they count (no read without a cache).
+      // Kept, the counts hold until the next due time among the running limits they count. Without a cache that time
+      // is not read, so the counts are known to hold only now.
       const [value, validUntil] = await Promise.all([reader.overdueNow(spec.filter, spec.columns, this.policy, now),
-        cache.enabled ? reader.nextDue(spec.filter, now) : Infinity]);
+        cache.enabled ? reader.nextDue(spec.filter, this.policy, now) : now.getTime()]);
       return { value, validUntil };
     }));
   }
 
   /** A read of the cube for this request's policy, through the cache. */
   private cached<V>(read: string, spec: QuerySpec, compute: () => Promise<{ value: V; validUntil: number }>): Promise<V> {
-    return this.kept(`${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`, compute);
+    return this.kept.read(`${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`, compute);
   }
 
   /** The query's rows: folded once per generation (folding thousands of groups cost more than reading them kept). */
+  /** The earliest instant a figure answered so far may change without a write (Infinity: only a write changes them). */
+  get validUntil(): number {
+    return this.kept.validUntil;
+  }
+
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
     const folded = await this.cached('rows', spec, async () =>
       ({ value: fold(spec.columns, await this.reader.cellSums(spec.filter, spec.columns, this.policy)), validUntil: Infinity }));
@@ -227,6 +233,11 @@ export class CaseStatistics {
   constructor(knex: Knex, private readonly options: StatisticsOptions) {
     this.reader = new StatsReader(knex);
     this.cache = new GenerationCache(() => this.reader.generation(), options.cache);
+  }
+
+  /** The cube's generation now (served at GET /generation: the gateway checks its kept answers with it). */
+  generation(): Promise<number> {
+    return this.reader.generation();
   }
 
   forRequest(principal: Principal): RequestStatistics {
