@@ -1,13 +1,18 @@
 /**
- * npm run bench:dashboard -- [--cases N] [--institutions N] [--seconds S] [--clients C] [--reuse]
+ * npm run bench:dashboard -- [--cases N] [--institutions N] [--seconds S] [--clients C] [--writes W1,W2] [--reuse]
  * The dashboard benchmark on sqlite: seeds N cases (default 1,000,000) and N institutions (default 7,000) into
  * bench/data/dashboard (--reuse keeps a data set seeded before), starts the hub as separate processes, runs
  * bench/load/dashboard.ts through the gateway with an analyst token, and writes bench/dashboard-report.md.
+ * Passes: nothing kept, kept statistics, kept answers, and kept answers while W case changes a second go through
+ * the gateway, for each W (default 0.25 and 2; those passes change some cases of the data set: their
+ * respondent-contact time).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { openStore } from '../kit/store.js';
+import { migrations as casesMigrations } from '../subgraphs/cases/migrations/index.js';
 import { loadConfig } from '../kit/config.js';
 import { signDevToken } from '../gateway/dev-token.js';
 import { seedDemo } from '../seed/seed-demo.js';
@@ -16,12 +21,13 @@ import { runDashboardWorkload } from './load/dashboard.js';
 
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: '1000000' }, institutions: { type: 'string', default: '7000' }, seconds: { type: 'string', default: '20' },
-  clients: { type: 'string', default: '10' }, reuse: { type: 'boolean', default: false },
+  clients: { type: 'string', default: '10' }, writes: { type: 'string', default: '0.25,2' }, reuse: { type: 'boolean', default: false },
 } });
 const CASES = Number(values.cases);
 const INSTITUTIONS = Number(values.institutions);
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
+const WRITE_RATES = values.writes.split(',').map(Number).filter((w) => w > 0);
 const dataDir = path.join(ROOT, 'bench', 'data', 'dashboard');
 const PORTS = { GATEWAY_PORT: '4110', CASES_PORT: '4111', INSTITUTIONS_PORT: '4112', REFERRALS_PORT: '4113' };
 const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
@@ -53,28 +59,78 @@ if (!values.reuse || !fs.existsSync(path.join(dataDir, 'cases.sqlite'))) {
 const seedPeakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 
 /**
- * The workload twice, on the same data: first with the statistics computed for every request (JIEFEN_STATISTICS_CACHE
- * off: the cold cost, what a dashboard pays right after any case changed), then with computed statistics kept until
- * the next cube write (the default). No write happens during the run, so the second pass is the best case.
+ * The workload four times, on the same data: with nothing kept (JIEFEN_STATISTICS_CACHE and JIEFEN_KEPT_ANSWERS off:
+ * what every answer costs right after a write), with the subgraphs' computed statistics kept, with the gateway's
+ * whole answers kept as well (the default), and the default again while case changes go through the gateway at a
+ * steady rate (each raises the cube's generation, so kept statistics and answers are dropped and computed again).
  */
-const MODES = [
-  { key: 'cold', label: 'computed every time (cache off)', cache: 'off' },
-  { key: 'kept', label: 'kept statistics (cache on, no writes)', cache: 'on' },
-] as const;
+const MODES: { key: string; label: string; cache: 'on' | 'off'; answers: 'on' | 'off'; writes: number }[] = [
+  { key: 'cold', label: 'nothing kept', cache: 'off', answers: 'off', writes: 0 },
+  { key: 'kept', label: 'kept statistics', cache: 'on', answers: 'off', writes: 0 },
+  { key: 'answers', label: 'kept answers', cache: 'on', answers: 'on', writes: 0 },
+  ...WRITE_RATES.map((w) => ({ key: `busy ${w}/s`, label: `kept answers, ${w} case changes/s`, cache: 'on' as const, answers: 'on' as const, writes: w })),
+];
 type WorkloadResult = Awaited<ReturnType<typeof runDashboardWorkload>>;
-const results = {} as Record<(typeof MODES)[number]['key'], WorkloadResult>;
+const results = {} as Record<string, WorkloadResult>;
+/** A pass's result (every pass has run by the time the report is written). */
+const of = (key: string): WorkloadResult => results[key] ?? (() => { throw new Error(`no result for pass ${key}`); })();
+const writerTotals = { sent: 0, failed: 0, failures: [] as string[] };
+
+/**
+ * Case changes sent through the gateway at a steady rate (recordRespondentContact by each case's institution, as the
+ * status-mutation benchmark sends them): every change raises the cube's generation in its transaction.
+ */
+async function startWriter(perSecond: number, gatewayUrl: string): Promise<{ stop(): Promise<void> }> {
+  const store = await openStore({ name: 'cases', dataDir, migrations: casesMigrations });
+  const cases: { id: string; version: number; institution_id: string }[] = await store('cases').where('status', 'ACCEPTED').whereNotNull('institution_id')
+    .orderBy('seq', 'desc').limit(1000).select('id', 'version', 'institution_id');
+  await store.destroy();
+  const tokens = new Map<string, Promise<string>>();
+  const tokenOf = (org: string) => {
+    if (!tokens.has(org)) tokens.set(org, signDevToken({ sub: 'bench-writer', role: 'institution', org }, config.jwt.secret!));
+    return tokens.get(org)!;
+  };
+  const mutation = 'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }';
+  let next = 0;
+  const inFlight = new Set<Promise<void>>();
+  const change = async () => {
+    const target = cases[next++ % cases.length]!;
+    const response = await fetch(gatewayUrl, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(target.institution_id)}` },
+      body: JSON.stringify({ query: mutation, variables: { id: target.id, v: target.version, at: new Date(Date.now() - 60_000).toISOString() } }),
+    });
+    const body = (await response.json()) as { data?: { recordRespondentContact?: { version: number } }; errors?: unknown[] };
+    const version = body.data?.recordRespondentContact?.version;
+    if (typeof version === 'number') { target.version = version; writerTotals.sent++; return; }
+    writerTotals.failed++;
+    if (writerTotals.failures.length < 3) writerTotals.failures.push(JSON.stringify(body.errors).slice(0, 300));
+  };
+  const timer = setInterval(() => {
+    const sent = change().catch((error: Error) => { writerTotals.failed++; writerTotals.failures.push(error.message); });
+    inFlight.add(sent);
+    void sent.finally(() => inFlight.delete(sent));
+  }, 1000 / perSecond);
+  return { async stop() { clearInterval(timer); await Promise.all(inFlight); } };
+}
+
 for (const mode of MODES) {
-  const modeEnv = { ...env, JIEFEN_STATISTICS_CACHE: mode.cache };
+  const modeEnv = { ...env, JIEFEN_STATISTICS_CACHE: mode.cache, JIEFEN_KEPT_ANSWERS: mode.answers };
   const group = startProcesses(modeEnv, path.join(dataDir, 'logs'), (_name, detail) => { console.error(detail); process.exit(1); });
+  const gatewayUrl = `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`;
   try {
     await waitUntilReady(`http://127.0.0.1:${PORTS.GATEWAY_PORT}/readyz`, 120_000);
     console.log(`measuring: ${mode.label}…`);
-    // The last 12 months of the demo world (it ends on 2026-11-01).
-    results[mode.key] = await runDashboardWorkload({
-      gatewayUrl: `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`, token: await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!),
-      cpuMs: () => cpuMsOf(group.children),
-      clients: CLIENTS, warmupMs: 3000, durationMs: SECONDS * 1000, period: { from: '2025-11', to: '2026-10' }, allInstitutionsRuns: 6,
-    });
+    const writer = mode.writes > 0 ? await startWriter(mode.writes, gatewayUrl) : null;
+    try {
+      // The last 12 months of the demo world (it ends on 2026-11-01).
+      results[mode.key] = await runDashboardWorkload({
+        gatewayUrl, token: await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!),
+        cpuMs: () => cpuMsOf(group.children),
+        clients: CLIENTS, warmupMs: 3000, durationMs: SECONDS * 1000, period: { from: '2025-11', to: '2026-10' }, allInstitutionsRuns: 6,
+      });
+    } finally {
+      await writer?.stop();
+    }
   } finally {
     await group.stop();
   }
@@ -89,10 +145,10 @@ const figures: Figure[] = [
   ['reference dashboard query, p50 / p99', '', (r) => `${ms(r.dashboard.p50)} / ${ms(r.dashboard.p99)}`, '', null],
   ['reference dashboard query, throughput', '', (r) => `${r.dashboard.perSecond.toFixed(1)} per second`, '', null],
   ['reference dashboard query, CPU per answer (gateway + 3 subgraphs)', 'from /proc, see below', (r) => cpuTotal(r) === null ? 'n/a' : `${cpuTotal(r)!.toFixed(1)} ms`, '', null],
-  ['reference dashboard query, errors', 'answers measured (cold / kept)', (r) => `${r.dashboard.errors} of ${r.dashboard.measured}`, '0', (r) => r.dashboard.errors === 0],
+  ['reference dashboard query, errors', 'answers measured', (r) => `${r.dashboard.errors} of ${r.dashboard.measured}`, '0', (r) => r.dashboard.errors === 0],
   ['institutions per dashboard answer', '', (r) => r.dashboard.institutionsPerAnswer.toFixed(0), '', null],
   ['institution rows entirely withheld from the analyst', '', (r) => `${r.dashboard.withheldRows} of ${r.dashboard.rows}`, '', null],
-  [`Institution.caseStats for all ${results.cold.allInstitutions.institutions} institutions in one query, every figure`, 'median of 5 runs (max)',
+  [`Institution.caseStats for all ${of('cold').allInstitutions.institutions} institutions in one query, every figure`, 'median of 5 runs (max)',
     (r) => `${ms(r.allInstitutions.p50)} (${ms(r.allInstitutions.max)})`, '< 500 ms', (r) => r.allInstitutions.p50 !== null && r.allInstitutions.p50 < 500 && r.allInstitutions.errors === 0],
   ['the same, counts and rates only (no overdue counts, no percentiles)', 'median of 5 runs (max)',
     (r) => `${ms(r.allInstitutionsCounts.p50)} (${ms(r.allInstitutionsCounts.max)})`, '< 500 ms', (r) => r.allInstitutionsCounts.p50 !== null && r.allInstitutionsCounts.p50 < 500 && r.allInstitutionsCounts.errors === 0],
@@ -103,30 +159,38 @@ function cpuTotal(r: WorkloadResult): number | null {
   const names = Object.keys(r.dashboard.cpuPerAnswer).filter((n) => n !== 'load generator');
   return names.length ? names.reduce((sum, n) => sum + r.dashboard.cpuPerAnswer[n]!, 0) : null;
 }
-const table = ['| figure | conditions | computed every time (cold) | kept statistics (cached) | target | met (cold / cached) |', '| --- | --- | --- | --- | --- | --- |',
-  ...figures.map(([f, c, v, t, ok]) => `| ${f} | ${c} | ${v(results.cold)} | ${v(results.kept)} | ${t} | ${ok ? `${met(ok(results.cold))} / ${met(ok(results.kept))}` : ''} |`),
-  '| SQL statements per dashboard query | test/case-statistics-batching.test.ts | constant (5 vs 50 institutions: equal) | | constant in institutions | yes |'].join('\n');
-const cpuNames = Object.keys(results.cold.dashboard.cpuPerAnswer);
-const cpuTable = cpuNames.length ? ['| process | cold | cached |', '| --- | --- | --- |',
-  ...cpuNames.map((name) => `| ${name} | ${results.cold.dashboard.cpuPerAnswer[name]!.toFixed(1)} ms | ${results.kept.dashboard.cpuPerAnswer[name]?.toFixed(1) ?? 'n/a'} ms |`),
-  `| services together (gateway + 3 subgraphs) | ${cpuTotal(results.cold)?.toFixed(1)} ms | ${cpuTotal(results.kept)?.toFixed(1)} ms |`].join('\n') : '(no per-process CPU counters on this platform)';
-const partsTable = ['| part, asked alone, one request at a time | cold | cached |', '| --- | --- | --- |',
-  ...Object.keys(results.cold.parts).map((name) => `| ${name} | ${ms(results.cold.parts[name]!)} | ${ms(results.kept.parts[name] ?? null)} |`)].join('\n');
-const errorSamples = [...results.cold.dashboard.errorSamples, ...results.kept.dashboard.errorSamples];
+const header = (first: string[]) => [`| ${[...first, ...MODES.map((m) => m.label)].join(' | ')} |`, `|${' --- |'.repeat(first.length + MODES.length)}`];
+const table = [...header(['figure', 'conditions']).map((line, i) => (i === 0 ? `${line} target | met (${MODES.map((m) => m.key).join(' / ')}) |` : `${line} --- | --- |`)),
+  ...figures.map(([f, c, v, t, ok]) => `| ${f} | ${c} | ${MODES.map((m) => v(of(m.key))).join(' | ')} | ${t} | ${ok ? MODES.map((m) => met(ok(of(m.key)))).join(' / ') : ''} |`),
+  `| SQL statements per dashboard query | test/case-statistics-batching.test.ts | constant (5 vs 50 institutions: equal) |${' |'.repeat(MODES.length - 1)} constant in institutions | yes |`].join('\n');
+const cpuNames = Object.keys(of('cold').dashboard.cpuPerAnswer);
+const cpuTable = cpuNames.length ? [...header(['process']),
+  ...cpuNames.map((name) => `| ${name} | ${MODES.map((m) => `${of(m.key).dashboard.cpuPerAnswer[name]?.toFixed(1) ?? 'n/a'} ms`).join(' | ')} |`),
+  `| services together (gateway + 3 subgraphs) | ${MODES.map((m) => `${cpuTotal(of(m.key))?.toFixed(1)} ms`).join(' | ')} |`].join('\n') : '(no per-process CPU counters on this platform)';
+const partsTable = [...header(['part, asked alone, one request at a time']),
+  ...Object.keys(of('cold').parts).map((name) => `| ${name} | ${MODES.map((m) => ms(of(m.key).parts[name] ?? null)).join(' | ')} |`)].join('\n');
+const errorSamples = [...MODES.flatMap((m) => of(m.key).dashboard.errorSamples), ...writerTotals.failures];
 const report = `# Dashboard benchmark
 
-Generated by \`npm run bench:dashboard -- --cases ${CASES} --institutions ${INSTITUTIONS} --seconds ${SECONDS} --clients ${CLIENTS}\` on ${new Date().toISOString()}.
+Generated by \`npm run bench:dashboard -- --cases ${CASES} --institutions ${INSTITUTIONS} --seconds ${SECONDS} --clients ${CLIENTS} --writes ${WRITE_RATES.join(',')}\` on ${new Date().toISOString()}.
 Machine: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; sqlite stores.
 Load average when the run ended (1 / 5 / 15 min): ${load} — anything above ${os.cpus().length} means other work shared the processors.
 The gateway, the three subgraphs and this load generator run as separate processes sharing the machine; requests go
 through the gateway with an analyst's token (authentication and small-cell suppression on). Period: 2025-11 to 2026-10.
 ${seedSeconds === null ? 'Data set reused from an earlier seeding.' : `Seeding took ${seedSeconds.toFixed(0)} s, peak memory ${seedPeakMiB} MiB (target: minutes, within 2 GiB).`}
 
-Each figure twice, on the same data and the same load (clients cycle through all 16 districts):
-- **cold**: the cases subgraph computes every statistic for every request (\`JIEFEN_STATISTICS_CACHE=off\`). This is
-  what every answer costs right after a case changed anywhere, so on a busy system it is the figure that counts.
-- **cached**: computed statistics are kept under the cube's generation until the next write of the cube
-  (\`subgraphs/cases/statistics/cache.ts\`, the default). Nothing is written during the run, so this is the best case.
+Each figure four times, on the same data and the same load (clients cycle through all 16 districts):
+- **nothing kept** (\`JIEFEN_STATISTICS_CACHE=off JIEFEN_KEPT_ANSWERS=off\`): every statistic computed for every
+  request, every answer joined afresh. This is what an answer costs right after a write.
+- **kept statistics** (\`JIEFEN_KEPT_ANSWERS=off\`): the subgraphs keep computed statistics, referral figures and
+  registry pages under their generations (\`kit/generation.ts\`); the gateway still joins every answer.
+- **kept answers** (the default): the gateway also keeps whole answers while the three subgraphs' generations stand
+  still (\`gateway/kept-answers.ts\`); each answer served kept costs one read of each generation. Nothing is written.
+- **kept answers, W case changes/s**: the default while a writer sends \`recordRespondentContact\` through the gateway
+  at that rate (${writerTotals.sent} sent in all, ${writerTotals.failed} failed). Every case change raises the cube's
+  generation: every kept statistic and answer is dropped, and the next ones are computed afresh. For scale: the data
+  set's million cases arrive over 25 months, about 1,300 a day; at five changes a case, spread over an eight-hour
+  working day, that is about 0.25 changes a second.
 
 ${table}
 
@@ -140,7 +204,9 @@ ${partsTable}
 
 How to read it: the statistics read the cube (\`subgraphs/cases/statistics/\`), never the cases table, with a constant
 number of statements per query. Compare each part with the institutions list alone: what is left above it is the
-part's own cost. The concurrent figures include queueing: ${CLIENTS} clients share 2 cores with the gateway, three subgraphs
+part's own cost. With case changes streaming in, each change drops every kept statistic and answer (one generation
+covers the whole cube), so the answers right after a change are computed afresh, in a burst: they set the p95,
+while the p50 stays near the kept figure at a busy hour's rate. The concurrent figures include queueing: ${CLIENTS} clients share 2 cores with the gateway, three subgraphs
 and this load generator (and with anything else running, see the load average).
 ${errorSamples.length ? `\nError samples: ${errorSamples.join('; ')}\n` : ''}`;
 fs.writeFileSync(path.join(ROOT, 'bench', 'dashboard-report.md'), report);

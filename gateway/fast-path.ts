@@ -2,7 +2,8 @@
  * The gateway's lean request path for authenticated callers: the document parsed and validated once per query
  * text (kit/document-cache.ts), then straight to Apollo Gateway's executor — its query planner and plan cache
  * (keyed by the query's hash and operation name, never by caller) — then the response hooks, the error formatter
- * and one serialisation. Results are never cached: each request is executed for its own principal.
+ * and one serialisation. Results are kept only for statistics and registry queries, per principal, while the
+ * subgraphs' generations stand still (gateway/kept-answers.ts).
  *
  * Everything else returns null and goes through Apollo Server's full pipeline unchanged: anonymous callers (the
  * public-directory plugin), documents that do not parse or validate, introspection, an operation name that
