@@ -15,6 +15,7 @@ import { DASHBOARD_QUERY, dashboardVariables } from '../bench/load/dashboard-que
 import { KEPT_FIELDS } from '../gateway/kept-answers.js';
 import { SUPERGRAPH_FILE } from '../gateway/service.js';
 import { piiCoordinates } from '../kit/privacy.js';
+import { signInternalToken } from '../kit/internal-token.js';
 
 let hub: Hub;
 let now = new Date('2026-11-02T00:00:00Z');
@@ -117,6 +118,18 @@ describe('kept answers', () => {
     const { statements } = await twice(mixed, { id: institution!.id }, { role: 'admin' });
     // Executed again: the complaint counts are read (the statistics may come from the cases subgraph's own cache).
     expect(statements.institutions).toBeGreaterThan(1);
+  });
+
+  it('are checked against each subgraph\'s generation, which only the internal token may read', async () => {
+    const token = await signInternalToken({ sub: 'gateway-check', role: 'analyst' }, hub.config.internalSecret);
+    for (const url of Object.values(hub.urls).filter((u) => u !== hub.urls.gateway)) {
+      const at = url.replace(/\/graphql$/, '/generation');
+      expect((await fetch(at)).status, at).toBe(401);
+      const answer = await fetch(at, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status, at).toBe(200);
+      expect(typeof ((await answer.json()) as { generation: unknown }).generation, at).toBe('number');
+    }
+    expect((await fetch(hub.urls.gateway.replace(/\/graphql$/, '/generation'))).status).toBe(404);
   });
 
   it('are kept for no field that is party data, and only for fields that exist', () => {
