@@ -16,7 +16,8 @@
  * It is served again only to the same principal (subject, role and organisation), for the same query text,
  * operation, variables and content type, and only after the generations it was kept under are read again, from
  * the subgraphs, and found unchanged: a kept answer is never older than the last write.
- * The store is bounded in bytes, oldest first out.
+ * The store is bounded in bytes, oldest first out, and an answer is kept five minutes at most: a generation only
+ * counts writes, so a store restored from a backup could count its way back to a number an answer was kept under.
  */
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { FastResponse } from '../kit/graphql-response.js';
@@ -87,6 +88,8 @@ export interface KeptAnswersOptions {
   generationOf(subgraph: SubgraphName, principal: Principal): Promise<number>;
   now(): number;
   maxBytes?: number;
+  /** The longest an answer is kept, whatever the generations say. */
+  maxAgeMs?: number;
 }
 
 export class KeptAnswers {
@@ -94,9 +97,11 @@ export class KeptAnswers {
   private readonly answers = new Map<string, KeptAnswer>();
   private bytes = 0;
   private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
 
   constructor(private readonly options: KeptAnswersOptions) {
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
   }
 
   /** keptPlan, worked out once per document and operation. */
@@ -139,7 +144,7 @@ export class KeptAnswers {
     if (bytes > this.maxBytes / 4) return;
     const earlier = this.answers.get(key);
     if (earlier) this.drop(key, earlier);
-    this.answers.set(key, { response, subgraphs, generations: before, validUntil, bytes });
+    this.answers.set(key, { response, subgraphs, generations: before, validUntil: Math.min(validUntil, this.options.now() + this.maxAgeMs), bytes });
     this.bytes += bytes;
     for (const [oldest, answer] of this.answers) {
       if (this.bytes <= this.maxBytes) break;

@@ -107,6 +107,16 @@ describe('kept answers', () => {
     expect(after.data.caseStats[0].overdueNow).toBeGreaterThan(first.caseStats[0].overdueNow);
   });
 
+  it('are kept five minutes at most, whatever the generations say', async () => {
+    const query = `{ caseStats(groupBy: [DISTRICT]) { district received } }`;
+    const as = { role: 'analyst', sub: 'analyst-five-minutes' };
+    expect((await twice(query, {}, as)).statements.cases).toBe(1);
+    now = new Date(now.getTime() + 4 * 60_000);
+    expect((await ask(query, {}, as)).statements.cases).toBe(1);
+    now = new Date(now.getTime() + 2 * 60_000);
+    expect((await ask(query, {}, as)).statements.cases).toBeGreaterThan(1);
+  });
+
   it('are never served to another principal, nor kept for an operation with any other field', async () => {
     const query = `{ caseStats(groupBy: [DISTRICT]) { district received } }`;
     await hub.query(query, {}, { role: 'analyst', sub: 'analyst-one' });
