@@ -4,6 +4,7 @@
  * verified principal to subgraphs as a short-lived internal token, with the request id.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
@@ -38,6 +39,14 @@ function observeSubgraphExtensions(context: GatewayContext, extensions: Record<s
 // @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints (AWS, GCP, Azure)
 // from every process that builds a gateway: the hub sends nothing off this machine it was not asked to.
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+
+/**
+ * Requests the gateway works on at once (kit/http.ts admission), four per core: beyond that, more in flight adds no
+ * throughput, only memory (each holds its subgraph answers and the answer being built). On this 2-core machine,
+ * 100-case party-data answers at 50 clients: peak RSS 304 MiB unbounded, 306 at 16, 246 at 8, with throughput 79,
+ * 87 and 89 a second.
+ */
+const GATEWAY_CONCURRENCY = os.availableParallelism() * 4;
 
 /** The gateway's own validation rules, on both request paths. */
 export const GATEWAY_RULES = [NoReservedAliasesRule];
@@ -130,6 +139,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     authenticate: (req) => authenticate(req.headers.authorization),
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
     fastPath,
+    maxConcurrentRequests: GATEWAY_CONCURRENCY,
     async ready() {
       await Promise.all(subgraphReadiness.map(async (url) => {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch((error: Error) => { throw new Error(`${url}: ${error.message}`); });

@@ -43,6 +43,32 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   fastPath?(request: FastRequest<TContext>): Promise<FastResponse | null>;
   /** The store's generation now (kit/generation.ts), served at `GET /generation`. */
   generation?(): Promise<number>;
+  /**
+   * How many GraphQL requests run at once; later ones wait their turn, in arrival order. On a busy machine more at
+   * once buys no throughput (the work is CPU), only memory: each holds its answer being built.
+   */
+  maxConcurrentRequests?: number;
+}
+
+/** Runs work at most `limit` at a time, the rest in arrival order. */
+class Admission {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((turn) => this.waiting.push(turn));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next in line, so the count never drops below the work in hand.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 export interface FastRequest<TContext> {
@@ -110,6 +136,7 @@ export async function probe(res: ServerResponse, requestId: string, check: () =>
 
 export function createApolloHttpServer<TContext extends BaseContext>(options: ApolloHttpOptions<TContext>): http.Server {
   const { apollo, logger } = options;
+  const admission = new Admission(options.maxConcurrentRequests ?? Infinity);
   return http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
@@ -148,41 +175,46 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         }
       }
       const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers };
-      if (options.fastPath && req.method === 'POST' && req.headers['content-type']?.startsWith('application/json')) {
-        const operation = plainOperation(body);
-        const contentType = responseContentType(req.headers.accept);
-        if (operation && contentType) {
-          const fast = await options.fastPath({ ...operation, contentType, info, context: () => options.context(info) });
-          if (fast) {
-            res.writeHead(fast.status, { ...fast.headers, 'content-length': Buffer.byteLength(fast.body), [REQUEST_ID_HEADER]: requestId });
-            res.end(fast.body);
-            return;
-          }
-        }
-      }
-      const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      }
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => options.context(info),
-      });
-      const outHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
-      for (const [name, value] of response.headers) outHeaders[name] = value;
-      res.writeHead(response.status ?? 200, outHeaders);
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-      } else {
-        for await (const chunk of response.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
+      await admission.run(() => answer(req, res, url.search, body, info, requestId));
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
       else res.end();
     }
   });
+
+  /** Answers one GraphQL request: the lean path when it takes it, else Apollo Server's pipeline. */
+  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string): Promise<void> {
+    if (options.fastPath && req.method === 'POST' && req.headers['content-type']?.startsWith('application/json')) {
+      const operation = plainOperation(body);
+      const contentType = responseContentType(req.headers.accept);
+      if (operation && contentType) {
+        const fast = await options.fastPath({ ...operation, contentType, info, context: () => options.context(info) });
+        if (fast) {
+          res.writeHead(fast.status, { ...fast.headers, 'content-length': Buffer.byteLength(fast.body), [REQUEST_ID_HEADER]: requestId });
+          res.end(fast.body);
+          return;
+        }
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => options.context(info),
+    });
+    const outHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+    for (const [name, value] of response.headers) outHeaders[name] = value;
+    res.writeHead(response.status ?? 200, outHeaders);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
 }
 
 /** How long a closing server waits for requests in flight before it cuts their connections. */
