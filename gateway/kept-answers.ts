@@ -21,9 +21,10 @@
  */
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { FastResponse } from '../kit/graphql-response.js';
+import type { HubConfig } from '../kit/config.js';
 import type { Principal } from '../kit/principal.js';
 
-export type SubgraphName = 'cases' | 'institutions' | 'referrals';
+export type SubgraphName = keyof HubConfig['subgraphUrls'];
 
 /**
  * The fields whose answers may be kept, and the subgraph whose generation covers each (`Type.*`: every field of the

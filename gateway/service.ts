@@ -27,7 +27,7 @@ import { echoScrubPlugin } from '../kit/echo-scrub.js';
 import { piiCoordinates } from '../kit/privacy.js';
 import { responseHooksPlugin, type ResponseHook } from './response-hooks.js';
 import { SubgraphClient } from './subgraph-client.js';
-import { KeptAnswers } from './kept-answers.js';
+import { KeptAnswers, type SubgraphName } from './kept-answers.js';
 
 /** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
 function observeSubgraphExtensions(context: GatewayContext, extensions: Record<string, unknown> | undefined): void {
@@ -66,7 +66,6 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-type SubgraphName = keyof HubConfig['subgraphUrls'];
 
 export interface GatewayOptions {
   /** Post-processing of every response before it is serialised (e.g. redaction), run on both request paths. */

@@ -25,6 +25,12 @@ export function raiseGeneration(table: string): { sql: string; bindings: [number
   return { sql: `update ${table} set generation = generation + 1 where id = ?`, bindings: [Math.floor(Math.random() * GENERATION_STRIPES)] };
 }
 
+/** Raises a generation in a writing knex transaction. */
+export async function raiseGenerationIn(trx: Knex.Transaction, table: string): Promise<void> {
+  const raise = raiseGeneration(table);
+  await trx.raw(raise.sql, raise.bindings);
+}
+
 /** The generation now. */
 export async function readGeneration(knex: Knex, table: string): Promise<number> {
   const [row] = rowsOf<{ generation: unknown }>(await knex(table).sum({ generation: 'generation' }));
@@ -66,11 +72,6 @@ export class GenerationCache {
     private readonly maxEntries = 2000,
   ) {}
 
-  /** The generation a request works at (read once per request). */
-  current(): Promise<number> {
-    return this.readGeneration();
-  }
-
   /**
    * A request's lookups: the generation is read once, at its first lookup, and every value it takes is of that
    * generation, so one answer never mixes data from before and after a write. It also tracks until when the values
@@ -81,7 +82,7 @@ export class GenerationCache {
     const reads: RequestReads = {
       validUntil: Infinity,
       read: async <V>(key: string, compute: () => Promise<Cached<V>>): Promise<V> => {
-        const taken = this.enabled ? await this.get(await (generation ??= this.current()), key, now(), compute) : await compute();
+        const taken = this.enabled ? await this.get(await (generation ??= this.readGeneration()), key, now(), compute) : await compute();
         reads.validUntil = Math.min(reads.validUntil, taken.validUntil);
         return taken.value;
       },
@@ -90,8 +91,7 @@ export class GenerationCache {
   }
 
   /** The value under `key` computed at `generation` and still valid at `now`, or computes it (and keeps it when no write committed meanwhile). */
-  async get<V>(generation: number, key: string, now: number, compute: () => Promise<Cached<V>>): Promise<Cached<V>> {
-    if (!this.enabled) return compute();
+  private async get<V>(generation: number, key: string, now: number, compute: () => Promise<Cached<V>>): Promise<Cached<V>> {
     if (generation > this.generation) {
       this.entries.clear();
       this.generation = generation;

@@ -8,7 +8,7 @@ import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
 import { recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import { requiredText } from '../../kit/input.js';
-import { raiseGeneration } from '../../kit/generation.js';
+import { raiseGenerationIn } from '../../kit/generation.js';
 import {
   authorizeComplaintResolution, authorizeDecision, authorizeOnboardUnder, authorizeDispatch, authorizeRequest, authorizeRequestOn, changeRule,
   requireChangeFrom, requireTakesNewCases, type ChangeKind, type ChangeRule, type InstitutionStatus,
@@ -167,8 +167,7 @@ export class RegistryCommands {
   /** Carries out an approved change on the (locked) institution; returns its id (new for an onboarding). */
   private async apply(trx: Knex.Transaction, change: ChangeRecord, current: InstitutionRecord | null, now: string): Promise<string> {
     // The only write of the registry: it raises the registry's generation, so pages kept under an older one are stale.
-    const raise = raiseGeneration(REGISTRY_GENERATION);
-    await trx.raw(raise.sql, raise.bindings);
+    await raiseGenerationIn(trx, REGISTRY_GENERATION);
     const rule = changeRule(change.kind as ChangeKind);
     const details = (change.proposedDetails ?? {}) as Details;
     // The registry may have moved since the request (another approval): the move must still be legal.

@@ -1,6 +1,6 @@
 /** Writes generated demo institutions into this subgraph's store, in one transaction. */
 import { insertChunked, type Knex } from '../../kit/store.js';
-import { raiseGeneration } from '../../kit/generation.js';
+import { raiseGenerationIn } from '../../kit/generation.js';
 import { REGISTRY_GENERATION, type InstitutionRecord } from './store.js';
 
 /** A seeded institution: the registry record with its liaison and categories spelled out. */
@@ -20,7 +20,6 @@ export async function writeInstitutions(knex: Knex, institutions: InstitutionSee
       created_at: i.createdAt, status_changed_at: i.createdAt,
     })));
     await insertChunked(trx, 'institution_categories', institutions.flatMap((i) => i.categories.map((category) => ({ institution_id: i.id, category }))));
-    const raise = raiseGeneration(REGISTRY_GENERATION);
-    await trx.raw(raise.sql, raise.bindings);
+    await raiseGenerationIn(trx, REGISTRY_GENERATION);
   });
 }

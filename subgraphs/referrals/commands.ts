@@ -11,7 +11,7 @@ import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input
 import type { Principal } from '../../kit/principal.js';
 import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
-import { raiseGeneration } from '../../kit/generation.js';
+import { raiseGenerationIn } from '../../kit/generation.js';
 import {
   authorize, checkArbitrationAgreement, checkCaseStatus, checkResult, checkTarget, KINDS, kindRule, nextStatus,
   OPEN_STATUSES, rolesFor, transitionOf, type Action, type ReferralKind,
@@ -67,8 +67,7 @@ export class ReferralCommands {
 
   /** Every referral write records its event here, and so raises the referrals' generation: figures kept under an older one are stale. */
   private async writeEvent(trx: Knex.Transaction, seq: number, action: Action, caller: Caller, from: string | null, to: string, at: Date, reason: string | null) {
-    const raise = raiseGeneration(REFERRALS_GENERATION);
-    await trx.raw(raise.sql, raise.bindings);
+    await raiseGenerationIn(trx, REFERRALS_GENERATION);
     await trx('referral_events').insert({ referral_seq: seq, at: at.toISOString(), action, actor: caller.principal.sub, actor_role: caller.principal.role, from_status: from, to_status: to, reason });
   }
 

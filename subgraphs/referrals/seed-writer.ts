@@ -1,6 +1,6 @@
 /** Writes generated demo referrals into this subgraph's store, a batch a transaction. */
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
-import { raiseGeneration } from '../../kit/generation.js';
+import { raiseGenerationIn } from '../../kit/generation.js';
 import { REFERRALS_GENERATION } from './store.js';
 import type { ReferralRecord } from './store.js';
 
@@ -14,8 +14,7 @@ export async function writeReferralBatch(knex: Knex, referrals: ReferralSeed[]):
       submitted_at: r.submittedAt, accepted_at: r.acceptedAt, declined_at: r.declinedAt, decline_reason: r.declineReason,
       arbitration_agreement: r.arbitrationAgreement, result: r.result, decided_at: r.decidedAt, document_number: r.documentNumber, version: r.version,
     })));
-    const raise = raiseGeneration(REFERRALS_GENERATION);
-    await trx.raw(raise.sql, raise.bindings);
+    await raiseGenerationIn(trx, REFERRALS_GENERATION);
   });
 }
 

@@ -125,7 +125,7 @@ export class RequestStatistics {
   private readonly kept: RequestReads;
   private readonly policyKey: string;
 
-  constructor(private readonly reader: StatsReader, private readonly cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal) {
+  constructor(private readonly reader: StatsReader, cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal) {
     this.policy = suppressionPolicy(principal, options.suppressionThreshold);
     this.policyKey = JSON.stringify([this.policy.threshold, this.policy.ownScope?.column ?? null, this.policy.ownScope?.value ?? null]);
     this.kept = cache.forRequest(() => options.clock().getTime());
