@@ -23,6 +23,7 @@ import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSche
 import type { FastResponse } from '../kit/graphql-response.js';
 import type { HubConfig } from '../kit/config.js';
 import type { Principal } from '../kit/principal.js';
+import type { Stage } from './pipeline.js';
 
 export type SubgraphName = keyof HubConfig['subgraphUrls'];
 
@@ -141,7 +142,7 @@ export class KeptAnswers {
   /** Keeps an answer computed after the generations `before` were read (see the header for when it is kept). */
   keep(key: string, response: FastResponse, subgraphs: SubgraphName[], before: number[], validUntil: number): void {
     if (response.status !== 200 || this.options.now() >= validUntil) return;
-    const bytes = response.body.length * 2;
+    const bytes = (response.body.length + key.length) * 2;
     if (bytes > this.maxBytes / 4) return;
     const earlier = this.answers.get(key);
     if (earlier) this.drop(key, earlier);
@@ -157,4 +158,48 @@ export class KeptAnswers {
     this.answers.delete(key);
     this.bytes -= answer.bytes;
   }
+}
+
+/** What the kept-answers stage knows of one request between its steps. */
+interface KeptRequest {
+  key: string;
+  subgraphs: SubgraphName[];
+  generations: number[] | null;
+  failed: boolean;
+}
+
+/**
+ * Kept answers as the pipeline's stage, on both request paths: the last operation stage serves a kept answer or
+ * reads the generations, the result stage notes an answer with errors, and the sent stage keeps a clean one.
+ */
+export function keptAnswersStage<TContext extends { principal: Principal; logger: { warn(o: object, m: string): void }; validUntil?: number }>(kept: KeptAnswers): Stage<TContext> {
+  const requests = new WeakMap<object, KeptRequest>();
+  return {
+    name: 'kept answers',
+    async operation({ schema, document, operation, operationName, queryHash, variables, params, context, contentType }) {
+      const subgraphs = operation ? kept.plan(schema, document, operation) : null;
+      if (!subgraphs) return;
+      const key = KeptAnswers.key(context.principal, queryHash, operationName, params.variables ?? variables, contentType);
+      const request: KeptRequest = { key, subgraphs, generations: null, failed: false };
+      requests.set(context as object, request);
+      try {
+        const answer = await kept.lookup(key, context.principal);
+        if (answer) return answer;
+        request.generations = await kept.generations(subgraphs, context.principal);
+      } catch (error) {
+        // A subgraph that cannot tell its generation: the answer is computed as usual, and not kept.
+        context.logger.warn({ err: { message: (error as Error).message } }, 'kept answers: generation unavailable');
+      }
+      return undefined;
+    },
+    result({ operation: facts, answer }) {
+      const request = facts && requests.get(facts.context as object);
+      if (request && answer.errors?.length) request.failed = true;
+    },
+    sent({ context }, response) {
+      const request = requests.get(context as object);
+      if (!request?.generations || request.failed) return;
+      kept.keep(request.key, response, request.subgraphs, request.generations, context.validUntil ?? Infinity);
+    },
+  };
 }

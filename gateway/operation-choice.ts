@@ -1,22 +1,19 @@
 /**
- * A request must pick exactly one operation of its document: by name when the document holds several.
- * Apollo Server hands an unresolved choice to the gateway's executor, which fails with an internal error (500);
- * this plugin answers it as the client's mistake (400), naming what was missing.
+ * A request must pick exactly one operation of its document: by name when the document holds several. Apollo
+ * Server would hand an unresolved choice to the gateway's executor, which fails with an internal error (500); this
+ * stage answers it as the client's mistake (400), naming what was missing.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode, hubRequestError } from '../kit/errors.js';
+import type { Stage } from './pipeline.js';
 
-export function operationChoicePlugin(): ApolloServerPlugin {
+export function operationChoiceStage<TContext>(): Stage<TContext> {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, request }) {
-          if (operation) return;
-          throw hubRequestError(ErrorCode.BAD_REQUEST, request.operationName
-            ? `Unknown operation named "${request.operationName}".`
-            : 'Must provide operation name if query contains multiple operations.');
-        },
-      };
+    name: 'operation choice',
+    operation({ operation, params }) {
+      if (operation) return;
+      throw hubRequestError(ErrorCode.BAD_REQUEST, typeof params.operationName === 'string' && params.operationName
+        ? `Unknown operation named "${params.operationName}".`
+        : 'Must provide operation name if query contains multiple operations.');
     },
   };
 }

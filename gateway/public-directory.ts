@@ -4,9 +4,9 @@
  * subgraph is called.
  */
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { unauthenticated } from '../kit/errors.js';
 import { PUBLIC_ROLE, type Principal } from '../kit/principal.js';
+import type { Stage } from './pipeline.js';
 
 /** The first selected coordinate the anonymous principal may not reach, or null when all are public. */
 export function firstNonPublicField(schema: GraphQLSchema, document: DocumentNode, open: Set<string>): string | null {
@@ -23,17 +23,14 @@ export function firstNonPublicField(schema: GraphQLSchema, document: DocumentNod
   return refused;
 }
 
-export function publicDirectoryPlugin(open: Set<string>): ApolloServerPlugin<{ principal: Principal }> {
+export function publicDirectoryStage<TContext extends { principal: Principal }>(open: Set<string>): Stage<TContext> {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, schema, document, operation }) {
-          if (contextValue.principal.role !== PUBLIC_ROLE) return;
-          if (operation?.operation !== 'query') throw unauthenticated(`a ${operation?.operation ?? 'request'} needs a token`);
-          const refused = firstNonPublicField(schema, document, open);
-          if (refused) throw unauthenticated(`${refused} needs a token: without one only the public directory of institutions is served`);
-        },
-      };
+    name: 'public directory',
+    operation({ context, schema, document, operation }) {
+      if (context.principal.role !== PUBLIC_ROLE) return;
+      if (operation?.operation !== 'query') throw unauthenticated(`a ${operation?.operation ?? 'request'} needs a token`);
+      const refused = firstNonPublicField(schema, document, open);
+      if (refused) throw unauthenticated(`${refused} needs a token: without one only the public directory of institutions is served`);
     },
   };
 }

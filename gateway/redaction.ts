@@ -8,14 +8,13 @@
  *   the refusal is written to the audit log.
  * `extensions.redaction` reports what was withheld, by the subgraphs and here.
  */
-import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import { ErrorCode, hubRequestError } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
 import { handlesCases, type PiiCategory } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
 import { applyPlan, operationPrivacy, type OperationPrivacy, type RedactionPlan } from './redaction-plan.js';
+import type { OperationFacts, Stage } from './pipeline.js';
 
 export interface RedactionContext {
   principal: Principal;
@@ -49,15 +48,8 @@ export function addSubgraphRedaction(context: RedactionContext, extensions: Reco
   }
 }
 
-export interface OperationFacts {
-  schema: GraphQLSchema;
-  document: DocumentNode;
-  operation: OperationDefinitionNode | undefined;
-  operationName: string | null;
-  variables: Record<string, unknown>;
-  /** SHA-256 of the query text. */
-  queryHash: string;
-}
+/** What admission reads of an operation (the pipeline's facts). */
+export type AdmitFacts = Pick<OperationFacts<unknown>, 'schema' | 'document' | 'operation' | 'operationName' | 'variables' | 'queryHash'>;
 
 /**
  * The gateway's redaction as two steps around execution, so every request path runs the same code: `admit` before
@@ -65,14 +57,14 @@ export interface OperationFacts {
  * the result (nulls what the principal may not see, reports what was withheld). When the operation filters by no
  * party data, nothing can be refused: the grants are then read alongside the operation and awaited in `finish`,
  * rather than before it (one wait less at the cases subgraph, which answers both). A grants read that fails clears
- * nothing: every marked value is nulled. `plugin` runs `admit` in Apollo
- * Server's pipeline; `finish` is one of the gateway's response hooks (gateway/response-hooks.ts), on both paths.
+ * nothing: every marked value is nulled. `stage` runs `admit` in the gateway's pipeline; `finish` is one of its
+ * response hooks (gateway/response-hooks.ts): both on both request paths.
  */
 export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyOffice, enforce: boolean) {
   // Plans are per document (one parsed document per query text), never per principal or response.
   const plans = new WeakMap<DocumentNode, Map<string, OperationPrivacy>>();
 
-  function privacyOf(facts: OperationFacts & { operation: OperationDefinitionNode }): OperationPrivacy {
+  function privacyOf(facts: AdmitFacts & { operation: OperationDefinitionNode }): OperationPrivacy {
     let perOperation = plans.get(facts.document);
     if (!perOperation) plans.set(facts.document, (perOperation = new Map()));
     let privacy = perOperation.get(facts.operationName ?? '');
@@ -80,7 +72,7 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
     return privacy;
   }
 
-  async function admit(context: RedactionContext, facts: OperationFacts): Promise<void> {
+  async function admit(context: RedactionContext, facts: AdmitFacts): Promise<void> {
     context.operation = { name: facts.operationName, documentHash: facts.queryHash };
     const { operation } = facts;
     if (!enforce || !operation || handlesCases(context.principal.role)) return;
@@ -127,20 +119,13 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
     if (counts.size) result.extensions = { ...result.extensions, redaction: { withheld: Object.fromEntries([...counts].sort()) } };
   }
 
-  function plugin(): ApolloServerPlugin<RedactionContext> {
+  /** `admit` as the pipeline's stage, on both request paths. */
+  function stage<TContext extends RedactionContext>(): Stage<TContext> {
     return {
-      async requestDidStart() {
-        return {
-          async didResolveOperation({ contextValue, schema, document, operation, operationName, queryHash, request }) {
-            await admit(contextValue, {
-              schema, document, operation, operationName: operationName ?? null, variables: request.variables ?? {},
-              queryHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex'),
-            });
-          },
-        };
-      },
+      name: 'redaction admission',
+      operation: (facts) => admit(facts.context, facts),
     };
   }
 
-  return { admit, finish, plugin };
+  return { admit, finish, stage };
 }

@@ -1,15 +1,13 @@
 /**
- * Post-processing of every gateway response before it is serialised (e.g. redaction of marked fields): one list
- * of hooks, run on both request paths — the lean path (gateway/fast-path.ts) calls them directly, and
- * `responseHooksPlugin` runs the same hooks in Apollo Server's `willSendResponse` for requests the full
- * pipeline serves. A hook changes `result.data` in place; errors are already formatted on the Apollo path, so
- * hooks leave them alone.
+ * Post-processing of every gateway response before it is serialised (e.g. redaction of marked fields): one list of
+ * hooks, run as one result stage of the pipeline (gateway/pipeline.ts), so on both request paths. A hook changes
+ * `result.data` in place; errors are already formatted, so hooks leave them alone.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { Stage } from './pipeline.js';
 
 export interface ResponseHookInput<TContext> {
-  result: { data?: Record<string, unknown> | null };
+  result: { data?: Record<string, unknown> | null; extensions?: Record<string, unknown> };
   document: DocumentNode;
   operation: OperationDefinitionNode;
   schema: GraphQLSchema;
@@ -18,19 +16,13 @@ export interface ResponseHookInput<TContext> {
 
 export type ResponseHook<TContext> = (input: ResponseHookInput<TContext>) => void | Promise<void>;
 
-export async function runResponseHooks<TContext>(hooks: readonly ResponseHook<TContext>[], input: ResponseHookInput<TContext>): Promise<void> {
-  for (const hook of hooks) await hook(input);
-}
-
-export function responseHooksPlugin<TContext extends object>(hooks: readonly ResponseHook<TContext>[]): ApolloServerPlugin<TContext> {
+export function responseHooksStage<TContext>(hooks: readonly ResponseHook<TContext>[]): Stage<TContext> {
   return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, document, operation, schema, contextValue }) {
-          if (hooks.length === 0 || response.body.kind !== 'single' || !document || !operation) return;
-          await runResponseHooks(hooks, { result: response.body.singleResult as ResponseHookInput<TContext>['result'], document, operation, schema, context: contextValue });
-        },
-      };
+    name: 'response hooks',
+    async result({ operation: facts, answer }) {
+      if (!facts?.operation) return;
+      const input = { result: answer as ResponseHookInput<TContext>['result'], document: facts.document, operation: facts.operation, schema: facts.schema, context: facts.context };
+      for (const hook of hooks) await hook(input);
     },
   };
 }

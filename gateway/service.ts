@@ -8,7 +8,7 @@ import os from 'node:os';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { parse } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { HubConfig } from '../kit/config.js';
 import { errorFormatter } from '../kit/format-error.js';
 import { createApolloHttpServer, listen } from '../kit/http.js';
@@ -17,17 +17,23 @@ import type { Principal } from '../kit/principal.js';
 import { publicCoordinates } from '../kit/public-fields.js';
 import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
-import { operationChoicePlugin } from './operation-choice.js';
-import { publicDirectoryPlugin } from './public-directory.js';
-import { gatewayFastPath } from './fast-path.js';
+import { operationChoiceStage } from './operation-choice.js';
+import { publicDirectoryStage } from './public-directory.js';
+import { gatewayLeanPath } from './fast-path.js';
 import { addSubgraphRedaction, gatewayRedaction, type RedactionContext } from './redaction.js';
 import { privacyOffice } from './privacy-office.js';
 import { NoReservedAliasesRule } from './rules/NoReservedAliasesRule.js';
-import { echoScrubPlugin } from '../kit/echo-scrub.js';
+import { scrubAnswerErrors } from '../kit/echo-scrub.js';
 import { piiCoordinates } from '../kit/privacy.js';
-import { responseHooksPlugin, type ResponseHook } from './response-hooks.js';
+import { responseHooksStage, type ResponseHook } from './response-hooks.js';
 import { SubgraphClient } from './subgraph-client.js';
-import { KeptAnswers, type SubgraphName } from './kept-answers.js';
+import { KeptAnswers, keptAnswersStage, type SubgraphName } from './kept-answers.js';
+import { gatewayPipeline, type Stage } from './pipeline.js';
+import { rateLimitStage } from './rate-limits.js';
+import { persistedDocumentsStage } from './persisted-documents.js';
+import { operationLimitsStage } from './operation-limits.js';
+import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './settings.js';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 /** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
 function observeSubgraphExtensions(context: GatewayContext, extensions: Record<string, unknown> | undefined): void {
@@ -48,8 +54,8 @@ process.env.APOLLO_TELEMETRY_DISABLED = 'true';
  */
 const GATEWAY_CONCURRENCY = os.availableParallelism() * 4;
 
-/** The gateway's own validation rules, on both request paths. */
-export const GATEWAY_RULES = [NoReservedAliasesRule];
+/** The gateway's own validation rules, on both request paths; in production, introspection is refused too. */
+export const GATEWAY_RULES: readonly ValidationRule[] = [NoReservedAliasesRule];
 
 export const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url);
 
@@ -72,6 +78,12 @@ export interface GatewayOptions {
   responseHooks?: ResponseHook<GatewayContext>[];
   /** The gateway's clock, which kept answers are checked against (tests give the subgraphs' fixed clock). */
   clock?: () => Date;
+  /** Limits, rate limits, trusted documents (gateway/settings.ts; main.ts reads them from the environment). */
+  settings?: GatewaySettings;
+  /** Prefix of the rate-limit keys in Redis (tests keep apart with it). */
+  rateLimitKeyPrefix?: string;
+  /** Off: every request takes Apollo Server's pipeline (tests prove each stage on both paths with it). */
+  leanPath?: boolean;
 }
 
 export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel), options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -93,7 +105,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   });
 
   const redaction = gatewayRedaction(piiCoordinates(parse(supergraphSdl)), privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials), config.gatewayRedaction);
-  // Post-processing of every response, on both request paths: redaction first, then any the caller adds.
+  // Post-processing of every response: redaction first, then any the caller adds.
   const responseHooks: ResponseHook<GatewayContext>[] = [({ result, context }) => redaction.finish(context, result), ...(options.responseHooks ?? [])];
   const formatError = errorFormatter(logger);
   const clock = options.clock ?? (() => new Date());
@@ -105,7 +117,39 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
       return client.generation(principal);
     },
   }) : undefined;
-  const fastPath = gatewayFastPath<GatewayContext>({ gateway, formatError, hooks: responseHooks, admit: redaction.admit, rules: GATEWAY_RULES, kept });
+
+  const settings = options.settings ?? DEFAULT_GATEWAY_SETTINGS;
+  const rateLimits = settings.rateLimits ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger }) : undefined;
+  const limits = operationLimitsStage<GatewayContext>(settings.limits, config.production ? [...GATEWAY_RULES, NoSchemaIntrospectionCustomRule] : GATEWAY_RULES);
+  // Every check a request passes, in order, on both request paths (gateway/pipeline.ts). Authentication and the
+  // body limit come before, in kit/http.ts.
+  const stages: Stage<GatewayContext>[] = [
+    ...(rateLimits ? [rateLimits] : []),
+    persistedDocumentsStage(settings.trustedDocuments),
+    limits,
+    operationChoiceStage(),
+    publicDirectoryStage(publicCoordinates(parse(supergraphSdl))),
+    redaction.stage(),
+    ...(kept ? [keptAnswersStage(kept)] : []),
+    responseHooksStage(responseHooks),
+    { name: 'echo scrubbing', result: ({ params, answer }) => scrubAnswerErrors(answer, params.query, params.variables) },
+  ];
+  let schema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => { schema = apiSchema; });
+  const pipeline = gatewayPipeline<GatewayContext>({
+    stages, formatError, schema: () => schema,
+    lean: options.leanPath === false ? undefined : gatewayLeanPath<GatewayContext>(gateway),
+  });
+  // Apollo Server takes its documents from the pipeline's document stage, which has parsed, limited and validated
+  // every document it is handed: it parses and validates nothing itself (introspection aside, which it checks).
+  const documentStore: KeyValueCache<DocumentNode> = {
+    async get(key) {
+      const cached = schema && limits.documents(schema).byHash(key.slice(key.lastIndexOf(':') + 1));
+      return cached && !cached.introspection ? cached.document : undefined;
+    },
+    async set() {},
+    async delete() {},
+  };
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -116,17 +160,13 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     introspection: !config.production,
     // "Did you mean …?" would let a caller fish for field names.
     hideSchemaDetailsFromClientErrors: true,
-    validationRules: GATEWAY_RULES,
-    // These plugins see only requests on the full pipeline (anonymous callers, invalid documents, introspection...):
-    // authenticated operations take the lean path. Post-processing every response needs belongs in responseHooks.
-    plugins: [
-      operationChoicePlugin(),
-      echoScrubPlugin<GatewayContext>(),
-      publicDirectoryPlugin(publicCoordinates(parse(supergraphSdl))),
-      redaction.plugin(),
-      responseHooksPlugin(responseHooks),
-      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
-    ],
+    validationRules: [...GATEWAY_RULES],
+    parseOptions: { maxTokens: settings.limits.tokens },
+    documentStore,
+    // Persisted documents are the pipeline's (gateway/persisted-documents.ts), the same on both paths.
+    persistedQueries: false,
+    // The pipeline's operation, result and sent stages, for the requests Apollo Server serves.
+    plugins: [pipeline.plugin(), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -137,7 +177,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     logger,
     authenticate: (req) => authenticate(req.headers.authorization),
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
-    fastPath,
+    pipeline: pipeline.pipeline,
+    maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
     async ready() {
       await Promise.all(subgraphReadiness.map(async (url) => {
@@ -147,5 +188,5 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     },
   });
   const running = await listen(server, config.ports.gateway, config.host);
-  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); } };
+  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); await rateLimits?.close(); } };
 }

@@ -103,14 +103,16 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     context: options.context,
     ready: options.ready,
     generation: options.generation,
-    // The plain case runs the operation compiled once (kit/compiled-execution.ts) on a document validated once;
-    // anything else takes Apollo Server's pipeline.
-    async fastPath(request) {
-      const cached = documents.get(request.query);
-      const operation = cached && DocumentCache.operation(cached, request.operationName);
+    // The plain case (a JSON POST of a query text) runs the operation compiled once (kit/compiled-execution.ts) on a
+    // document validated once; anything else takes Apollo Server's pipeline.
+    async pipeline(request) {
+      const { params, leanContentType } = request;
+      if (!params || !leanContentType || typeof params.query !== 'string' || params.extensions !== undefined) return null;
+      const cached = documents.get(params.query);
+      const operation = cached && DocumentCache.operation(cached, params.operationName);
       if (!cached || !operation || operation.operation === 'subscription') return null;
       const context = await request.context();
-      const result: ExecutionResultLike = await executor.execute({ document: cached.document, operationName: operation.name?.value, variableValues: request.variables, contextValue: context });
+      const result: ExecutionResultLike = await executor.execute({ document: cached.document, operationName: operation.name?.value, variableValues: params.variables, contextValue: context });
       // Variables that do not coerce: nothing ran, and Apollo Server gives the canonical error.
       if (result.data === undefined) return null;
       if (options.finish) {
@@ -121,7 +123,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
           header: (name) => { const value = headers[name]; return Array.isArray(value) ? value[0] : value; },
         });
       }
-      return graphqlResponse(result, formatError, request.contentType);
+      return graphqlResponse(result, formatError, leanContentType);
     },
   });
   const running = await listen(server, options.port, options.host);

@@ -5,6 +5,7 @@
  * replaced by a placeholder, and without "Did you mean …?" suggestions, which fish for field and value names.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from './errors.js';
 
 export const WITHHELD_INPUT = '<input withheld>';
@@ -39,7 +40,8 @@ export function scrubEchoes(message: string, inputs: readonly string[]): string 
 }
 
 /** Codes of the hub's own errors: their messages are written not to echo input, and name enum states and fields. */
-const OWN_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.BAD_USER_INPUT));
+const ECHOING_CODES = new Set<string>([ErrorCode.BAD_USER_INPUT, ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED]);
+const OWN_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => !ECHOING_CODES.has(code)));
 
 /** graphql-js's own messages (parse, validation, coercion), which may repeat input; the hub's own never do. */
 export function mayEchoInput(error: { message: string; extensions?: Record<string, unknown> }): boolean {
@@ -49,15 +51,20 @@ export function mayEchoInput(error: { message: string; extensions?: Record<strin
   return !(code === 'BAD_USER_INPUT' && typeof error.extensions?.field === 'string');
 }
 
+/** Scrubs each error of an answer that may repeat the request's input, in place. */
+export function scrubAnswerErrors(answer: { errors?: readonly GraphQLFormattedError[] }, query: string | undefined, variables: unknown): void {
+  if (!answer.errors?.length) return;
+  const inputs = inputsOf(query, variables);
+  (answer as { errors: GraphQLFormattedError[] }).errors = answer.errors.map((e) => (mayEchoInput(e) ? { ...e, message: scrubEchoes(e.message, inputs) } : e));
+}
+
 /** Applies the scrub to every error of an Apollo Server response. */
 export function echoScrubPlugin<T extends BaseContext>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ request, response }) {
-          if (response.body.kind !== 'single' || !response.body.singleResult.errors?.length) return;
-          const inputs = inputsOf(request.query, request.variables);
-          response.body.singleResult.errors = response.body.singleResult.errors.map((e) => (mayEchoInput(e) ? { ...e, message: scrubEchoes(e.message, inputs) } : e));
+          if (response.body.kind === 'single') scrubAnswerErrors(response.body.singleResult, request.query, request.variables);
         },
       };
     },

@@ -15,6 +15,18 @@ export const ErrorCode = {
   INSTITUTION_NOT_ACTIVE: 'INSTITUTION_NOT_ACTIVE',
   /** The request itself is malformed: e.g. it names no operation of a document holding several. */
   BAD_REQUEST: 'BAD_REQUEST',
+  /** An operation or request over one of the gateway's limits (gateway/limits.ts): `extensions.limit` names it, `extensions.max` its value. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** The request body is larger than the limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The principal's request budget is spent: `extensions.retryAfter` seconds (HTTP 429, `Retry-After`). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** An automatic persisted query the gateway does not hold: send the query text with its hash once. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Trusted-documents mode: only registered operations, by hash, are served. */
+  TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -29,6 +41,13 @@ const httpStatus: Record<ErrorCode, number> = {
   INVALID_TRANSITION: 409,
   INSTITUTION_NOT_ACTIVE: 409,
   BAD_REQUEST: 400,
+  LIMIT_EXCEEDED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  PERSISTED_QUERY_NOT_FOUND: 200,
+  TRUSTED_DOCUMENT_REQUIRED: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -37,8 +56,8 @@ export function hubError(code: ErrorCode, message: string, extra: Record<string,
 }
 
 /** The same error, carrying the HTTP status Apollo Server should answer with when it aborts the request. */
-export function hubRequestError(code: ErrorCode, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: httpStatus[code] } } });
+export function hubRequestError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra, http: { status: httpStatus[code] } } });
 }
 
 export const unauthenticated = (why: string) => hubRequestError(ErrorCode.UNAUTHENTICATED, why);
@@ -47,10 +66,23 @@ export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
 export const badInput = (field: string, why: string) =>
   hubError(ErrorCode.BAD_USER_INPUT, `${field}: ${why}`, { field });
 export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
+/** One of the gateway's limits (gateway/limits.ts), named with its value; never what the request held. */
+export const limitExceeded = (limit: string, max: number, what: string) =>
+  hubRequestError(ErrorCode.LIMIT_EXCEEDED, `${what}: the limit '${limit}' is ${max}`, { limit, max });
+export const payloadTooLarge = (max: number) =>
+  hubRequestError(ErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than the limit 'bodyBytes' of ${max} bytes`, { limit: 'bodyBytes', max });
+export const rateLimited = (retryAfter: number) =>
+  new GraphQLError(`too many requests: try again in ${retryAfter} s`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfter, http: { status: httpStatus.RATE_LIMITED, headers: { 'retry-after': String(retryAfter) } } },
+  });
+/** The message is the one Apollo clients look for before they send the query text with its hash. */
+export const persistedQueryNotFound = () => hubRequestError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
+export const trustedDocumentRequired = (why: string) => hubRequestError(ErrorCode.TRUSTED_DOCUMENT_REQUIRED, why);
+export const parseFailed = (message: string) => hubRequestError(ErrorCode.GRAPHQL_PARSE_FAILED, message);
 
 /** The JSON body a non-GraphQL layer (an HTTP hook) answers with, in the GraphQL response shape. */
-export function errorBody(code: ErrorCode, message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
 }
 export function statusFor(code: ErrorCode): number {
   return httpStatus[code];

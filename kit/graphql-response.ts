@@ -17,6 +17,8 @@ export interface FastResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** How the request was served, for its log line: by the lean path (default) or refused before execution. */
+  served?: 'lean' | 'refused';
 }
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -37,30 +39,50 @@ export function responseContentType(accept: string | undefined): string | null {
   return json === -1 || graphqlResponse < json ? GRAPHQL_RESPONSE_JSON : JSON_TYPE;
 }
 
-export function formatErrors(errors: readonly unknown[], formatError: ErrorFormatter): { formatted: GraphQLFormattedError[]; status?: number } {
+export function formatErrors(errors: readonly unknown[], formatError: ErrorFormatter): { formatted: GraphQLFormattedError[]; status?: number; headers?: Record<string, string> } {
   let status: number | undefined;
+  let headers: Record<string, string> | undefined;
   const formatted = errors.map((raw) => {
     const error = raw instanceof GraphQLError ? raw : new GraphQLError(raw instanceof Error ? raw.message : `Unexpected error value: ${String(raw)}`, { originalError: raw instanceof Error ? raw : undefined });
     const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR };
-    const http = extensions.http as { status?: number } | undefined;
+    const http = extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
     if (http && typeof http === 'object') {
       if (typeof http.status === 'number') status = http.status;
+      if (http.headers && typeof http.headers === 'object') headers = { ...headers, ...http.headers };
       delete extensions.http;
     }
     return formatError({ ...error.toJSON(), extensions }, error);
   });
-  return { formatted, status };
+  return { formatted, status, headers };
 }
 
-export function graphqlResponse(result: ExecutionResultLike, formatError: ErrorFormatter, contentType: string): FastResponse {
-  const body: { errors?: GraphQLFormattedError[]; data?: unknown; extensions?: unknown } = {};
+/** An answer's body as it will be serialised: errors formatted, with the HTTP status their `extensions.http` asked for. */
+export interface FormattedResult {
+  status: number;
+  /** Headers an error asked for (`Retry-After` of a rate-limit refusal). */
+  headers?: Record<string, string>;
+  body: { errors?: GraphQLFormattedError[]; data?: unknown; extensions?: Record<string, unknown> };
+}
+
+export function formatResult(result: ExecutionResultLike, formatError: ErrorFormatter): FormattedResult {
+  const body: FormattedResult['body'] = {};
   let status = 200;
+  let headers: Record<string, string> | undefined;
   if (result.errors?.length) {
     const errors = formatErrors(result.errors, formatError);
     body.errors = errors.formatted;
     if (errors.status) status = errors.status;
+    headers = errors.headers;
   }
   if (result.data !== undefined) body.data = result.data;
   if (result.extensions) body.extensions = result.extensions;
-  return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body: `${JSON.stringify(body)}\n` };
+  return { status, headers, body };
+}
+
+export function serialise({ status, headers, body }: FormattedResult, contentType: string): FastResponse {
+  return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(body)}\n` };
+}
+
+export function graphqlResponse(result: ExecutionResultLike, formatError: ErrorFormatter, contentType: string): FastResponse {
+  return serialise(formatResult(result, formatError), contentType);
 }

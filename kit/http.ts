@@ -8,13 +8,14 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { errorBody, ErrorCode, statusFor } from './errors.js';
+import { errorBody, ErrorCode, payloadTooLarge, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
 import { responseContentType, type FastResponse } from './graphql-response.js';
 
-const MAX_BODY_BYTES = 1 << 20;
+/** The body limit of a service that sets none: the gateway sets its own (gateway/limits.ts). */
+const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Thrown by an authenticate hook: the request is answered 401 with this message. */
@@ -26,6 +27,8 @@ export interface RequestInfo {
   logger: Logger;
   /** The incoming request's headers (the gateway reads Authorization from them). */
   headers: IncomingMessage['headers'];
+  /** The peer's address: an anonymous caller's rate-limit key. */
+  remoteAddress: string;
 }
 
 export interface ApolloHttpOptions<TContext extends BaseContext> {
@@ -36,11 +39,13 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   /** Resolves when the service can do its work (store reachable, subgraphs reachable); rejects with why not. */
   ready(): Promise<void>;
   /**
-   * A lean path for the plain case, tried before Apollo Server's pipeline: a JSON POST of one operation
-   * (`query`, optional `variables` and `operationName`, no extensions) whose answer type needs no negotiation.
-   * It answers, or returns null to hand the request to Apollo Server unchanged (e.g. a document it has not validated).
+   * The service's own pipeline, run on every GraphQL request (GET and POST) before Apollo Server's: it answers (a
+   * refusal, or the lean path's answer), hands Apollo Server the request with its parameters rewritten (a persisted
+   * document's text filled in), or returns null to hand it over unchanged.
    */
-  fastPath?(request: FastRequest<TContext>): Promise<FastResponse | null>;
+  pipeline?(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null>;
+  /** Bytes a request body may hold; a larger one is answered 413 (default 1 MiB). */
+  maxBodyBytes?: number;
   /** The store's generation now (kit/generation.ts), served at `GET /generation`. */
   generation?(): Promise<number>;
   /**
@@ -71,24 +76,74 @@ class Admission {
   }
 }
 
-export interface FastRequest<TContext> {
-  query: string;
+/** One GraphQL request's parameters, from a POST body or a GET query string. */
+export interface GraphQLParams {
+  query: string | undefined;
   variables: Record<string, unknown> | undefined;
   operationName: unknown;
-  /** The response's content type, negotiated from Accept. */
-  contentType: string;
+  extensions: Record<string, unknown> | undefined;
+  /** A persisted document's id (the GraphQL-over-HTTP `documentId`), when the text is not sent. */
+  documentId?: unknown;
+}
+
+export interface PipelineRequest<TContext> {
+  method: string;
+  /** Null when the request is no single GraphQL operation (a batch, a malformed parameter): Apollo Server answers it. */
+  params: GraphQLParams | null;
+  /**
+   * The answer's content type when the lean path may serve the request (a JSON POST whose Accept needs no
+   * negotiation), else null: the full pipeline serves it.
+   */
+  leanContentType: string | null;
   info: RequestInfo;
   context(): Promise<TContext> | TContext;
 }
 
-/** The body of a plain single-operation JSON POST, or null for anything the full pipeline should see. */
-function plainOperation(body: unknown): { query: string; variables: Record<string, unknown> | undefined; operationName: unknown } | null {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const { query, variables, operationName, extensions } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || extensions !== undefined) return null;
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-  return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName };
+/** Hands the request to Apollo Server with these parameters. */
+export interface HandOver {
+  handOver: GraphQLParams;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The parameters of a single-operation request, or null for anything only Apollo Server should answer. */
+export function graphqlParams(method: string, search: string, body: unknown): GraphQLParams | null {
+  let fields: Record<string, unknown>;
+  if (method === 'POST') {
+    if (!isObject(body)) return null;
+    fields = body;
+  } else {
+    const query = new URLSearchParams(search);
+    fields = {};
+    for (const name of ['query', 'operationName', 'documentId'] as const) if (query.has(name)) fields[name] = query.get(name);
+    for (const name of ['variables', 'extensions'] as const) {
+      const raw = query.get(name);
+      if (raw === null) continue;
+      try {
+        fields[name] = JSON.parse(raw);
+      } catch {
+        return null;
+      }
+    }
+  }
+  const { query, variables, operationName, extensions, documentId } = fields;
+  if (query !== undefined && typeof query !== 'string') return null;
+  if (variables !== undefined && variables !== null && !isObject(variables)) return null;
+  if (extensions !== undefined && extensions !== null && !isObject(extensions)) return null;
+  return { query, variables: variables ?? undefined, operationName, extensions: extensions ?? undefined, ...(documentId !== undefined ? { documentId } : {}) } as GraphQLParams;
+}
+
+/** The query string Apollo Server reads a GET request's parameters from. */
+function searchOf(params: GraphQLParams): string {
+  const query = new URLSearchParams();
+  if (params.query !== undefined) query.set('query', params.query);
+  if (params.variables !== undefined) query.set('variables', JSON.stringify(params.variables));
+  if (typeof params.operationName === 'string') query.set('operationName', params.operationName);
+  if (params.extensions !== undefined) query.set('extensions', JSON.stringify(params.extensions));
+  return `?${query}`;
+}
+
+class BodyTooLarge extends Error {}
 
 export interface RunningServer {
   url: string;
@@ -102,26 +157,38 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The body as text, refused as soon as it passes `max` bytes (by its declared length, before reading any). The rest
+ * of a refused body is read and dropped, up to a few times the limit, so the client gets to read its 413 rather
+ * than a reset connection; a body longer still has its connection cut.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
+      chunks.length = 0;
+      reject(new BodyTooLarge());
+    };
+    if (Number(req.headers['content-length']) > max) refuse();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body is larger than 1 MiB'));
-        req.destroy();
+      if (refused) {
+        if (size > max * 4) req.destroy();
         return;
       }
+      if (size > max) return refuse();
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => { if (!refused) resolve(Buffer.concat(chunks).toString('utf8')); });
+    req.on('error', (error) => { if (!refused) reject(error); });
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, requestId: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', [REQUEST_ID_HEADER]: requestId });
+function sendJson(res: ServerResponse, status: number, body: string, requestId: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', [REQUEST_ID_HEADER]: requestId, ...headers });
   res.end(body);
 }
 
@@ -137,6 +204,7 @@ export async function probe(res: ServerResponse, requestId: string, check: () =>
 export function createApolloHttpServer<TContext extends BaseContext>(options: ApolloHttpOptions<TContext>): http.Server {
   const { apollo, logger } = options;
   const admission = new Admission(options.maxConcurrentRequests ?? Infinity);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
@@ -144,10 +212,12 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), search: queryAt === -1 ? '' : target.slice(queryAt) };
+    // Which path served a GraphQL request: 'lean', 'full' (Apollo Server's pipeline) or 'refused' (by the pipeline).
+    let served: string | undefined;
     // The request line is logged only where the level lets it through, so a quieter service does no work for it.
     if (logger.isLevelEnabled('info')) {
       res.on('finish', () => {
-        logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+        logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, served, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
       });
     }
     try {
@@ -167,15 +237,22 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
 
       let body: unknown = undefined;
       if (req.method === 'POST') {
-        const text = await readBody(req);
+        let text: string;
+        try {
+          text = await readBody(req, maxBodyBytes);
+        } catch (error) {
+          if (!(error instanceof BodyTooLarge)) throw error;
+          const refusal = payloadTooLarge(maxBodyBytes);
+          return sendJson(res, 413, errorBody(ErrorCode.PAYLOAD_TOO_LARGE, refusal.message, { limit: 'bodyBytes', max: maxBodyBytes }), requestId, { connection: 'close' });
+        }
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch {
           return sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'), requestId);
         }
       }
-      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers };
-      await admission.run(() => answer(req, res, url.search, body, info, requestId));
+      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
+      await admission.run(async () => { served = await answer(req, res, url.search, body, info, requestId); });
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
@@ -183,18 +260,21 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     }
   });
 
-  /** Answers one GraphQL request: the lean path when it takes it, else Apollo Server's pipeline. */
-  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string): Promise<void> {
-    if (options.fastPath && req.method === 'POST' && req.headers['content-type']?.startsWith('application/json')) {
-      const operation = plainOperation(body);
-      const contentType = responseContentType(req.headers.accept);
-      if (operation && contentType) {
-        const fast = await options.fastPath({ ...operation, contentType, info, context: () => options.context(info) });
-        if (fast) {
-          res.writeHead(fast.status, { ...fast.headers, 'content-length': Buffer.byteLength(fast.body), [REQUEST_ID_HEADER]: requestId });
-          res.end(fast.body);
-          return;
-        }
+  /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; says which served it. */
+  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string): Promise<string> {
+    const method = req.method ?? 'GET';
+    if (options.pipeline) {
+      const params = method === 'POST' || method === 'GET' ? graphqlParams(method, search, body) : null;
+      const json = method === 'POST' && req.headers['content-type']?.startsWith('application/json');
+      const leanContentType = json ? responseContentType(req.headers.accept) : null;
+      const outcome = await options.pipeline({ method, params, leanContentType, info, context: () => options.context(info) });
+      if (outcome && 'handOver' in outcome) {
+        if (method === 'POST') body = Object.fromEntries(Object.entries(outcome.handOver).filter(([, value]) => value !== undefined));
+        else search = searchOf(outcome.handOver);
+      } else if (outcome) {
+        res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
+        res.end(outcome.body);
+        return outcome.served ?? 'lean';
       }
     }
     const headers = new HeaderMap();
@@ -214,6 +294,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     }
+    return 'full';
   }
 }
 

@@ -20,13 +20,13 @@ describe('admission', () => {
       authenticate: async () => ({ sub: 'test', role: 'admin' }),
       context: () => ({}),
       ready: async () => {},
-      async fastPath(request) {
+      async pipeline(request) {
         running++;
         most = Math.max(most, running);
-        order.push(Number((request.variables as { n: number }).n));
+        order.push(Number((request.params!.variables as { n: number }).n));
         await new Promise<void>((go) => release.push(go));
         running--;
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { n: (request.variables as { n: number }).n } }) };
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { n: (request.params!.variables as { n: number }).n } }) };
       },
     });
     const service = await listen(server, 0, '127.0.0.1');

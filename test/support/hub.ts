@@ -34,6 +34,8 @@ export interface HubOptions {
   statisticsCache?: boolean;
   /** The gateway keeps whole answers while the subgraphs' generations stand still (default on, as in service). */
   keptAnswers?: boolean;
+  /** The gateway's limits, rate limits and trusted documents (default: the defaults), and whether it has its lean path. */
+  gateway?: Pick<GatewayOptions, 'settings' | 'leanPath' | 'rateLimitKeyPrefix'>;
 }
 
 export interface GraphQLResult {
@@ -75,7 +77,8 @@ export async function startHub(options: HubOptions = {}) {
   const cases = await startCasesService(config, logger('cases'), { clock: options.clock });
   const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
-  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks, clock: options.clock });
+  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks, clock: options.clock, ...options.gateway });
+  const extraGateways: { close(): Promise<void> }[] = [];
   const counters = {
     cases: statementCounter(cases.knex),
     institutions: statementCounter(institutions.knex),
@@ -109,7 +112,14 @@ export async function startHub(options: HubOptions = {}) {
       const headers: Record<string, string> = as ? { authorization: `Bearer ${await token(as.role, as.org, as.sub)}` } : {};
       return post(gateway.url, { query, variables }, headers);
     },
+    /** Another gateway process's equal over the same subgraphs, with its own options (it closes with the hub). */
+    async startGateway(gatewayOptions: GatewayOptions = {}): Promise<string> {
+      const another = await startGateway(gatewayConfig, logger('gateway'), gatewayOptions);
+      extraGateways.push(another);
+      return another.url;
+    },
     async close() {
+      await Promise.all(extraGateways.map((g) => g.close()));
       await gateway.close();
       await Promise.all([cases.close(), institutions.close(), referrals.close()]);
       fs.rmSync(dataDir, { recursive: true, force: true });
