@@ -63,7 +63,7 @@ function keyOf(principal: Principal, remoteAddress: string): string {
   return createHash('sha256').update(who).digest('base64url').slice(0, 22);
 }
 
-export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TContext> & { close(): Promise<void> } {
+export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TContext> & { connected(): Promise<void>; close(): Promise<void> } {
   const prefix = options.keyPrefix ?? 'jiefen-rate';
   const redis = options.redisUrl
     ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: false })
@@ -102,6 +102,14 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
         if (refusal instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
         throw refusal;
       }
+    },
+    /** Resolves once Redis is reached, or after a second without it (the limits then hold per process). */
+    connected() {
+      if (!redis || redis.status === 'ready') return Promise.resolve();
+      return new Promise<void>((done) => {
+        const timer = setTimeout(done, 1000);
+        redis.once('ready', () => { clearTimeout(timer); done(); });
+      });
     },
     async close() {
       redis?.disconnect();

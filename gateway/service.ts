@@ -169,6 +169,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     plugins: [pipeline.plugin(), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
+  await rateLimits?.connected();
 
   const authenticate = userTokenVerifier(config.jwt);
   const subgraphReadiness = Object.values(config.subgraphUrls).map((url) => url.replace(/\/graphql$/, '/readyz'));

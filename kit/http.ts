@@ -252,7 +252,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         }
       }
       const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-      await admission.run(async () => { served = await answer(req, res, url.search, body, info, requestId); });
+      await admission.run(() => answer(req, res, url.search, body, info, requestId, (how) => { served = how; }));
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
@@ -261,7 +261,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
   });
 
   /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; says which served it. */
-  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string): Promise<string> {
+  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string, servedBy: (how: string) => void): Promise<void> {
     const method = req.method ?? 'GET';
     if (options.pipeline) {
       const params = method === 'POST' || method === 'GET' ? graphqlParams(method, search, body) : null;
@@ -272,15 +272,17 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         if (method === 'POST') body = Object.fromEntries(Object.entries(outcome.handOver).filter(([, value]) => value !== undefined));
         else search = searchOf(outcome.handOver);
       } else if (outcome) {
+        servedBy(outcome.served ?? 'lean');
         res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
         res.end(outcome.body);
-        return outcome.served ?? 'lean';
+        return;
       }
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    servedBy('full');
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => options.context(info),
@@ -294,7 +296,6 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     }
-    return 'full';
   }
 }
 
