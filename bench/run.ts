@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --cases N --seconds S --warmup S --gateways ours,apollo,hive,mercurius
- *                   --workloads direct,lookup,join,mutation,redaction --concurrency 1,10,50 --stores sqlite,postgres]
+ *                   --workloads direct,lookup,join,mutation,redaction,abuse --concurrency 1,10,50 --stores sqlite,postgres]
  *
  * Our gateway side by side with the gateways users would pick instead, on the same subgraphs: the three
  * subgraphs start once on a generated data set; then each gateway in turn is started as its own process and
@@ -10,7 +10,8 @@
  * On PostgreSQL (issue 3's second figure) only our gateway's status mutations at the highest concurrency run.
  * JIEFEN_PROFILE_DIR=dir writes a CPU profile of every process (bench/profile-summary.ts reads it). Without it, a
  * last profiled run of our gateway on the join names its top costs in the report (--skip-profile skips it).
- * Writes bench/report.md and bench/report.json.
+ * Writes bench/report.md and bench/report.json; `abuse` (bench/abuse.ts, never part of the default run) writes
+ * bench/abuse-report.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ import type { LoadPlan } from './load/graphql-load.js';
 import { summarize } from './profile-summary.js';
 import { signDevToken } from '../gateway/dev-token.js';
 import { signInternalToken } from '../kit/internal-token.js';
+import { runAbuse } from './abuse.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +55,11 @@ const POSTGRES_URL = process.env.JIEFEN_BENCH_POSTGRES_URL || 'postgres://postgr
 const BENCH_DIR = path.join(ROOT, 'bench');
 const PORTS = { GATEWAY_PORT: '4100', CASES_PORT: '4101', INSTITUTIONS_PORT: '4102', REFERRALS_PORT: '4103' };
 const GATEWAY_URL = `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`;
+/**
+ * The load generator sends as one principal per role (and the abuse workload anonymously from one address) far faster
+ * than a person would: the rate limits still run, with room, so the figures measure the rest of the pipeline.
+ */
+const BENCH_RATE_LIMITS = JSON.stringify(Object.fromEntries(['admin', 'institution', 'analyst', 'public'].map((role) => [role, { perSecond: 1_000_000, burst: 1_000_000 }])));
 
 const QUERIES = {
   lookup: 'query Lookup($id: ID!) { case(id: $id) { id status category district submittedAt version } }',
@@ -67,6 +74,8 @@ const GATEWAY_ENTRIES: Record<string, { label: string; entry: string; env?: Reco
   ours: { label: 'jiefen gateway', entry: 'gateway/main.ts', auth: 'user' },
   // The cost of the gateway's own redaction: the same gateway with its second enforcement off (the subgraph still redacts).
   'ours-policy-off': { label: 'jiefen gateway, gateway redaction off', entry: 'gateway/main.ts', env: { JIEFEN_GATEWAY_REDACTION: 'off' }, auth: 'user' },
+  // The abuse workload's attack phase: the rate limits as deployed.
+  'ours-default-limits': { label: 'jiefen gateway, default rate limits', entry: 'gateway/main.ts', env: { JIEFEN_RATE_LIMITS: '' }, auth: 'user' },
   apollo: { label: 'bare @apollo/gateway', entry: 'bench/gateways/apollo.ts', auth: 'internal' },
   hive: { label: 'Hive Gateway', entry: 'bench/gateways/hive.ts', auth: 'internal' },
   mercurius: { label: 'mercurius gateway', entry: 'bench/gateways/mercurius.ts', auth: 'internal' },
@@ -124,7 +133,7 @@ async function startSubgraphs(store: Store): Promise<Subgraphs | null> {
   const dataDir = path.join(BENCH_DIR, 'data', store);
   fs.rmSync(dataDir, { recursive: true, force: true });
   // APOLLO_TELEMETRY_DISABLED: the bare @apollo/gateway peer would otherwise report usage off this machine.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', APOLLO_TELEMETRY_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', APOLLO_TELEMETRY_DISABLED: 'true', JIEFEN_RATE_LIMITS: BENCH_RATE_LIMITS };
   if (store === 'postgres') {
     const urls = await postgresDatabases();
     if (!urls) return null;
@@ -321,7 +330,22 @@ for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.
       await measure(store, 'direct (warm-up)', 'lookup', 10, subgraphs.config.subgraphUrls.cases, 'internal', subgraphs, data, null);
       for (const c of concurrency) rows.push(await measure(store, 'direct', 'lookup', c, subgraphs.config.subgraphUrls.cases, 'internal', subgraphs, data, null));
     }
-    const gateways = onPostgres ? GATEWAYS.filter((g) => g === 'ours') : GATEWAYS;
+    if (!onPostgres && workloads.includes('abuse')) {
+      console.log('abuse: hostile requests to our gateway, then while a probe runs the join');
+      const admin = { sub: 'bench', role: 'admin' as const };
+      await runAbuse({
+        url: GATEWAY_URL, token: await signDevToken(admin, subgraphs.config.jwt.secret!, 3600),
+        start: async (limits) => {
+          const gateway = await startGateway(limits === 'default' ? 'ours-default-limits' : 'ours', subgraphs);
+          return { pid: gateway.child.pid!, stop: gateway.stop };
+        },
+        probe: { url: GATEWAY_URL, connections: 1, auth: { kind: 'user', secret: subgraphs.config.jwt.secret! }, watch: {},
+          workload: { kind: 'query', query: QUERIES.join, variables: data.districts, principal: { sub: 'bench-probe', role: 'admin' } } },
+        runLoad,
+      }, BENCH_DIR, SECONDS);
+    }
+    const sideBySide = workloads.some((w) => w !== 'abuse' && w !== 'direct');
+    const gateways = !sideBySide ? [] : onPostgres ? GATEWAYS.filter((g) => g === 'ours') : GATEWAYS;
     for (const name of gateways) {
       // The mercurius gateway speaks Federation 1: when it cannot serve our Federation 2 subgraphs, its Federation 1 rendering is measured.
       const attempts = name === 'mercurius' ? ['mercurius', 'mercurius-fed1'] : [name];
@@ -347,7 +371,7 @@ for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.
           // The redaction workload compares our gateway with its policy on and off; the policy-off run does nothing else.
           const measured = attempt === 'ours-policy-off'
             ? workloads.filter((w) => w === 'redaction')
-            : workloads.filter((w) => w !== 'direct' && (w !== 'redaction' || attempt === 'ours'));
+            : workloads.filter((w) => w !== 'direct' && w !== 'abuse' && (w !== 'redaction' || attempt === 'ours'));
           for (const workload of measured) {
             for (const c of concurrency) rows.push(await measure(store, attempt, workload, c, GATEWAY_URL, GATEWAY_ENTRIES[attempt]!.auth, subgraphs, data, gateway.child.pid!));
           }
@@ -367,7 +391,8 @@ for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.
   }
 }
 
-writeReport(rows, gatewayNotes);
+// A run of the abuse workload alone measures no gateway side by side: the comparison report stays as it was.
+if (rows.length) writeReport(rows, gatewayNotes);
 
 function writeReport(rows: Row[], notes: typeof gatewayNotes) {
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { version: string }>;

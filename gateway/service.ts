@@ -96,6 +96,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
+    // Query plans are kept per query text, bounded in (approximate) bytes: a flood of distinct documents stays within it.
+    experimental_approximateQueryPlanStoreMiB: 16,
     buildService: ({ name, url }) => {
       const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions);
       clients.push(client);

@@ -3,7 +3,7 @@
  * once. A document is read in order of cost: parsed with the parser's own token limit, then checked by the cheap
  * rules (the gateway's operation limits), then by the caller's per-request check (the operation's cost), and only
  * then by graphql-js's specified rules, whose overlapping-fields check is quadratic: those never see a document
- * a cheap limit refuses. Refusals are kept as well as documents, and the store is bounded in bytes (estimated from
+ * a cheap limit refuses. Refusals by a rule are kept as well as documents, and the store is bounded in bytes (estimated from
  * the text: a parsed document is about ten times its text), so a flood of distinct documents cannot grow the process
  * past its budget. Nothing here depends on who asks.
  */
@@ -57,7 +57,9 @@ export class DocumentCache {
   constructor(private readonly schema: GraphQLSchema, private readonly options: DocumentCacheOptions = {}) {
     this.rules = [...specifiedRules, ...(options.rules ?? [])];
     this.cheapRules = options.cheapRules ?? [];
-    this.entries = new LRUCache({ maxSize: options.maxBytes ?? 64 * 1024 * 1024, sizeCalculation: (_entry, query) => 256 + query.length * BYTES_PER_CHARACTER,
+    const maxSize = options.maxBytes ?? 32 * 1024 * 1024;
+    // A document too large for a sixteenth of the store is prepared afresh each time (the token limit bounds the work).
+    this.entries = new LRUCache({ maxSize, maxEntrySize: maxSize / 16, sizeCalculation: (_entry, query) => 256 + query.length * BYTES_PER_CHARACTER,
       dispose: (entry) => { if (!isRefused(entry)) this.texts.delete(entry.hash); },
     });
   }
@@ -77,7 +79,8 @@ export class DocumentCache {
     try {
       document = parse(query, this.options.maxTokens ? { maxTokens: this.options.maxTokens } : undefined);
     } catch (error) {
-      return this.keep(query, { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))], phase: 'parse' });
+      // Not kept: the parser stops at the token limit, so refusing again costs little, and the text may be long.
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))], phase: 'parse' };
     }
     const overLimits = this.cheapRules.length ? validate(this.schema, document, this.cheapRules) : [];
     if (overLimits.length) return this.keep(query, { errors: overLimits, phase: 'limits' });

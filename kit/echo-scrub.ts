@@ -53,7 +53,7 @@ export function mayEchoInput(error: { message: string; extensions?: Record<strin
 
 /** Scrubs each error of an answer that may repeat the request's input, in place. */
 export function scrubAnswerErrors(answer: { errors?: readonly GraphQLFormattedError[] }, query: string | undefined, variables: unknown): void {
-  if (!answer.errors?.length) return;
+  if (!answer.errors?.some(mayEchoInput)) return;
   const inputs = inputsOf(query, variables);
   (answer as { errors: GraphQLFormattedError[] }).errors = answer.errors.map((e) => (mayEchoInput(e) ? { ...e, message: scrubEchoes(e.message, inputs) } : e));
 }

@@ -7,8 +7,8 @@
  * Each request is built per connection: queries rotate through their variable sets; a status mutation client
  * owns one case and sends the version it last saw, so versions never collide between clients.
  */
-import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { cpuSeconds } from './process-cpu.js';
 import { signInternalToken } from '../../kit/internal-token.js';
 import type { Principal } from '../../kit/principal.js';
 import { signDevToken } from '../../gateway/dev-token.js';
@@ -28,12 +28,6 @@ export interface LoadPlan {
 }
 
 const plan: LoadPlan = JSON.parse(process.argv[2]!);
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
 const readCpu = () => Object.fromEntries(Object.entries(plan.watch).map(([name, pid]) => [name, cpuSeconds(pid)]));
 
 // Tokens for each principal; internal ones live at most 60 s, so they are renewed every 30 s.
