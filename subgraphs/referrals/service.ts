@@ -30,6 +30,9 @@ import { ReferralCommands } from './commands.js';
 import { partners } from './partners.js';
 import { startReferralEventRelay } from './events.js';
 
+/** The only routes answered without the internal token: liveness and readiness probes. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz']);
+
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
 declare module 'fastify' {
@@ -79,8 +82,10 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   // Every GraphQL request, `_entities` and `_service` included, needs the internal token; so does the referrals'
   // generation, which the gateway checks its kept answers with (gateway/kept-answers.ts).
   app.get('/generation', async () => ({ generation: await store.generation() }));
-  app.addHook('preHandler', async (request, reply) => {
-    if (!request.url.startsWith('/graphql') && request.url !== '/generation') return;
+  // Deny by default, on the route the router matched (it decodes the path and drops the query string), never on
+  // the URL as sent: every request but the two probes needs the token, unmatched ones too (they are 401, not 404).
+  app.addHook('onRequest', async (request, reply) => {
+    if (PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
     try {
       request.principal = await verify(request.headers.authorization);
     } catch (error) {
