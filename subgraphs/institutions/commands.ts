@@ -35,7 +35,7 @@ export type ComplaintOutcome = 'UNFOUNDED' | 'RECTIFICATION_ORDERED' | 'ESCALATE
 /** A stored id (an integer key) from a GraphQL ID; anything else names no row. */
 function seqOf(id: string, what: string): number {
   const seq = Number(id);
-  if (!Number.isSafeInteger(seq) || seq < 1) throw notFound(`${what} ${id}`);
+  if (!Number.isSafeInteger(seq) || seq < 1) throw notFound(what);
   return seq;
 }
 
@@ -59,7 +59,7 @@ export class RegistryCommands {
   /** The institution, locked until the transaction ends; NOT_FOUND when there is none. */
   private async lock(trx: Knex.Transaction, id: string): Promise<InstitutionRecord> {
     const row = await selectForUpdate(trx, 'institutions', { id });
-    if (!row) throw notFound(`institution ${id}`);
+    if (!row) throw notFound('institution');
     return toInstitution(row);
   }
 
@@ -147,7 +147,7 @@ export class RegistryCommands {
     const seq = seqOf(id, 'change request');
     return this.knex.transaction(async (trx) => {
       const row = await selectForUpdate(trx, 'institution_changes', { seq });
-      if (!row) throw notFound(`change request ${id}`);
+      if (!row) throw notFound('change request');
       const change = toChange(row);
       const rule = changeRule(change.kind as ChangeKind);
       authorizeDecision(rule, principal);
@@ -224,7 +224,7 @@ export class RegistryCommands {
     const seq = seqOf(id, 'complaint');
     return this.knex.transaction(async (trx) => {
       const row = await selectForUpdate(trx, 'complaints', { seq });
-      if (!row) throw notFound(`complaint ${id}`);
+      if (!row) throw notFound('complaint');
       const institution = toInstitution(await trx('institutions').where('id', row.institution_id).first());
       authorizeComplaintResolution(principal, institution);
       if (row.status !== 'OPEN') throw hubError(ErrorCode.INVALID_TRANSITION, `complaint ${id} is already ${row.status}`, { currentStatus: row.status, attempted: 'RESOLVE' });

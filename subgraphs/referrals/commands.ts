@@ -84,7 +84,7 @@ export class ReferralCommands {
       input: { caseId: args.caseId, kind: args.kind, targetId: args.targetId, arbitrationAgreement: args.arbitrationAgreement ?? null } };
 
     const facts = await this.partners.caseFacts(caseId, caller);
-    if (!facts) throw notFound(`case ${caseId}`);
+    if (!facts) throw notFound('case');
     authorize(transition, rule, caller.principal, facts.institutionId ?? '');
     const earlier = await this.knex.transaction((trx) => recall<ReferralRecord>(trx, idem));
     if (earlier) return earlier;
@@ -118,7 +118,7 @@ export class ReferralCommands {
   }
 
   private alreadyOpen(caseId: string, referralId: string | null) {
-    return hubError(ErrorCode.CONFLICT, `case ${caseId} already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
+    return hubError(ErrorCode.CONFLICT, `the case already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
       referralId ? { openReferral: referralId } : {});
   }
 
@@ -131,18 +131,18 @@ export class ReferralCommands {
     const idem: IdempotentRequest = { principal: caller.principal, key: request.idempotencyKey, operation: transition.mutation, input: request.input };
     return this.knex.transaction(async (trx) => {
       const record = await this.load(trx, referralId);
-      if (!record) throw notFound(`referral ${referralId}`);
+      if (!record) throw notFound('referral');
       authorize(transition, KINDS[record.kind as ReferralKind], caller.principal, record.targetId);
       const earlier = await recall<ReferralRecord>(trx, idem);
       if (earlier) return earlier;
       if (record.version !== request.expectedVersion) {
-        throw hubError(ErrorCode.CONFLICT, `referral ${referralId} is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+        throw hubError(ErrorCode.CONFLICT, `the referral is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
       }
       const status = nextStatus(transition, record.status);
       const now = this.clock();
       const columns = request.columns(now, record);
       const [row] = await trx('referrals').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 }, '*');
-      if (!row) throw hubError(ErrorCode.CONFLICT, `referral ${referralId} changed meanwhile: read it again and retry`);
+      if (!row) throw hubError(ErrorCode.CONFLICT, 'the referral changed meanwhile: read it again and retry');
       await this.writeEvent(trx, record.seq, request.action, caller, record.status, status, now, request.reason ?? null);
       const result = toReferral(row);
       await remember(trx, idem, result);
