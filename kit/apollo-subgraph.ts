@@ -19,6 +19,7 @@ import { errorFormatter } from './format-error.js';
 import { echoScrubPlugin } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
+import { refuseNulInArguments } from './input.js';
 
 /** What a `finish` step knows of the request it closes. */
 export interface FinishedRequest {
@@ -69,7 +70,7 @@ function finishPlugin<TContext extends BaseContext>(finish: NonNullable<Subgraph
 export async function startApolloSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
   const typeDefs = parse(options.typeDefs);
   const built = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
-  const schema = guardNonPublicFields(options.transformSchema?.(built) ?? built, publicCoordinates(typeDefs));
+  const schema = guardNonPublicFields(refuseNulInArguments(options.transformSchema?.(built) ?? built), publicCoordinates(typeDefs));
   const formatError = errorFormatter(options.logger);
   const apollo = new ApolloServer<TContext>({
     schema,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { badInput } from './errors.js';
+import { isUniqueViolation } from './store.js';
 import type { Principal } from './principal.js';
 
 export const IDEMPOTENCY_TABLE = 'idempotency_keys';
@@ -48,6 +49,21 @@ function identify(request: IdempotentRequest) {
     key,
     hash: createHash('sha256').update(`${request.operation}\n${canonical(request.input)}`).digest('hex'),
   };
+}
+
+/**
+ * Runs an idempotent mutation's transaction (`recall` first, `remember` last). Two requests with one key at once
+ * both find no record and both do the work; on PostgreSQL the later one's write then meets the first one's key (or
+ * another unique key the first one took) and its transaction rolls back. It runs once more: its `recall` now reads
+ * the first one's committed record, so every request with the key gets the one result.
+ */
+export async function oneResultPerKey<T>(request: Pick<IdempotentRequest, 'key'>, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (request.key === undefined || request.key === null || !isUniqueViolation(error)) throw error;
+    return run();
+  }
 }
 
 /** The stored result of an earlier identical request, or undefined when the key is new (or none was given). */

@@ -8,7 +8,7 @@ import { rowsOf, isPostgres, sqliteTransaction, type SqliteSession } from '../..
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { checkExpectedVersion } from '../../kit/input.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
-import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 import { deadlineChanges, rulesEndedBy, type JurisdictionProfile } from './deadlines/deadlines.js';
@@ -141,13 +141,13 @@ export class CaseCommands {
     const now = this.now();
     const input = checkSubmission('input', rawInput, now);
     const request = { principal: caller.principal, key: idempotencyKey, operation: 'submitCase', input: rawInput };
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(request, () => this.knex.transaction(async (trx) => {
       const earlier = await recall<CaseRecord>(trx, request);
       if (earlier) return earlier;
       const result = (await this.existingImport(trx, input)) ?? (await this.insertCase(trx, caller, input, now));
       await remember(trx, request, result);
       return result;
-    });
+    }));
   }
 
   /** Up to 1,000 submissions in one transaction; invalid items are reported by index and field, valid ones kept. */

@@ -5,7 +5,7 @@
  */
 import { selectForUpdate, insertChunked, type Knex } from '../../kit/store.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
-import { recall, remember } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import { requiredText } from '../../kit/input.js';
 import { raiseGenerationIn } from '../../kit/generation.js';
@@ -110,7 +110,7 @@ export class RegistryCommands {
     const details = proposedDetails(rule.details, input.details, institutionId);
     const idem = { principal, key: idempotencyKey, operation: 'requestInstitutionChange', input };
 
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
       let current: InstitutionRecord | null = null;
       let unitId: string;
       if (institutionId) {
@@ -137,7 +137,7 @@ export class RegistryCommands {
       const result = toChange(row);
       await remember(trx, idem, result);
       return result;
-    });
+    }));
   }
 
   /** The justice bureau's decision; an approval changes the registry in the same transaction. */
@@ -205,7 +205,7 @@ export class RegistryCommands {
   fileComplaint(principal: Principal, institutionId: string, subject: string, idempotencyKey?: string | null): Promise<ComplaintRecord> {
     const text = requiredText('subject', subject, TEXT_LIMITS.subject);
     const idem = { principal, key: idempotencyKey, operation: 'fileComplaint', input: { institutionId, subject } };
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
       const institution = await this.lock(trx, institutionId);
       if (!institution.supervisingUnitId) throw badInput('institutionId', 'a supervising unit is not handled by another unit: write to the justice bureau');
       const earlier = await recall<ComplaintRecord>(trx, idem);
@@ -216,7 +216,7 @@ export class RegistryCommands {
       const result = toComplaint(row);
       await remember(trx, idem, result);
       return result;
-    });
+    }));
   }
 
   resolveComplaint(principal: Principal, id: string, outcome: ComplaintOutcome, note: string): Promise<ComplaintRecord> {

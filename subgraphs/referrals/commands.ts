@@ -4,9 +4,9 @@
  * transition. Preconditions on the case and the target are asked of their own registries (partners.ts).
  */
 import type { Knex } from '../../kit/store.js';
-import { isPostgres } from '../../kit/store.js';
+import { isPostgres, isUniqueViolation } from '../../kit/store.js';
 import { badInput, ErrorCode, forbidden, hubError, notFound } from '../../kit/errors.js';
-import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
 import type { Principal } from '../../kit/principal.js';
 import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
@@ -50,11 +50,6 @@ function shanghaiDay(iso: string): string {
   return new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(e.message ?? ''));
-}
-
 export class ReferralCommands {
   constructor(private readonly knex: Knex, private readonly partners: Partners, private readonly clock: () => Date = () => new Date()) {}
 
@@ -93,7 +88,7 @@ export class ReferralCommands {
     checkTarget(kind, await this.partners.institutionFacts(targetId, caller));
 
     try {
-      return await this.knex.transaction(async (trx) => {
+      return await oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
         const replay = await recall<ReferralRecord>(trx, idem);
         if (replay) return replay;
         const open = await trx('referrals').where('case_id', caseId).whereIn('status', OPEN_STATUSES as string[]).first('id', 'status');
@@ -109,7 +104,7 @@ export class ReferralCommands {
         await this.writeEvent(trx, record.seq, 'REQUEST', caller, null, transition.to, now, null);
         await remember(trx, idem, record);
         return record;
-      });
+      }));
     } catch (error) {
       // The unique index caught a request that ran alongside another for the same case (PostgreSQL).
       if (isUniqueViolation(error)) throw this.alreadyOpen(caseId, null);

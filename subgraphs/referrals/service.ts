@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../kit/log.js';
 import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
+import { refuseNulInArguments } from '../../kit/input.js';
 import { openStore, type Knex } from '../../kit/store.js';
 import { GenerationCache } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
@@ -66,7 +67,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const verify = internalTokenVerifier(config.internalSecret);
   const format = errorFormatter(logger);
   const document = parse(typeDefs);
-  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }), publicCoordinates(document)));
+  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(refuseNulInArguments(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> })), publicCoordinates(document)));
 
   const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf });
   app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
