@@ -13,7 +13,8 @@ export function operationChoicePlugin(): ApolloServerPlugin {
         async didResolveOperation({ operation, request }) {
           if (operation) return;
           throw hubRequestError(ErrorCode.BAD_REQUEST, request.operationName
-            ? `Unknown operation named "${request.operationName}".`
+            // The name asked for is request text, not repeated.
+            ? 'The document holds no operation of the name given in operationName.'
             : 'Must provide operation name if query contains multiple operations.');
         },
       };

@@ -16,7 +16,7 @@ import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
 import { errorFormatter } from './format-error.js';
-import { echoScrubPlugin } from './echo-scrub.js';
+import { echoScrubPlugin, lazyInputs, scrubError } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
 import { refuseNulInArguments } from './input.js';
@@ -71,7 +71,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   const typeDefs = parse(options.typeDefs);
   const built = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const schema = guardNonPublicFields(refuseNulInArguments(options.transformSchema?.(built) ?? built), publicCoordinates(typeDefs));
-  const formatError = errorFormatter(options.logger);
+  const formatError = errorFormatter(options.logger, schema);
   const apollo = new ApolloServer<TContext>({
     schema,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
@@ -122,7 +122,9 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
           header: (name) => { const value = headers[name]; return Array.isArray(value) ? value[0] : value; },
         });
       }
-      return graphqlResponse(result, formatError, request.contentType);
+      // The lean path scrubs as echoScrubPlugin does on Apollo Server's.
+      const inputs = lazyInputs(request, schema);
+      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs), inputs), request.contentType);
     },
   });
   const running = await listen(server, options.port, options.host);
