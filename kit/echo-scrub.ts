@@ -25,7 +25,7 @@ export interface RequestText {
 }
 
 /** Words of the GraphQL language itself: never request data, and scrubbing them would garble every message. */
-const KEYWORDS = new Set(['query', 'mutation', 'subscription', 'fragment', 'on', 'true', 'false', 'null']);
+const KEYWORDS = new Set(['query', 'mutation', 'subscription', 'fragment', 'on', 'true', 'false', 'null', '__typename', '__schema', '__type']);
 
 const vocabularies = new WeakMap<GraphQLSchema, Set<string>>();
 

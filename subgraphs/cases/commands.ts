@@ -141,7 +141,7 @@ export class CaseCommands {
     const now = this.now();
     const input = checkSubmission('input', rawInput, now);
     const request = { principal: caller.principal, key: idempotencyKey, operation: 'submitCase', input: rawInput };
-    return oneResultPerKey(request, () => this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, request, () => this.knex.transaction(async (trx) => {
       const earlier = await recall<CaseRecord>(trx, request);
       if (earlier) return earlier;
       const result = (await this.existingImport(trx, input)) ?? (await this.insertCase(trx, caller, input, now));

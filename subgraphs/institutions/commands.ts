@@ -110,7 +110,7 @@ export class RegistryCommands {
     const details = proposedDetails(rule.details, input.details, institutionId);
     const idem = { principal, key: idempotencyKey, operation: 'requestInstitutionChange', input };
 
-    return oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
       let current: InstitutionRecord | null = null;
       let unitId: string;
       if (institutionId) {
@@ -205,7 +205,7 @@ export class RegistryCommands {
   fileComplaint(principal: Principal, institutionId: string, subject: string, idempotencyKey?: string | null): Promise<ComplaintRecord> {
     const text = requiredText('subject', subject, TEXT_LIMITS.subject);
     const idem = { principal, key: idempotencyKey, operation: 'fileComplaint', input: { institutionId, subject } };
-    return oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
       const institution = await this.lock(trx, institutionId);
       if (!institution.supervisingUnitId) throw badInput('institutionId', 'a supervising unit is not handled by another unit: write to the justice bureau');
       const earlier = await recall<ComplaintRecord>(trx, idem);

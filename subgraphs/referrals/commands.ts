@@ -88,7 +88,7 @@ export class ReferralCommands {
     checkTarget(kind, await this.partners.institutionFacts(targetId, caller));
 
     try {
-      return await oneResultPerKey(idem, () => this.knex.transaction(async (trx) => {
+      return await oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
         const replay = await recall<ReferralRecord>(trx, idem);
         if (replay) return replay;
         const open = await trx('referrals').where('case_id', caseId).whereIn('status', OPEN_STATUSES as string[]).first('id', 'status');
