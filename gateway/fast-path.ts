@@ -38,7 +38,7 @@ export function gatewayLeanPath<TContext extends { logger: Logger }>(gateway: Ap
       cache: undefined,
       overallCachePolicy: undefined,
     } as unknown as Parameters<ApolloGateway['executor']>[0]);
-    const response = await run.answer(facts, facts.params, result, facts.contentType);
+    const response = await run.answer(schema, facts, facts.params, result, facts.contentType);
     run.sent(facts, response);
     return response;
   };

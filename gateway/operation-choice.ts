@@ -12,7 +12,8 @@ export function operationChoiceStage<TContext>(): Stage<TContext> {
     operation({ operation, params }) {
       if (operation) return;
       throw hubRequestError(ErrorCode.BAD_REQUEST, typeof params.operationName === 'string' && params.operationName
-        ? `Unknown operation named "${params.operationName}".`
+        // The name asked for is request text, not repeated.
+        ? 'The document holds no operation of the name given in operationName.'
         : 'Must provide operation name if query contains multiple operations.');
     },
   };

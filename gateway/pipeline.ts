@@ -38,6 +38,8 @@ export interface OperationFacts<TContext> {
 
 export interface ResultFacts<TContext> {
   params: GraphQLParams;
+  /** The API schema the request was read against. */
+  schema: GraphQLSchema;
   /** Absent for a request refused before its operation was known. */
   operation?: OperationFacts<TContext>;
   /** The answer as it will be serialised: errors already formatted. */
@@ -76,7 +78,7 @@ export interface PipelineOptions<TContext> {
 export interface StageRunner<TContext> {
   operation(facts: OperationFacts<TContext>): Promise<FastResponse | undefined>;
   /** Result stages on an answer, then its serialisation. */
-  answer(facts: OperationFacts<TContext> | undefined, params: GraphQLParams, result: { data?: Record<string, unknown> | null; errors?: readonly unknown[]; extensions?: Record<string, unknown> }, contentType: string): Promise<FastResponse>;
+  answer(schema: GraphQLSchema, facts: OperationFacts<TContext> | undefined, params: GraphQLParams, result: { data?: Record<string, unknown> | null; errors?: readonly unknown[]; extensions?: Record<string, unknown> }, contentType: string): Promise<FastResponse>;
   sent(facts: OperationFacts<TContext>, response: FastResponse): void;
 }
 
@@ -93,9 +95,9 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       }
       return undefined;
     },
-    async answer(facts, params, result, contentType) {
+    async answer(schema, facts, params, result, contentType) {
       const formatted = formatResult(result, formatError);
-      for (const stage of stages) await stage.result?.({ params, operation: facts, answer: formatted.body });
+      for (const stage of stages) await stage.result?.({ params, schema, operation: facts, answer: formatted.body });
       return serialise(formatted, contentType);
     },
     sent(facts, response) {
@@ -103,9 +105,9 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     },
   };
 
-  const refuse = async (params: GraphQLParams, error: unknown, facts?: OperationFacts<TContext>): Promise<FastResponse> => {
+  const refuse = async (schema: GraphQLSchema, params: GraphQLParams, error: unknown, facts?: OperationFacts<TContext>): Promise<FastResponse> => {
     if (!isGraphQLError(error)) throw error;
-    return { ...(await runner.answer(facts, params, { errors: [error] }, JSON_TYPE)), served: 'refused' };
+    return { ...(await runner.answer(schema, facts, params, { errors: [error] }, JSON_TYPE)), served: 'refused' };
   };
 
   async function pipeline(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null> {
@@ -116,12 +118,12 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     try {
       for (const stage of stages) await stage.request?.(facts);
     } catch (error) {
-      return refuse(params, error);
+      return refuse(schema, params, error);
     }
     // No query text: Apollo Server answers that it needs one.
     if (typeof params.query !== 'string' || params.query === '') return { handOver: params };
     const prepared = documentStage!.document!({ ...facts, query: params.query, schema });
-    if (isRefused(prepared)) return { ...(await runner.answer(undefined, params, { errors: prepared.errors }, JSON_TYPE)), served: 'refused' };
+    if (isRefused(prepared)) return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, JSON_TYPE)), served: 'refused' };
     if (!options.lean || !request.leanContentType || prepared.introspection) return { handOver: params };
     const operation = DocumentCache.operation(prepared, params.operationName) ?? undefined;
     if (operation?.operation === 'subscription') return { handOver: params };
@@ -133,7 +135,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       const answered = await options.lean(operationFacts, prepared, runner);
       return answered ?? { handOver: params };
     } catch (error) {
-      return refuse(params, error, operationFacts);
+      return refuse(schema, params, error, operationFacts);
     }
   }
 
@@ -162,7 +164,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
           async willSendResponse(context) {
             if (context.response.body.kind !== 'single') return;
             const answer = context.response.body.singleResult as ResultFacts<TContext>['answer'];
-            for (const stage of stages) await stage.result?.({ params: paramsOf(context), operation: facts, answer });
+            for (const stage of stages) await stage.result?.({ params: paramsOf(context), schema: context.schema, operation: facts, answer });
             if (facts && !early) runner.sent(facts, serialise({ status: context.response.http.status ?? 200, body: answer }, JSON_TYPE));
           },
         };

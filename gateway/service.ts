@@ -134,7 +134,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     redaction.stage(),
     ...(kept ? [keptAnswersStage(kept)] : []),
     responseHooksStage(responseHooks),
-    { name: 'echo scrubbing', result: ({ params, answer }) => scrubAnswerErrors(answer, params.query, params.variables) },
+    { name: 'echo scrubbing', result: ({ params, schema: apiSchema, answer }) => scrubAnswerErrors(answer, params, apiSchema) },
   ];
   let schema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => { schema = apiSchema; });

@@ -16,9 +16,10 @@ import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
 import { errorFormatter } from './format-error.js';
-import { echoScrubPlugin } from './echo-scrub.js';
+import { echoScrubPlugin, lazyInputs, scrubError } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
+import { refuseNulInArguments } from './input.js';
 
 /** What a `finish` step knows of the request it closes. */
 export interface FinishedRequest {
@@ -69,8 +70,8 @@ function finishPlugin<TContext extends BaseContext>(finish: NonNullable<Subgraph
 export async function startApolloSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
   const typeDefs = parse(options.typeDefs);
   const built = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
-  const schema = guardNonPublicFields(options.transformSchema?.(built) ?? built, publicCoordinates(typeDefs));
-  const formatError = errorFormatter(options.logger);
+  const schema = guardNonPublicFields(refuseNulInArguments(options.transformSchema?.(built) ?? built), publicCoordinates(typeDefs));
+  const formatError = errorFormatter(options.logger, schema);
   const apollo = new ApolloServer<TContext>({
     schema,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
@@ -123,7 +124,9 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
           header: (name) => { const value = headers[name]; return Array.isArray(value) ? value[0] : value; },
         });
       }
-      return graphqlResponse(result, formatError, leanContentType);
+      // The lean path scrubs as echoScrubPlugin does on Apollo Server's.
+      const inputs = lazyInputs(params, schema);
+      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs), inputs), leanContentType);
     },
   });
   const running = await listen(server, options.port, options.host);

@@ -3,8 +3,9 @@
  * (syntax, validation) pass through; anything unexpected (a SQL failure, a bug) becomes a plain internal
  * error, logged in full on the server only.
  */
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from './errors.js';
+import { knownName, scrubForLog } from './echo-scrub.js';
 import type { Logger } from './log.js';
 
 const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -21,21 +22,27 @@ function isExposable(formatted: GraphQLFormattedError, error: unknown): boolean 
  * What of an unexpected error goes to the log: its kind, code and the driver's own message, never the SQL statement
  * with its bound values (knex puts it in front of the message) nor a driver's detail (PostgreSQL repeats key values).
  */
-export function loggableError(error: unknown): Record<string, unknown> {
+export function loggableError(error: unknown, inputs: readonly string[] = []): Record<string, unknown> {
   const e = (error as { originalError?: unknown })?.originalError ?? error;
-  if (!(e instanceof Error)) return { message: String(e).slice(0, 200) };
+  if (!(e instanceof Error)) return { message: scrubForLog(String(e).slice(0, 200), inputs) };
   const message = e.message.includes(' - ') ? e.message.slice(e.message.lastIndexOf(' - ') + 3) : e.message;
   const frames = e.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8).join('\n');
-  return { name: e.name, code: (e as { code?: unknown }).code, message: message.slice(0, 300), stack: frames };
+  // The message is scrubbed before it is cut, so a cut cannot leave half a quoted value.
+  return { name: e.name, code: (e as { code?: unknown }).code, message: scrubForLog(message, inputs).slice(0, 300), stack: frames };
 }
 
-export function errorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+/**
+ * The service's error formatter. `schema` (a subgraph's own) lets the log name a response path by the schema's
+ * field names only (aliases are request text); `inputs`, where the caller knows the request, scrubs its text too.
+ */
+export function errorFormatter(logger: Logger, schema?: GraphQLSchema) {
+  return (formatted: GraphQLFormattedError, error: unknown, inputs?: () => readonly string[]): GraphQLFormattedError => {
     if (isExposable(formatted, error)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    logger.error({ err: loggableError(error), path: formatted.path }, 'unexpected error');
+    const path = schema ? formatted.path?.map((key) => (typeof key === 'number' || knownName(schema, key) ? key : '<alias>')) : formatted.path;
+    logger.error({ err: loggableError(error, inputs?.()), path }, 'unexpected error');
     return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }

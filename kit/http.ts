@@ -17,6 +17,8 @@ import { responseContentType, type FastResponse } from './graphql-response.js';
 /** The body limit of a service that sets none: the gateway sets its own (gateway/limits.ts). */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** The paths served, matched exactly; `/healthz` and `/readyz` are the only ones answered without a principal. */
+const ROUTES = new Set(['/graphql', '/generation', '/healthz', '/readyz']);
 
 /** Thrown by an authenticate hook: the request is answered 401 with this message. */
 export class AuthError extends Error {}
@@ -214,18 +216,20 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), search: queryAt === -1 ? '' : target.slice(queryAt) };
     // Which path served a GraphQL request: 'lean', 'full' (Apollo Server's pipeline) or 'refused' (by the pipeline).
     let served: string | undefined;
+    // The route served, or null: the log names it rather than the path as sent, which is request text.
+    const route = ROUTES.has(url.pathname) ? url.pathname : null;
     // The request line is logged only where the level lets it through, so a quieter service does no work for it.
     if (logger.isLevelEnabled('info')) {
       res.on('finish', () => {
-        logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, served, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+        logger.info({ requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
       });
     }
     try {
-      if (url.pathname === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
-      if (url.pathname === '/readyz') return await probe(res, requestId, options.ready);
-      const generation = url.pathname === '/generation' ? options.generation : undefined;
-      if (url.pathname !== '/graphql' && !generation) return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
+      if (route === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
+      if (route === '/readyz') return await probe(res, requestId, options.ready);
 
+      // Deny by default: every path but the two probes authenticates before it is routed, so no spelling of a path
+      // (and no path added later) reaches anything without a principal. Routes match the exact path only.
       let principal: Principal;
       try {
         principal = await options.authenticate(req);
@@ -233,7 +237,8 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         if (!(error instanceof AuthError)) throw error;
         return sendJson(res, statusFor(ErrorCode.UNAUTHENTICATED), errorBody(ErrorCode.UNAUTHENTICATED, error.message), requestId);
       }
-      if (generation) return sendJson(res, 200, JSON.stringify({ generation: await generation() }), requestId);
+      if (route === '/generation' && options.generation) return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
+      if (route !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
 
       let body: unknown = undefined;
       if (req.method === 'POST') {

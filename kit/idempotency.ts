@@ -50,6 +50,25 @@ function identify(request: IdempotentRequest) {
   };
 }
 
+/**
+ * Runs an idempotent mutation's transaction (`recall` first, `remember` last). Two requests with one key at once
+ * both find no record and both do the work; on PostgreSQL the later one then fails: its write meets the first one's
+ * key or another unique key the first one took, or a check sees what the first one just committed (an open
+ * referral, a name now taken). A request that fails with a key reads the key once more: if a request with it has
+ * committed meanwhile, that one's result is the answer (a different input is still refused), so every request with
+ * the key gets the one result.
+ */
+export async function oneResultPerKey<T>(knex: Knex, request: IdempotentRequest, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (request.key === undefined || request.key === null) throw error;
+    const earlier = await knex.transaction((trx) => recall<T>(trx, request));
+    if (earlier === undefined) throw error;
+    return earlier;
+  }
+}
+
 /** The stored result of an earlier identical request, or undefined when the key is new (or none was given). */
 export async function recall<T>(trx: Knex.Transaction, request: IdempotentRequest): Promise<T | undefined> {
   if (request.key === undefined || request.key === null) return undefined;

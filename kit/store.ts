@@ -23,6 +23,12 @@ export interface StoreOptions {
   migrations: Migration[];
 }
 
+/** A write refused by a unique key: PostgreSQL's 23505, sqlite's UNIQUE or PRIMARY KEY constraint. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && /UNIQUE|PRIMARY KEY/.test(e.message ?? ''));
+}
+
 export function isPostgres(knex: Knex): boolean {
   return knex.client.config.client === 'pg';
 }

@@ -6,8 +6,9 @@ let hub: Hub;
 beforeAll(async () => { hub = await startHub({ cases: 120, clock: () => new Date('2026-06-01T02:00:00Z') }); });
 afterAll(async () => { await hub?.close(); });
 
-function expectForbiddenSayingNothing(result: Awaited<ReturnType<Hub['query']>>, row: Record<string, any>) {
-  expect(codesOf(result)).toEqual(['FORBIDDEN']);
+function expectNotFoundSayingNothing(result: Awaited<ReturnType<Hub['query']>>, row: Record<string, any>) {
+  expect(codesOf(result)).toEqual(['NOT_FOUND']);
+  expect(result.body.errors![0]!.message).toBe('case not found');
   const text = JSON.stringify(result.body);
   for (const value of [row.status, row.institution_id, row.supervising_unit_id, row.category, row.district, String(row.version)]) {
     if (value) expect(text).not.toContain(`"${value}"`);
@@ -20,7 +21,7 @@ describe('per-record authorisation of case changes', () => {
     const row = await hub.knex.cases('cases').where('status', 'DISPATCHED').first();
     const other = await hub.knex.institutions('institutions').whereNot('id', row.institution_id).where('kind', 'PEOPLES_MEDIATION').first();
     const result = await hub.query(MUTATIONS.accept, { id: row.id, v: row.version }, { role: 'institution', org: other.id });
-    expectForbiddenSayingNothing(result, row);
+    expectNotFoundSayingNothing(result, row);
     expect((await hub.knex.cases('cases').where('id', row.id).first()).version).toBe(row.version);
   });
 
@@ -28,7 +29,7 @@ describe('per-record authorisation of case changes', () => {
     const row = await hub.knex.cases('cases').where('status', 'DISPATCHED').first();
     const foreignUnit = row.supervising_unit_id === 'SU-HRSS' ? 'SU-JUSTICE' : 'SU-HRSS';
     const result = await hub.query(MUTATIONS.dispatch, { id: row.id, to: row.institution_id, v: row.version }, { role: 'supervisor', org: foreignUnit });
-    expectForbiddenSayingNothing(result, row);
+    expectNotFoundSayingNothing(result, row);
   });
 
   it('refuses every change to a principal whose role does not make it', async () => {
@@ -45,5 +46,6 @@ describe('per-record authorisation of case changes', () => {
   it('answers NOT_FOUND for a case that does not exist', async () => {
     const result = await hub.query(MUTATIONS.accept, { id: '310000-2026-9999999', v: 1 }, { role: 'institution', org: 'IN-00001' });
     expect(codesOf(result)).toEqual(['NOT_FOUND']);
+    expect(result.body.errors![0]!.message).toBe('case not found');
   });
 });

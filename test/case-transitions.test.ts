@@ -59,8 +59,8 @@ describe('every state against every mutation', () => {
           expect(data.version).toBe(row.version + 1);
           expect(data.timeline.at(-1)).toMatchObject({ fromStatus: state, toStatus: expected });
         } else if (state === 'SUBMITTED' && mutation !== 'withdraw' && mutation !== 'dispatch') {
-          // No institution holds a submitted case yet: an institution cannot act on it at all.
-          expect(codesOf(result)).toEqual(['FORBIDDEN']);
+          // No institution holds a submitted case yet: to an institution it is as if it did not exist.
+          expect(codesOf(result)).toEqual(['NOT_FOUND']);
         } else {
           expect(codesOf(result)).toEqual(['INVALID_TRANSITION']);
           const error = result.body.errors![0]!;

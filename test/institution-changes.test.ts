@@ -150,7 +150,9 @@ describe('change requests to the institution registry, decided by the justice bu
       const [target] = await activeInstitutions(hub, 1);
       const result = await request(supervisor(target!.unit), onboard({ categories: ['LABOUR', 'PARKING'] }));
       expect(codesOf(result)).toEqual(['BAD_USER_INPUT']);
-      expect(result.body.errors![0]!.message).toMatch(/input\.details\.categories\[1\].*"PARKING".*DisputeCategory/);
+      // The value is the caller's text, withheld like any other (kit/echo-scrub.ts); the place and the enum are named.
+      expect(result.body.errors![0]!.message).toMatch(/input\.details\.categories\[1\].*"<input withheld>".*DisputeCategory/);
+      expect(result.body.errors![0]!.message).not.toContain('PARKING');
     });
 
     it('refuses a blank decision note', async () => {

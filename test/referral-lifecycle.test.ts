@@ -40,11 +40,11 @@ describe('a court\'s judicial confirmation, from request to decision', () => {
     expect(seen.referrals).toContainEqual({ id: referral.id, status: 'DECIDED', result: 'CONFIRMED' });
   });
 
-  it('is moved only by the target court: another court, a commission, the institution and an admin are FORBIDDEN', async () => {
+  it('is moved only by the target court: another court or a commission finds no such referral, the institution and an admin are FORBIDDEN', async () => {
     const { referral } = await requested('RESOLVED', 'JUDICIAL_CONFIRMATION', courts[1]!);
-    for (const as of [court(courts[2]!), commission(commissions[0]!), { role: 'institution', org: referral.requestedBy.id }, { role: 'admin' }]) {
+    for (const [as, code] of [[court(courts[2]!), 'NOT_FOUND'], [commission(commissions[0]!), 'NOT_FOUND'], [{ role: 'institution', org: referral.requestedBy.id }, 'FORBIDDEN'], [{ role: 'admin' }, 'FORBIDDEN']] as const) {
       const result = await hub.query(M.accept, { id: referral.id, v: 1 }, as);
-      expect(codesOf(result)).toEqual(['FORBIDDEN']);
+      expect(codesOf(result)).toEqual([code]);
       expect(result.body.errors![0]!.message).not.toContain(referral.id);
     }
     expect((await hub.knex.referrals('referrals').where('id', referral.id).first()).status).toBe('SUBMITTED');
@@ -110,7 +110,7 @@ describe('a court\'s judicial confirmation, from request to decision', () => {
 describe('a commission\'s referrals', () => {
   it('decides an arbitration application with an award, moved by the arbitration role for the target', async () => {
     const { referral } = await requested('UNRESOLVED', 'ARBITRATION_APPLICATION', commissions[0]!, 'BEFORE_DISPUTE');
-    expect(codesOf(await hub.query(M.accept, { id: referral.id, v: 1 }, court(commissions[0]!)))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await hub.query(M.accept, { id: referral.id, v: 1 }, court(commissions[0]!)))).toEqual(['NOT_FOUND']);
     dataOf(await hub.query(M.accept, { id: referral.id, v: 1 }, commission(commissions[0]!)));
     const notAward = await hub.query(M.decide, { id: referral.id, result: 'CONFIRMED', at: new Date(Date.now() - 1000).toISOString(), doc: '沪劳人仲(2026)办字第1号', v: 2 }, commission(commissions[0]!));
     expect(notAward.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'result' });

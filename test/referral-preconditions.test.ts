@@ -82,7 +82,7 @@ describe.each(KINDS)('$kind', (k) => {
     const [c] = await take(k.status);
     const other = mediators.find((m) => m !== c!.institutionId)!;
     const foreign = await request(other, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement });
-    expect(codesOf(foreign)).toEqual(['FORBIDDEN']);
+    expect(codesOf(foreign)).toEqual(['NOT_FOUND']);
     expect(foreign.body.errors![0]!.message).not.toContain(c!.id);
     for (const as of [{ role: 'court', org: k.target() }, { role: 'supervisor', org: 'SU-JUSTICE' }, { role: 'admin' }]) {
       const result = await hub.query(REFERRAL_MUTATIONS.request, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement }, as);

@@ -85,7 +85,7 @@ describe.each([
       return { c, asked };
     }));
     for (const { c, asked } of results) {
-      for (const r of asked) expect(['INVALID_TRANSITION', 'FORBIDDEN']).toContain(codesOf(r)[0]);
+      for (const r of asked) expect(['INVALID_TRANSITION', 'NOT_FOUND']).toContain(codesOf(r)[0]);
       const recorded = await hub.knex.referrals('referrals').where('case_id', c.id).count({ n: '*' }).first();
       expect(Number(recorded!.n)).toBe(0);
     }

@@ -9,7 +9,8 @@ export function NoReservedAliasesRule(context: ValidationContext): ASTVisitor {
     Field(node) {
       const alias = node.alias?.value;
       if (alias?.startsWith('__')) {
-        context.reportError(new GraphQLError(`Alias "${alias}" of field "${node.name.value}" starts with "__", which GraphQL reserves for introspection.`, { nodes: node.alias }));
+        // The alias is request text, never repeated: its location points the client at it.
+        context.reportError(new GraphQLError(`An alias of field "${node.name.value}" starts with "__", which GraphQL reserves for introspection.`, { nodes: node.alias }));
       }
     },
   };

@@ -8,7 +8,7 @@ import { rowsOf, isPostgres, sqliteTransaction, type SqliteSession } from '../..
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { checkExpectedVersion } from '../../kit/input.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
-import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 import { deadlineChanges, rulesEndedBy, type JurisdictionProfile } from './deadlines/deadlines.js';
@@ -141,13 +141,13 @@ export class CaseCommands {
     const now = this.now();
     const input = checkSubmission('input', rawInput, now);
     const request = { principal: caller.principal, key: idempotencyKey, operation: 'submitCase', input: rawInput };
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, request, () => this.knex.transaction(async (trx) => {
       const earlier = await recall<CaseRecord>(trx, request);
       if (earlier) return earlier;
       const result = (await this.existingImport(trx, input)) ?? (await this.insertCase(trx, caller, input, now));
       await remember(trx, request, result);
       return result;
-    });
+    }));
   }
 
   /** Up to 1,000 submissions in one transaction; invalid items are reported by index and field, valid ones kept. */
@@ -181,6 +181,8 @@ export class CaseCommands {
 
   private async change(request: ChangeRequest, preflight?: (record: CaseRecord) => Promise<Record<string, unknown>>): Promise<CaseRecord> {
     const { caller, id } = request;
+    // The role first, before the case is looked up: a caller in the wrong role learns nothing of the case either.
+    authorize(transitionOf(request.action), caller.principal, null);
     checkExpectedVersion(request.expectedVersion);
     const idem = { principal: caller.principal, key: request.idempotencyKey, operation: transitionOf(request.action).mutation, input: request.input };
 
@@ -189,7 +191,7 @@ export class CaseCommands {
     if (preflight) {
       const seen = await this.knex.transaction(async (trx) => {
         const record = await this.load(trx, id);
-        if (!record) throw notFound(`case ${id}`);
+        if (!record) throw notFound('case');
         authorize(transitionOf(request.action), caller.principal, record);
         const earlier = await recall<CaseRecord>(trx, idem);
         // An illegal move is refused here already, without asking the other system.
@@ -202,20 +204,20 @@ export class CaseCommands {
 
     const apply = async (statements: ChangeStatements): Promise<CaseRecord> => {
       const record = await statements.load(id);
-      if (!record) throw notFound(`case ${id}`);
+      if (!record) throw notFound('case');
       const action = request.action === 'DISPATCH' ? dispatchAction(record.status) : request.action;
       const transition = transitionOf(action);
       authorize(transition, caller.principal, record);
       const earlier = await statements.recall();
       if (earlier) return earlier;
       if (record.version !== request.expectedVersion) {
-        throw hubError(ErrorCode.CONFLICT, `case ${id} is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+        throw hubError(ErrorCode.CONFLICT, `the case is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
       }
       const status = nextStatus(transition, record.status, request.outcome, record.respondentWilling);
       const now = this.now();
       const columns = { ...(request.columns?.(now, record) ?? {}), ...extra };
       const row = await statements.update(record, { ...columns, status, version: record.version + 1 });
-      if (!row) throw hubError(ErrorCode.CONFLICT, `case ${id} changed meanwhile: read it again and retry`);
+      if (!row) throw hubError(ErrorCode.CONFLICT, 'the case changed meanwhile: read it again and retry');
       await statements.writeEvent(eventRow(record.seq, action, caller, record.status, status, now, request.reason ?? null));
       await statements.moveDeadlines(record.seq, action, now);
       const result = toCase(row);
@@ -274,7 +276,7 @@ export class CaseCommands {
     const target = requiredText('institutionId', institutionId, 32);
     return this.change({ caller, action: 'DISPATCH', id, expectedVersion, idempotencyKey, input: { id, institutionId, expectedVersion } },
       async (record) => {
-        if (record.institutionId === target) throw badInput('institutionId', `case ${id} is already assigned to ${target}`);
+        if (record.institutionId === target) throw badInput('institutionId', 'the case is already assigned to this institution');
         const permit = await this.options.reserveDispatch(target, id, caller.authorization, caller.requestId);
         return {
           institution_id: permit.institutionId, supervising_unit_id: permit.supervisingUnitId, dispatched_at: this.now().toISOString(),

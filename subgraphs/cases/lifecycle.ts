@@ -2,7 +2,7 @@
  * The case lifecycle in one table: every action, who may take it, from which states, and where it leads.
  * Any move not in this table is refused with INVALID_TRANSITION naming the current state and the attempted move.
  */
-import { hubError, ErrorCode, forbidden } from '../../kit/errors.js';
+import { hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 
@@ -51,9 +51,12 @@ export interface CaseRef {
   supervisingUnitId: string | null;
 }
 
-/** Refuses a principal who may not take this action on this case; the message says nothing about the case. */
+/**
+ * Refuses a principal who may not take this action on this case. The wrong role is FORBIDDEN, before any case is
+ * read; someone else's case answers exactly as a missing one (NOT_FOUND), so a refusal tells nobody it exists.
+ */
 export function authorize(transition: Transition, principal: Principal, record: CaseRef | null): void {
-  const refuse = () => forbidden(`${transition.mutation} is not allowed for this principal on this case`);
+  const refuse = () => notFound('case');
   if (principal.role !== transition.role) throw forbidden(`${transition.mutation} needs role ${transition.role}`);
   if (!record || transition.relation === 'intake') return;
   if (transition.relation === 'assigned' && record.institutionId !== principal.org) throw refuse();

@@ -5,7 +5,7 @@
  */
 import { selectForUpdate, insertChunked, type Knex } from '../../kit/store.js';
 import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
-import { recall, remember } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import { requiredText } from '../../kit/input.js';
 import { raiseGenerationIn } from '../../kit/generation.js';
@@ -35,7 +35,7 @@ export type ComplaintOutcome = 'UNFOUNDED' | 'RECTIFICATION_ORDERED' | 'ESCALATE
 /** A stored id (an integer key) from a GraphQL ID; anything else names no row. */
 function seqOf(id: string, what: string): number {
   const seq = Number(id);
-  if (!Number.isSafeInteger(seq) || seq < 1) throw notFound(`${what} ${id}`);
+  if (!Number.isSafeInteger(seq) || seq < 1) throw notFound(what);
   return seq;
 }
 
@@ -59,7 +59,7 @@ export class RegistryCommands {
   /** The institution, locked until the transaction ends; NOT_FOUND when there is none. */
   private async lock(trx: Knex.Transaction, id: string): Promise<InstitutionRecord> {
     const row = await selectForUpdate(trx, 'institutions', { id });
-    if (!row) throw notFound(`institution ${id}`);
+    if (!row) throw notFound('institution');
     return toInstitution(row);
   }
 
@@ -110,7 +110,7 @@ export class RegistryCommands {
     const details = proposedDetails(rule.details, input.details, institutionId);
     const idem = { principal, key: idempotencyKey, operation: 'requestInstitutionChange', input };
 
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
       let current: InstitutionRecord | null = null;
       let unitId: string;
       if (institutionId) {
@@ -137,7 +137,7 @@ export class RegistryCommands {
       const result = toChange(row);
       await remember(trx, idem, result);
       return result;
-    });
+    }));
   }
 
   /** The justice bureau's decision; an approval changes the registry in the same transaction. */
@@ -147,7 +147,7 @@ export class RegistryCommands {
     const seq = seqOf(id, 'change request');
     return this.knex.transaction(async (trx) => {
       const row = await selectForUpdate(trx, 'institution_changes', { seq });
-      if (!row) throw notFound(`change request ${id}`);
+      if (!row) throw notFound('change request');
       const change = toChange(row);
       const rule = changeRule(change.kind as ChangeKind);
       authorizeDecision(rule, principal);
@@ -205,7 +205,7 @@ export class RegistryCommands {
   fileComplaint(principal: Principal, institutionId: string, subject: string, idempotencyKey?: string | null): Promise<ComplaintRecord> {
     const text = requiredText('subject', subject, TEXT_LIMITS.subject);
     const idem = { principal, key: idempotencyKey, operation: 'fileComplaint', input: { institutionId, subject } };
-    return this.knex.transaction(async (trx) => {
+    return oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
       const institution = await this.lock(trx, institutionId);
       if (!institution.supervisingUnitId) throw badInput('institutionId', 'a supervising unit is not handled by another unit: write to the justice bureau');
       const earlier = await recall<ComplaintRecord>(trx, idem);
@@ -216,7 +216,7 @@ export class RegistryCommands {
       const result = toComplaint(row);
       await remember(trx, idem, result);
       return result;
-    });
+    }));
   }
 
   resolveComplaint(principal: Principal, id: string, outcome: ComplaintOutcome, note: string): Promise<ComplaintRecord> {
@@ -224,7 +224,7 @@ export class RegistryCommands {
     const seq = seqOf(id, 'complaint');
     return this.knex.transaction(async (trx) => {
       const row = await selectForUpdate(trx, 'complaints', { seq });
-      if (!row) throw notFound(`complaint ${id}`);
+      if (!row) throw notFound('complaint');
       const institution = toInstitution(await trx('institutions').where('id', row.institution_id).first());
       authorizeComplaintResolution(principal, institution);
       if (row.status !== 'OPEN') throw hubError(ErrorCode.INVALID_TRANSITION, `complaint ${id} is already ${row.status}`, { currentStatus: row.status, attempted: 'RESOLVE' });

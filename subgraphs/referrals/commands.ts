@@ -4,9 +4,9 @@
  * transition. Preconditions on the case and the target are asked of their own registries (partners.ts).
  */
 import type { Knex } from '../../kit/store.js';
-import { isPostgres } from '../../kit/store.js';
+import { isPostgres, isUniqueViolation } from '../../kit/store.js';
 import { badInput, ErrorCode, forbidden, hubError, notFound } from '../../kit/errors.js';
-import { recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
+import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
 import type { Principal } from '../../kit/principal.js';
 import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
@@ -50,11 +50,6 @@ function shanghaiDay(iso: string): string {
   return new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(e.message ?? ''));
-}
-
 export class ReferralCommands {
   constructor(private readonly knex: Knex, private readonly partners: Partners, private readonly clock: () => Date = () => new Date()) {}
 
@@ -84,7 +79,7 @@ export class ReferralCommands {
       input: { caseId: args.caseId, kind: args.kind, targetId: args.targetId, arbitrationAgreement: args.arbitrationAgreement ?? null } };
 
     const facts = await this.partners.caseFacts(caseId, caller);
-    if (!facts) throw notFound(`case ${caseId}`);
+    if (!facts) throw notFound('case');
     authorize(transition, rule, caller.principal, facts.institutionId ?? '');
     const earlier = await this.knex.transaction((trx) => recall<ReferralRecord>(trx, idem));
     if (earlier) return earlier;
@@ -93,7 +88,7 @@ export class ReferralCommands {
     checkTarget(kind, await this.partners.institutionFacts(targetId, caller));
 
     try {
-      return await this.knex.transaction(async (trx) => {
+      return await oneResultPerKey(this.knex, idem, () => this.knex.transaction(async (trx) => {
         const replay = await recall<ReferralRecord>(trx, idem);
         if (replay) return replay;
         const open = await trx('referrals').where('case_id', caseId).whereIn('status', OPEN_STATUSES as string[]).first('id', 'status');
@@ -109,7 +104,7 @@ export class ReferralCommands {
         await this.writeEvent(trx, record.seq, 'REQUEST', caller, null, transition.to, now, null);
         await remember(trx, idem, record);
         return record;
-      });
+      }));
     } catch (error) {
       // The unique index caught a request that ran alongside another for the same case (PostgreSQL).
       if (isUniqueViolation(error)) throw this.alreadyOpen(caseId, null);
@@ -118,7 +113,7 @@ export class ReferralCommands {
   }
 
   private alreadyOpen(caseId: string, referralId: string | null) {
-    return hubError(ErrorCode.CONFLICT, `case ${caseId} already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
+    return hubError(ErrorCode.CONFLICT, `the case already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
       referralId ? { openReferral: referralId } : {});
   }
 
@@ -131,18 +126,18 @@ export class ReferralCommands {
     const idem: IdempotentRequest = { principal: caller.principal, key: request.idempotencyKey, operation: transition.mutation, input: request.input };
     return this.knex.transaction(async (trx) => {
       const record = await this.load(trx, referralId);
-      if (!record) throw notFound(`referral ${referralId}`);
+      if (!record) throw notFound('referral');
       authorize(transition, KINDS[record.kind as ReferralKind], caller.principal, record.targetId);
       const earlier = await recall<ReferralRecord>(trx, idem);
       if (earlier) return earlier;
       if (record.version !== request.expectedVersion) {
-        throw hubError(ErrorCode.CONFLICT, `referral ${referralId} is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+        throw hubError(ErrorCode.CONFLICT, `the referral is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
       }
       const status = nextStatus(transition, record.status);
       const now = this.clock();
       const columns = request.columns(now, record);
       const [row] = await trx('referrals').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 }, '*');
-      if (!row) throw hubError(ErrorCode.CONFLICT, `referral ${referralId} changed meanwhile: read it again and retry`);
+      if (!row) throw hubError(ErrorCode.CONFLICT, 'the referral changed meanwhile: read it again and retry');
       await this.writeEvent(trx, record.seq, request.action, caller, record.status, status, now, request.reason ?? null);
       const result = toReferral(row);
       await remember(trx, idem, result);

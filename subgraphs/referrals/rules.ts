@@ -3,7 +3,7 @@
  * the results a decision may carry) and the referral lifecycle (each move, who takes it, from which states).
  * Any move not in these tables is refused with INVALID_TRANSITION naming the current state and the attempted move.
  */
-import { badInput, hubError, ErrorCode, forbidden } from '../../kit/errors.js';
+import { badInput, hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus, InstitutionKind } from '../../kit/reference-data.js';
 
@@ -88,8 +88,11 @@ export function kindRule(kind: string): KindRule {
  */
 export function authorize(transition: Transition, rule: KindRule, principal: Principal, org: string | null): void {
   const role = transition.actor === 'requester' ? rule.requester : rule.handler;
-  if (principal.role !== role) throw forbidden(`${transition.mutation} needs role ${role}`);
-  if (org !== null && principal.org !== org) throw forbidden(`${transition.mutation} is not allowed for this principal on this ${transition.actor === 'requester' ? 'case' : 'referral'}`);
+  if (principal.role === role && (org === null || principal.org === org)) return;
+  // Once a record is in hand (`org` given), any refusal answers exactly as a missing record: it tells nobody the
+  // case or referral exists, nor its kind. The role alone is checked before anything is looked up.
+  if (org !== null) throw notFound(transition.actor === 'requester' ? 'case' : 'referral');
+  throw forbidden(`${transition.mutation} needs role ${role}`);
 }
 
 /** The role a principal needs before anything is looked up, for a move whose kind is not known yet. */

@@ -13,13 +13,14 @@ import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
 import { errorBody, ErrorCode, statusFor } from '../../kit/errors.js';
 import { errorFormatter } from '../../kit/format-error.js';
-import { inputsOf, mayEchoInput, scrubEchoes } from '../../kit/echo-scrub.js';
+import { lazyInputs, scrubError, type RequestText } from '../../kit/echo-scrub.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../../kit/http.js';
 import { InternalAuthError, internalTokenVerifier } from '../../kit/internal-token.js';
 import { createLogger, type Logger } from '../../kit/log.js';
 import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
+import { refuseNulInArguments } from '../../kit/input.js';
 import { openStore, type Knex } from '../../kit/store.js';
 import { GenerationCache } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
@@ -29,6 +30,12 @@ import { ReferralStore } from './store.js';
 import { ReferralCommands } from './commands.js';
 import { partners } from './partners.js';
 import { startReferralEventRelay } from './events.js';
+
+/** A log for mercurius's default error formatter, which would otherwise log each raw message. */
+const SILENT_LOG = { info() {} };
+
+/** The only routes answered without the internal token: liveness and readiness probes. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz']);
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -61,12 +68,17 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const relay = await startReferralEventRelay(knex, config, logger);
   const cursors = new CursorCodec(config.cursorSecret);
   const verify = internalTokenVerifier(config.internalSecret);
-  const format = errorFormatter(logger);
   const document = parse(typeDefs);
-  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }), publicCoordinates(document)));
+  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(refuseNulInArguments(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> })), publicCoordinates(document)));
+  const format = errorFormatter(logger, schema);
 
-  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf });
+  // Fastify's own request lines carry the URL as sent, query string and all (a GET's whole document): one line per
+  // request instead, as kit/http.ts writes it, naming the route matched.
+  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, disableRequestLogging: true });
   app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
+  app.addHook('onResponse', async (request, reply) => {
+    logger.info({ requestId: request.id, method: request.method, path: request.routeOptions.url ?? 'unrouted', status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
     try {
@@ -79,8 +91,10 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   // Every GraphQL request, `_entities` and `_service` included, needs the internal token; so does the referrals'
   // generation, which the gateway checks its kept answers with (gateway/kept-answers.ts).
   app.get('/generation', async () => ({ generation: await store.generation() }));
-  app.addHook('preHandler', async (request, reply) => {
-    if (!request.url.startsWith('/graphql') && request.url !== '/generation') return;
+  // Deny by default, on the route the router matched (it decodes the path and drops the query string), never on
+  // the URL as sent: every request but the two probes needs the token, unmatched ones too (they are 401, not 404).
+  app.addHook('onRequest', async (request, reply) => {
+    if (PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
     try {
       request.principal = await verify(request.headers.authorization);
     } catch (error) {
@@ -107,13 +121,16 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       caller: { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' },
     }),
     errorFormatter: (execution, context) => {
-      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context);
-      const body = (context as { reply?: { request?: { body?: { query?: string; variables?: unknown } } } }).reply?.request?.body;
-      const inputs = inputsOf(body?.query, body?.variables);
-      const errors = execution.errors.map((error, i) => {
-        const formatted = format(response.errors?.[i] ?? { message: error.message }, error);
-        return mayEchoInput(formatted) ? { ...formatted, message: scrubEchoes(formatted.message, inputs) } : formatted;
+      // mercurius's own formatter logs every message as it stands, before any scrub: it runs with a silent log, for
+      // its flattening of validation errors and its status code only.
+      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, { reply: { log: SILENT_LOG } } as never);
+      const originals = execution.errors.flatMap((error) => {
+        const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
+        return Array.isArray(inner) ? inner : [error];
       });
+      const request = (context as { reply?: { request?: FastifyRequest } }).reply?.request;
+      const inputs = lazyInputs(((request?.method === 'GET' ? request.query : request?.body) ?? {}) as RequestText, schema);
+      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs), inputs));
       return { statusCode, response: { data: response.data ?? null, errors } };
     },
   });

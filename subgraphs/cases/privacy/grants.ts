@@ -63,8 +63,8 @@ export class GrantStore {
 
   async revoke(id: string, revokedBy: string, trx: Knex.Transaction): Promise<GrantRecord> {
     const row = await trx('consent_grants').where('id', id).first();
-    if (!row) throw notFound(`grant ${id}`);
-    if (row.revoked_at) throw hubError(ErrorCode.INVALID_TRANSITION, `grant ${id} is already revoked`, { currentStatus: 'REVOKED', attempted: 'REVOKE' });
+    if (!row) throw notFound('grant');
+    if (row.revoked_at) throw hubError(ErrorCode.INVALID_TRANSITION, 'the grant is already revoked', { currentStatus: 'REVOKED', attempted: 'REVOKE' });
     const revokedAt = this.clock().toISOString();
     await trx('consent_grants').where('id', id).update({ revoked_at: revokedAt, revoked_by: revokedBy });
     return toGrant({ ...row, revoked_at: revokedAt, revoked_by: revokedBy });
