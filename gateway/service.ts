@@ -27,6 +27,7 @@ import { echoScrubPlugin } from '../kit/echo-scrub.js';
 import { piiCoordinates } from '../kit/privacy.js';
 import { responseHooksPlugin, type ResponseHook } from './response-hooks.js';
 import { SubgraphClient } from './subgraph-client.js';
+import { gatewayReadiness } from './readiness.js';
 import { KeptAnswers, type SubgraphName } from './kept-answers.js';
 
 /** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
@@ -85,7 +86,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     supergraphSdl,
     logger,
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions);
+      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
+        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger });
       clients.push(client);
       clientsByName.set(name, client);
       return client;
@@ -131,7 +133,6 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   await apollo.start();
 
   const authenticate = userTokenVerifier(config.jwt);
-  const subgraphReadiness = Object.values(config.subgraphUrls).map((url) => url.replace(/\/graphql$/, '/readyz'));
   const server = createApolloHttpServer<GatewayContext>({
     apollo,
     logger,
@@ -139,12 +140,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
     fastPath,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
-    async ready() {
-      await Promise.all(subgraphReadiness.map(async (url) => {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch((error: Error) => { throw new Error(`${url}: ${error.message}`); });
-        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      }));
-    },
+    // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).
+    ready: () => gatewayReadiness(clientsByName),
   });
   const running = await listen(server, config.ports.gateway, config.host);
   return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); } };

@@ -15,6 +15,11 @@ export const ErrorCode = {
   INSTITUTION_NOT_ACTIVE: 'INSTITUTION_NOT_ACTIVE',
   /** The request itself is malformed: e.g. it names no operation of a document holding several. */
   BAD_REQUEST: 'BAD_REQUEST',
+  /**
+   * A subgraph did not answer (timed out, unreachable, its circuit open, or too many calls to it stuck):
+   * `extensions.subgraph` names it, and only the fields it contributes are null.
+   */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -29,6 +34,7 @@ const httpStatus: Record<ErrorCode, number> = {
   INVALID_TRANSITION: 409,
   INSTITUTION_NOT_ACTIVE: 409,
   BAD_REQUEST: 400,
+  SUBGRAPH_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -47,6 +53,9 @@ export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
 export const badInput = (field: string, why: string) =>
   hubError(ErrorCode.BAD_USER_INPUT, `${field}: ${why}`, { field });
 export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
+/** A subgraph gave no answer; `why` says how (no secret, no input: a timeout, a refused connection, an open circuit). */
+export const subgraphUnavailable = (subgraph: string, why: string) =>
+  hubError(ErrorCode.SUBGRAPH_UNAVAILABLE, `the ${subgraph} subgraph is unavailable: ${why}`, { subgraph });
 
 /** The JSON body a non-GraphQL layer (an HTTP hook) answers with, in the GraphQL response shape. */
 export function errorBody(code: ErrorCode, message: string): string {

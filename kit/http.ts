@@ -33,8 +33,11 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   logger: Logger;
   authenticate(req: IncomingMessage): Promise<Principal>;
   context(info: RequestInfo): Promise<TContext> | TContext;
-  /** Resolves when the service can do its work (store reachable, subgraphs reachable); rejects with why not. */
-  ready(): Promise<void>;
+  /**
+   * Resolves when the service can do its work (store reachable, subgraphs reachable), optionally with details for the
+   * body; rejects with why not (an error's own `details` go in the 503's body too).
+   */
+  ready(): Promise<void | Record<string, unknown>>;
   /**
    * A lean path for the plain case, tried before Apollo Server's pipeline: a JSON POST of one operation
    * (`query`, optional `variables` and `operationName`, no extensions) whose answer type needs no negotiation.
@@ -125,12 +128,13 @@ function sendJson(res: ServerResponse, status: number, body: string, requestId: 
   res.end(body);
 }
 
-export async function probe(res: ServerResponse, requestId: string, check: () => Promise<void>): Promise<void> {
+export async function probe(res: ServerResponse, requestId: string, check: () => Promise<void | Record<string, unknown>>): Promise<void> {
   try {
-    await check();
-    sendJson(res, 200, JSON.stringify({ status: 'ready' }), requestId);
+    const details = await check();
+    sendJson(res, 200, JSON.stringify({ status: 'ready', ...details }), requestId);
   } catch (error) {
-    sendJson(res, 503, JSON.stringify({ status: 'unavailable', reason: (error as Error).message }), requestId);
+    const details = (error as { details?: Record<string, unknown> }).details;
+    sendJson(res, 503, JSON.stringify({ status: 'unavailable', reason: (error as Error).message, ...details }), requestId);
   }
 }
 
