@@ -28,6 +28,7 @@ import { piiCoordinates } from '../kit/privacy.js';
 import { responseHooksStage, type ResponseHook } from './response-hooks.js';
 import { SubgraphClient } from './subgraph-client.js';
 import { KeptAnswers, keptAnswersStage, type SubgraphName } from './kept-answers.js';
+import { gatewayReadiness } from './readiness.js';
 import { gatewayPipeline, type Stage } from './pipeline.js';
 import { rateLimitStage } from './rate-limits.js';
 import { persistedDocumentsStage } from './persisted-documents.js';
@@ -99,7 +100,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // Query plans are kept per query text, bounded in (approximate) bytes: a flood of distinct documents stays within it.
     experimental_approximateQueryPlanStoreMiB: 16,
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions);
+      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
+        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger });
       clients.push(client);
       clientsByName.set(name, client);
       return client;
@@ -174,7 +176,6 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   await rateLimits?.connected();
 
   const authenticate = userTokenVerifier(config.jwt);
-  const subgraphReadiness = Object.values(config.subgraphUrls).map((url) => url.replace(/\/graphql$/, '/readyz'));
   const server = createApolloHttpServer<GatewayContext>({
     apollo,
     logger,
@@ -183,12 +184,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     pipeline: pipeline.pipeline,
     maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
-    async ready() {
-      await Promise.all(subgraphReadiness.map(async (url) => {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) }).catch((error: Error) => { throw new Error(`${url}: ${error.message}`); });
-        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      }));
-    },
+    // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).
+    ready: () => gatewayReadiness(clientsByName),
   });
   const running = await listen(server, config.ports.gateway, config.host);
   return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); await rateLimits?.close(); } };

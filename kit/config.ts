@@ -14,6 +14,11 @@ export interface HubConfig {
   databaseUrls: { cases?: string; institutions?: string; referrals?: string };
   /** Where the gateway finds each subgraph. */
   subgraphUrls: { cases: string; institutions: string; referrals: string };
+  /**
+   * How long the gateway waits for each subgraph's answer to one call (`CASES_TIMEOUT_MS`, `INSTITUTIONS_TIMEOUT_MS`,
+   * `REFERRALS_TIMEOUT_MS`; default 5000): past it, that subgraph's fields are null with a SUBGRAPH_UNAVAILABLE error.
+   */
+  subgraphTimeoutsMs: { cases: number; institutions: number; referrals: number };
   /** User tokens: HS256 with this secret in development, or a JWKS in production. */
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   /** Gateway-to-subgraph tokens. */
@@ -49,6 +54,11 @@ export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
 export const DEV_INTERNAL_SECRET = 'jiefen-dev-internal-token-secret';
 export const DEV_CURSOR_SECRET = 'jiefen-dev-cursor-secret';
 export const DEV_PSEUDONYM_KEY = 'jiefen-dev-pseudonym-key';
+/**
+ * A subgraph call's default deadline: above the slowest answer measured on a healthy hub (a cold dashboard on a
+ * million cases, p95 1.5 s), short enough that a hung office costs a caller seconds, not undici's 300.
+ */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
 /** Six months, rounded up: the shortest retention the audit log may be configured with. */
 export const MIN_AUDIT_RETENTION_DAYS = 183;
 
@@ -173,6 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       cases: env.CASES_URL || local(ports.cases),
       institutions: env.INSTITUTIONS_URL || local(ports.institutions),
       referrals: env.REFERRALS_URL || local(ports.referrals),
+    },
+    subgraphTimeoutsMs: {
+      cases: milliseconds(env, 'CASES_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS),
+      institutions: milliseconds(env, 'INSTITUTIONS_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS),
+      referrals: milliseconds(env, 'REFERRALS_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS),
     },
     jwt,
     internalSecret: secret(env, 'JIEFEN_INTERNAL_SECRET', DEV_INTERNAL_SECRET, production),

@@ -27,6 +27,11 @@ export const ErrorCode = {
   TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /**
+   * A subgraph did not answer (timed out, unreachable, its circuit open, or too many calls to it stuck):
+   * `extensions.subgraph` names it, and only the fields it contributes are null.
+   */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -48,6 +53,7 @@ const httpStatus: Record<ErrorCode, number> = {
   TRUSTED_DOCUMENT_REQUIRED: 400,
   GRAPHQL_PARSE_FAILED: 400,
   GRAPHQL_VALIDATION_FAILED: 400,
+  SUBGRAPH_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -79,6 +85,9 @@ export const rateLimited = (retryAfter: number) =>
 export const persistedQueryNotFound = () => hubRequestError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
 export const trustedDocumentRequired = (why: string) => hubRequestError(ErrorCode.TRUSTED_DOCUMENT_REQUIRED, why);
 export const parseFailed = (message: string) => hubRequestError(ErrorCode.GRAPHQL_PARSE_FAILED, message);
+/** A subgraph gave no answer; `why` says how (no secret, no input: a timeout, a refused connection, an open circuit). */
+export const subgraphUnavailable = (subgraph: string, why: string) =>
+  hubError(ErrorCode.SUBGRAPH_UNAVAILABLE, `the ${subgraph} subgraph is unavailable: ${why}`, { subgraph });
 
 /** The JSON body a non-GraphQL layer (an HTTP hook) answers with, in the GraphQL response shape. */
 export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {

@@ -38,8 +38,11 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   logger: Logger;
   authenticate(req: IncomingMessage): Promise<Principal>;
   context(info: RequestInfo): Promise<TContext> | TContext;
-  /** Resolves when the service can do its work (store reachable, subgraphs reachable); rejects with why not. */
-  ready(): Promise<void>;
+  /**
+   * Resolves when the service can do its work (store reachable, subgraphs reachable), optionally with details for the
+   * body; rejects with why not (an error's own `details` go in the 503's body too).
+   */
+  ready(): Promise<void | Record<string, unknown>>;
   /**
    * The service's own pipeline, run on every GraphQL request (GET and POST) before Apollo Server's: it answers (a
    * refusal, or the lean path's answer), hands Apollo Server the request with its parameters rewritten (a persisted
@@ -194,12 +197,13 @@ function sendJson(res: ServerResponse, status: number, body: string, requestId: 
   res.end(body);
 }
 
-export async function probe(res: ServerResponse, requestId: string, check: () => Promise<void>): Promise<void> {
+export async function probe(res: ServerResponse, requestId: string, check: () => Promise<void | Record<string, unknown>>): Promise<void> {
   try {
-    await check();
-    sendJson(res, 200, JSON.stringify({ status: 'ready' }), requestId);
+    const details = await check();
+    sendJson(res, 200, JSON.stringify({ status: 'ready', ...details }), requestId);
   } catch (error) {
-    sendJson(res, 503, JSON.stringify({ status: 'unavailable', reason: (error as Error).message }), requestId);
+    const details = (error as { details?: Record<string, unknown> }).details;
+    sendJson(res, 503, JSON.stringify({ status: 'unavailable', reason: (error as Error).message, ...details }), requestId);
   }
 }
 

@@ -1,4 +1,7 @@
-/** Runs one service as its own process: starts it, logs where it listens, and stops it cleanly on SIGINT/SIGTERM. */
+/**
+ * Runs one service as its own process: starts it, logs where it listens, and stops it cleanly (requests in flight
+ * finish, new ones refused, stores closed) on SIGINT/SIGTERM or when its supervisor goes away.
+ */
 import { ConfigError } from './config.js';
 import type { Logger } from './log.js';
 
@@ -27,4 +30,7 @@ export async function runService(logger: Logger, start: () => Promise<StoppableS
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started by a supervisor with an IPC channel (scripts/processes.ts): when the supervisor is gone, however it
+  // went, the channel closes and the service stops rather than run on as an orphan nobody will stop.
+  if (process.send) process.once('disconnect', () => void stop('supervisor gone'));
 }

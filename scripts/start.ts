@@ -1,7 +1,10 @@
 /**
  * npm start: the whole hub on one machine. Composes the supergraph if a subgraph's SDL changed, loads the demo
  * data into empty stores, starts the three subgraphs and the gateway as their own processes, waits until the
- * gateway is ready, and prints where everything is. Ctrl-C stops all of them.
+ * gateway is ready, and prints where everything is. A service that exits is started again with backoff, logged
+ * here. Ctrl-C, or SIGINT or SIGTERM from a script, stops all of them; package.json runs this file with plain
+ * `node --import tsx`, not the tsx command, whose signal relay SIGKILLs this process 60 ms after relaying a signal
+ * and so left the services behind as orphans.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,10 +39,10 @@ if (await seedDemo(config, { ...DEMO_DEFAULTS })) {
 
 const logDir = path.resolve(config.dataDir, 'logs');
 let stopping = false;
-const group = startProcesses(process.env, logDir, (_name, detail) => {
-  console.error(detail);
-  void stop(1);
-});
+// A service that exits is started again (with backoff) while the others keep serving: one office down is not the hub down.
+const group = startProcesses(process.env, logDir, (_name, detail, restartInMs) => {
+  console.error(`${new Date().toISOString()} ${detail}\nstarting it again in ${restartInMs} ms`);
+}, { restart: true });
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
@@ -49,7 +52,9 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 process.on('SIGINT', () => { console.log('\nstopping…'); void stop(0); });
-process.on('SIGTERM', () => void stop(0));
+process.on('SIGTERM', () => { console.log('stopping…'); void stop(0); });
+// Started with an IPC channel (as a test or a supervisor may): its closing means the parent is gone.
+if (process.send) process.once('disconnect', () => void stop(0));
 
 const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
 try {

@@ -1,0 +1,165 @@
+/**
+ * What keeps one slow or dead office from taking the gateway down with it. Every call to a subgraph runs under a
+ * deadline (its `*_TIMEOUT_MS`), at most `inFlight` calls per subgraph run at once, and a circuit breaker
+ * (cockatiel) fails calls fast once several in a row got no answer, letting one probe through now and then. A
+ * call that gets no answer throws SubgraphUnavailable; gateway/subgraph-client.ts turns it into null fields and a
+ * SUBGRAPH_UNAVAILABLE error naming the subgraph.
+ */
+import os from 'node:os';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, IsolatedCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
+import type { Logger } from '../kit/log.js';
+
+/** The failover policy, one table. */
+export const SUBGRAPH_POLICY = {
+  /**
+   * Calls in flight to one subgraph: half the gateway's admission (four requests per core, kit/http.ts), so a frozen
+   * office can hold at most half the gateway's slots and requests needing only the others still get in.
+   */
+  inFlight: Math.max(2, os.availableParallelism() * 2),
+  /**
+   * A call finding every slot taken waits its turn only while the subgraph keeps answering: when nothing started or
+   * finished for this long, it is refused at once (and counts as a failure) instead of holding a gateway slot.
+   */
+  stallMs: 250,
+  /** Consecutive calls without an answer that open the circuit. */
+  failuresToOpen: 5,
+  /** How long an open circuit fails calls fast before it lets one probe through (a subgraph back is used within this). */
+  halfOpenAfterMs: 500,
+  /** A read is sent again once when its connection failed (refused, reset): the request never ran or was cut. */
+  connectionRetries: 1,
+  /** How long the gateway's /readyz waits for a subgraph's own /readyz. */
+  readinessProbeMs: 1000,
+} as const;
+
+/** Why a call got no answer. Only these count against the circuit: a refusal or a GraphQL error is an answer. */
+export class SubgraphUnavailable extends Error {
+  constructor(why: string, readonly connectionFailed = false) {
+    super(why);
+  }
+}
+
+/** `up`: answering and ready; `degraded`: circuit closed but its last call or readiness failed; `open`: failing fast. */
+export type SubgraphState = 'up' | 'degraded' | 'open';
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/** At most `limit` calls at a time; a call waits for a slot only while the calls ahead of it make progress. */
+class InFlightLimit {
+  private running = 0;
+  private lastProgress = Date.now();
+  private readonly waiting: { go(): void }[] = [];
+
+  constructor(private readonly limit: number, private readonly stallMs: number) {}
+
+  async run<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (this.running >= this.limit) await this.turn(signal);
+    else this.running++;
+    this.lastProgress = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.lastProgress = Date.now();
+      // The slot passes straight to the next in line (as kit/http.ts's admission does).
+      const next = this.waiting.shift();
+      if (next) next.go();
+      else this.running--;
+    }
+  }
+
+  private stalled(): boolean {
+    return Date.now() - this.lastProgress > this.stallMs;
+  }
+
+  private turn(signal: AbortSignal): Promise<void> {
+    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${this.stallMs} ms`);
+    if (this.stalled()) return Promise.reject(stuck());
+    return new Promise<void>((resolve, reject) => {
+      const leave = (error: Error) => {
+        const at = this.waiting.indexOf(waiter);
+        if (at !== -1) this.waiting.splice(at, 1);
+        clearInterval(watch);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      };
+      const waiter = { go: () => { clearInterval(watch); signal.removeEventListener('abort', onAbort); resolve(); } };
+      const onAbort = () => leave(new SubgraphUnavailable('no slot for the call before its deadline'));
+      const watch = setInterval(() => { if (this.stalled()) leave(stuck()); }, this.stallMs);
+      signal.addEventListener('abort', onAbort);
+      this.waiting.push(waiter);
+    });
+  }
+}
+
+/** One subgraph's deadline, concurrency limit and circuit breaker. */
+export class SubgraphGuard {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly limit = new InFlightLimit(SUBGRAPH_POLICY.inFlight, SUBGRAPH_POLICY.stallMs);
+  private lastCallFailed = false;
+
+  constructor(readonly name: string, readonly timeoutMs: number, logger: Logger) {
+    this.breaker = circuitBreaker(handleWhen((error) => error instanceof SubgraphUnavailable), {
+      halfOpenAfter: SUBGRAPH_POLICY.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(SUBGRAPH_POLICY.failuresToOpen),
+    });
+    this.breaker.onBreak(() => logger.warn({ subgraph: name }, 'subgraph circuit open: its calls fail fast'));
+    this.breaker.onHalfOpen(() => logger.info({ subgraph: name }, 'subgraph circuit half-open: one probe call'));
+    this.breaker.onReset(() => logger.info({ subgraph: name }, 'subgraph circuit closed: answering again'));
+  }
+
+  /**
+   * Runs one call within the subgraph's deadline. `attempt` gets the deadline's signal; it is run once more after a
+   * failed connection when `retry` allows (reads, and mutations idempotent by key), within the same deadline.
+   */
+  async call<T>(attempt: (signal: AbortSignal) => Promise<T>, retry: boolean): Promise<T> {
+    // cockatiel queues every call behind a half-open probe; to a frozen subgraph that is the whole timeout.
+    if (this.breaker.state === CircuitState.HalfOpen) throw new SubgraphUnavailable('its circuit is open (a probe call is under way)');
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const result = await this.breaker.execute(() => this.limit.run(() => this.attempts(attempt, signal, retry ? SUBGRAPH_POLICY.connectionRetries : 0), signal));
+      this.lastCallFailed = false;
+      return result;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+        throw new SubgraphUnavailable(`its circuit is open after ${SUBGRAPH_POLICY.failuresToOpen} calls without an answer`);
+      }
+      if (error instanceof SubgraphUnavailable) this.lastCallFailed = true;
+      throw error;
+    }
+  }
+
+  private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number): Promise<T> {
+    for (let left = retries; ; left--) {
+      try {
+        return await attempt(signal);
+      } catch (error) {
+        const unavailable = this.translate(error, signal);
+        if (!(unavailable instanceof SubgraphUnavailable && unavailable.connectionFailed && left > 0)) throw unavailable;
+      }
+    }
+  }
+
+  /** undici's failures as SubgraphUnavailable (a deadline passed, a connection failed); anything else unchanged. */
+  private translate(error: unknown, signal: AbortSignal): unknown {
+    if (error instanceof SubgraphUnavailable) return error;
+    if (signal.aborted) return new SubgraphUnavailable(`no answer within ${this.timeoutMs} ms`);
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return new SubgraphUnavailable(`connection failed (${code})`, true);
+    return error;
+  }
+
+  /** Its state for the gateway's readiness, after asking the subgraph's own /readyz (`probe`). */
+  async state(probe: (signal: AbortSignal) => Promise<boolean>): Promise<SubgraphState> {
+    if (this.breaker.state === CircuitState.Open) {
+      // An open circuit closes only on a call that succeeds: the readiness check is one, so an idle gateway heals too.
+      const answered = await this.breaker.execute(async () => {
+        if (!(await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs)))) throw new SubgraphUnavailable('not ready');
+        return true;
+      }).catch(() => false);
+      if (answered) this.lastCallFailed = false;
+      return answered ? 'up' : 'open';
+    }
+    if (this.breaker.state !== CircuitState.Closed) return 'open';
+    const ready = await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs)).catch(() => false);
+    return ready && !this.lastCallFailed ? 'up' : 'degraded';
+  }
+}
