@@ -2,7 +2,8 @@
  * The gateway's request pipeline: every check a GraphQL request passes, as one ordered list of stages (the list
  * itself is `gatewayStages` in gateway/service.ts). Authentication and the body limit come before it, in the HTTP
  * front every service shares (kit/http.ts). Both request paths run the same list:
- * - request stages and the document stage run here for every request, before the path is chosen;
+ * - arrival stages (who asks) run before the body is read, request stages and the document stage for every
+ *   request before the path is chosen;
  * - the lean path (gateway/fast-path.ts) calls the operation, result and sent stages itself;
  * - requests only Apollo Server's pipeline serves (GET, introspection, variables that do not coerce) run those same
  *   stages through `pipelinePlugin`.
@@ -48,6 +49,8 @@ export interface ResultFacts<TContext> {
 
 export interface Stage<TContext> {
   readonly name: string;
+  /** Before the body is read, knowing only who asks: refuses (rate limits). */
+  arrival?(info: RequestInfo): Promise<void> | void;
   /** Before the document is read: refuses, or rewrites the parameters. */
   request?(facts: RequestFacts): Promise<void> | void;
   /** Reads the document: the one stage that parses it, checks its limits and validates it. */
@@ -139,6 +142,19 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     }
   }
 
+  /** The arrival stages, which kit/http.ts runs before it reads the body. */
+  async function arrival(info: RequestInfo): Promise<FastResponse | null> {
+    const schema = options.schema();
+    if (!schema) return null;
+    const params: GraphQLParams = { query: undefined, variables: undefined, operationName: undefined, extensions: undefined };
+    try {
+      for (const stage of stages) await stage.arrival?.(info);
+      return null;
+    } catch (error) {
+      return refuse(schema, params, error);
+    }
+  }
+
   /** The same stages in Apollo Server's pipeline, for the requests it serves. */
   function plugin(): ApolloServerPlugin<TContext & object> {
     return {
@@ -172,7 +188,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     };
   }
 
-  return { pipeline, plugin };
+  return { pipeline, arrival, plugin };
 }
 
 function isGraphQLError(error: unknown): error is GraphQLError {

@@ -2,7 +2,7 @@
  * Rate limits per principal, as the pipeline's first request stage: each principal (an anonymous caller: each
  * address) may send its role's requests a second, with a burst allowance over ten seconds on top
  * (rate-limiter-flexible: a limiter per second backed by a burst limiter). Past both, the request is answered 429
- * RATE_LIMITED with `Retry-After` and `extensions.retryAfter`, before its document is read.
+ * RATE_LIMITED with `Retry-After` and `extensions.retryAfter`, before its body is read.
  * With `JIEFEN_REDIS_URL` the counts live in Redis, so every gateway process enforces one limit; while Redis cannot
  * be reached each process counts alone (the same limits, in memory) and says so in its log: never an open door.
  */
@@ -95,7 +95,7 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
   };
   return {
     name: 'rate limits',
-    async request({ info }) {
+    async arrival(info) {
       try {
         await limiterOf(info.principal.role).consume(keyOf(info.principal, info.remoteAddress));
       } catch (refusal) {

@@ -20,7 +20,7 @@ export const SUBGRAPH_POLICY = {
    * A call finding every slot taken waits its turn only while the subgraph keeps answering: when nothing started or
    * finished for this long, it is refused at once (and counts as a failure) instead of holding a gateway slot.
    */
-  stallMs: 250,
+  stallMs: 2000,
   /** Consecutive calls without an answer that open the circuit. */
   failuresToOpen: 5,
   /** How long an open circuit fails calls fast before it lets one probe through (a subgraph back is used within this). */

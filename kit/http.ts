@@ -49,6 +49,8 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
    * document's text filled in), or returns null to hand it over unchanged.
    */
   pipeline?(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null>;
+  /** The pipeline's checks of the caller alone, before the body is read: a refusal to send, or null to go on. */
+  arrival?(info: RequestInfo): Promise<FastResponse | null>;
   /** Bytes a request body may hold; a larger one is answered 413 (default 1 MiB). */
   maxBodyBytes?: number;
   /** The store's generation now (kit/generation.ts), served at `GET /generation`. */
@@ -244,6 +246,15 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       if (route === '/generation' && options.generation) return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
       if (route !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
 
+      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
+      // The pipeline's checks of who is asking (rate limits) come before the body is read: a refused caller costs little.
+      const turnedAway = await options.arrival?.(info);
+      if (turnedAway) {
+        served = 'refused';
+        res.writeHead(turnedAway.status, { ...turnedAway.headers, 'content-length': Buffer.byteLength(turnedAway.body), [REQUEST_ID_HEADER]: requestId, connection: 'close' });
+        res.end(turnedAway.body);
+        return;
+      }
       let body: unknown = undefined;
       if (req.method === 'POST') {
         let text: string;
@@ -260,7 +271,6 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
           return sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'), requestId);
         }
       }
-      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
       await admission.run(() => answer(req, res, url.search, body, info, requestId, (how) => { served = how; }));
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
