@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --cases N --seconds S --warmup S --gateways ours,apollo,hive,mercurius
- *                   --workloads direct,lookup,join,mutation,redaction,abuse --concurrency 1,10,50 --stores sqlite,postgres]
+ *                   --workloads direct,lookup,join,mutation,redaction,abuse,failover --concurrency 1,10,50 --stores sqlite,postgres]
  *
  * Our gateway side by side with the gateways users would pick instead, on the same subgraphs: the three
  * subgraphs start once on a generated data set; then each gateway in turn is started as its own process and
@@ -12,6 +12,8 @@
  * last profiled run of our gateway on the join names its top costs in the report (--skip-profile skips it).
  * Writes bench/report.md and bench/report.json; `abuse` (bench/abuse.ts, never part of the default run) writes
  * bench/abuse-report.md.
+ * `failover` (not in the default list) kills and freezes subgraphs of a hub of its own (bench/failover.ts) and
+ * writes its section of the report, leaving the rest as it was when nothing else was asked.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +29,7 @@ import { summarize } from './profile-summary.js';
 import { signDevToken } from '../gateway/dev-token.js';
 import { signInternalToken } from '../kit/internal-token.js';
 import { runAbuse } from './abuse.js';
+import { failoverSection, FAILOVER_END, FAILOVER_START, runFailoverBench } from './failover.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +48,9 @@ const CASES = Number(values.cases);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const CONCURRENCY = list(values.concurrency!).map(Number);
-const WORKLOADS = list(values.workloads!);
+// `failover` runs on its own hub of processes (bench/failover.ts): it kills and freezes subgraphs.
+const FAILOVER = list(values.workloads!).includes('failover');
+const WORKLOADS = list(values.workloads!).filter((w) => w !== 'failover');
 const GATEWAYS = list(values.gateways!);
 if (!(CASES >= 1000) || !(SECONDS >= 1) || !(WARMUP >= 0) || CONCURRENCY.some((c) => !(c >= 1))) {
   console.error('--cases must be at least 1000, --seconds at least 1, --warmup at least 0, --concurrency positive integers');
@@ -313,7 +318,7 @@ const profiles: string[] = [];
 const rows: Row[] = [];
 const gatewayNotes: { store: Store; gateway: string; peakRssMiB?: number; note?: string }[] = [];
 
-for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.stores!).includes(s))) {
+for (const store of (['sqlite', 'postgres'] as const).filter((s) => WORKLOADS.length && list(values.stores!).includes(s))) {
   const subgraphs = await startSubgraphs(store);
   if (!subgraphs) {
     gatewayNotes.push({ store, gateway: 'all', note: `skipped: PostgreSQL not reachable at ${POSTGRES_URL}` });
@@ -393,6 +398,38 @@ for (const store of (['sqlite', 'postgres'] as const).filter((s) => list(values.
 
 // A run of the abuse workload alone measures no gateway side by side: the comparison report stays as it was.
 if (rows.length) writeReport(rows, gatewayNotes);
+if (FAILOVER) await writeFailover();
+
+async function writeFailover() {
+  const figures = await runFailoverBench({ cases: CASES });
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const section = failoverSection(figures, command, new Date().toISOString());
+  const reportFile = path.join(BENCH_DIR, 'report.md');
+  const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '# jiefen-hub benchmark report\n';
+  fs.writeFileSync(reportFile, withFailoverSection(report, section));
+  const jsonFile = path.join(BENCH_DIR, 'report.json');
+  const json = fs.existsSync(jsonFile) ? JSON.parse(fs.readFileSync(jsonFile, 'utf8')) : {};
+  fs.writeFileSync(jsonFile, JSON.stringify({ ...json, failover: { command, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAverage: os.loadavg()[0] }, ...figures } }, null, 2) + '\n');
+  console.log('wrote the failover section of bench/report.md and bench/report.json');
+}
+
+/** The report with its failover section replaced (or added at the end). */
+function withFailoverSection(report: string, section: string): string {
+  const start = report.indexOf(FAILOVER_START);
+  const end = report.indexOf(FAILOVER_END);
+  if (start === -1 || end === -1) return `${report.trimEnd()}\n\n${section}`;
+  return report.slice(0, start) + section.trimEnd() + report.slice(end + FAILOVER_END.length);
+}
+
+/** The failover section of the report now on disk, kept when a run without `failover` rewrites the report. */
+function keptFailoverSection(): string {
+  const reportFile = path.join(BENCH_DIR, 'report.md');
+  if (!fs.existsSync(reportFile)) return '';
+  const report = fs.readFileSync(reportFile, 'utf8');
+  const start = report.indexOf(FAILOVER_START);
+  const end = report.indexOf(FAILOVER_END);
+  return start === -1 || end === -1 ? '' : `\n${report.slice(start, end + FAILOVER_END.length)}\n`;
+}
 
 function writeReport(rows: Row[], notes: typeof gatewayNotes) {
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { version: string }>;
@@ -459,7 +496,7 @@ ${ratioRows.join('\n')}
 | store | gateway | peak RSS MiB | note |
 | --- | --- | ---: | --- |
 ${notesTable.join('\n')}
-${errorSamples.length ? `\n## Error samples\n\n${errorSamples.join('\n')}\n` : ''}${profiles.length ? `\n## Where our gateway's CPU goes\n\n${profiles.join('\n')}` : ''}${profileSection()}`);
+${errorSamples.length ? `\n## Error samples\n\n${errorSamples.join('\n')}\n` : ''}${profiles.length ? `\n## Where our gateway's CPU goes\n\n${profiles.join('\n')}` : ''}${profileSection()}${keptFailoverSection()}`);
   console.log(`\nwrote bench/report.md and bench/report.json`);
 }
 

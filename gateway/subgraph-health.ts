@@ -18,17 +18,22 @@ export const SUBGRAPH_POLICY = {
   inFlight: Math.max(2, os.availableParallelism() * 2),
   /**
    * A call finding every slot taken waits its turn only while the subgraph keeps answering: when nothing started or
-   * finished for this long, it is refused at once (and counts as a failure) instead of holding a gateway slot.
+   * finished for `stallFactor` times its recent answer time (at least `stallMs`), it is refused at once (and counts
+   * as a failure) instead of holding a gateway slot. Relative, because on a saturated machine a healthy subgraph's
+   * answers take hundreds of milliseconds (a fixed 250 ms refused 2 of 230 reads while a restarting subgraph hogged
+   * a core); a frozen one shows within two seconds (a fixed 250 ms also refused a busy cases subgraph under 200 simultaneous
+   * submissions).
    */
   stallMs: 2000,
+  stallFactor: 5,
   /** Consecutive calls without an answer that open the circuit. */
   failuresToOpen: 5,
   /** How long an open circuit fails calls fast before it lets one probe through (a subgraph back is used within this). */
   halfOpenAfterMs: 500,
   /** A read is sent again once when its connection failed (refused, reset): the request never ran or was cut. */
   connectionRetries: 1,
-  /** How long the gateway's /readyz waits for a subgraph's own /readyz. */
-  readinessProbeMs: 1000,
+  /** How long the gateway's /readyz waits for a subgraph's own /readyz (as long as the gateway waited before circuits). */
+  readinessProbeMs: 2000,
 } as const;
 
 /** Why a call got no answer. Only these count against the circuit: a refusal or a GraphQL error is an answer. */
@@ -47,16 +52,21 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOST
 class InFlightLimit {
   private running = 0;
   private lastProgress = Date.now();
+  /** Moving average of how long the subgraph took to answer, ms. */
+  private answerMs = 0;
   private readonly waiting: { go(): void }[] = [];
 
-  constructor(private readonly limit: number, private readonly stallMs: number) {}
+  constructor(private readonly limit: number, private readonly stallMs: number, private readonly stallFactor: number, private readonly ceilingMs: number) {}
 
   async run<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
     if (this.running >= this.limit) await this.turn(signal);
     else this.running++;
-    this.lastProgress = Date.now();
+    const started = Date.now();
+    this.lastProgress = started;
     try {
-      return await work();
+      const result = await work();
+      this.answerMs += (Date.now() - started - this.answerMs) / 8;
+      return result;
     } finally {
       this.lastProgress = Date.now();
       // The slot passes straight to the next in line (as kit/http.ts's admission does).
@@ -66,12 +76,16 @@ class InFlightLimit {
     }
   }
 
+  private stallAfterMs(): number {
+    return Math.min(this.ceilingMs, Math.max(this.stallMs, this.stallFactor * this.answerMs));
+  }
+
   private stalled(): boolean {
-    return Date.now() - this.lastProgress > this.stallMs;
+    return Date.now() - this.lastProgress > this.stallAfterMs();
   }
 
   private turn(signal: AbortSignal): Promise<void> {
-    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${this.stallMs} ms`);
+    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${Math.round(this.stallAfterMs())} ms`);
     if (this.stalled()) return Promise.reject(stuck());
     return new Promise<void>((resolve, reject) => {
       const leave = (error: Error) => {
@@ -83,7 +97,7 @@ class InFlightLimit {
       };
       const waiter = { go: () => { clearInterval(watch); signal.removeEventListener('abort', onAbort); resolve(); } };
       const onAbort = () => leave(new SubgraphUnavailable('no slot for the call before its deadline'));
-      const watch = setInterval(() => { if (this.stalled()) leave(stuck()); }, this.stallMs);
+      const watch = setInterval(() => { if (this.stalled()) leave(stuck()); }, this.stallMs / 2);
       signal.addEventListener('abort', onAbort);
       this.waiting.push(waiter);
     });
@@ -93,10 +107,11 @@ class InFlightLimit {
 /** One subgraph's deadline, concurrency limit and circuit breaker. */
 export class SubgraphGuard {
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly limit = new InFlightLimit(SUBGRAPH_POLICY.inFlight, SUBGRAPH_POLICY.stallMs);
+  private readonly limit: InFlightLimit;
   private lastCallFailed = false;
 
   constructor(readonly name: string, readonly timeoutMs: number, logger: Logger) {
+    this.limit = new InFlightLimit(SUBGRAPH_POLICY.inFlight, SUBGRAPH_POLICY.stallMs, SUBGRAPH_POLICY.stallFactor, timeoutMs);
     this.breaker = circuitBreaker(handleWhen((error) => error instanceof SubgraphUnavailable), {
       halfOpenAfter: SUBGRAPH_POLICY.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(SUBGRAPH_POLICY.failuresToOpen),

@@ -6,14 +6,13 @@
  * the store afterwards.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { loadConfig, type HubConfig } from '../kit/config.js';
 import { signDevToken } from '../gateway/dev-token.js';
 import { seedDemo } from '../seed/seed-demo.js';
-import { startProcesses, waitUntilReady, type ProcessGroup, type ServiceName } from './processes.js';
+import { freePort, startProcesses, waitUntilReady, type ProcessGroup, type ServiceName } from './processes.js';
 
 export type Office = 'cases' | 'institutions' | 'referrals';
 
@@ -56,18 +55,6 @@ export interface DrillHub {
   /** Resolves when `name`'s own /readyz answers 200 (polled every 25 ms), with the instant it did. */
   readyAt(name: ServiceName, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
-}
-
-/** A port free now: the services call each other, so every address must be known before any starts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The hub as processes, supervised (a killed service is started again), over a fresh seeded sqlite directory. */
@@ -189,12 +176,13 @@ export class DrillLoad {
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(30_000),
       });
-      const body = await response.json() as { data?: Record<string, unknown> | null; errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+      const body = await response.json() as { data?: Record<string, unknown> | null; errors?: { message?: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
       const answeredAt = performance.now();
       const errors = body.errors ?? [];
       const unavailable = errors.filter((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE').map((e) => ({ subgraph: String(e.extensions!.subgraph), path: e.path }));
       const other = errors.find((e) => e.extensions?.code !== 'SUBGRAPH_UNAVAILABLE');
-      const detail = other ? `${other.extensions?.code} ${other.extensions?.currentVersion ?? ''}`.trim() : undefined;
+      // The other error's code (and a conflict's current version), else what the first unavailable office's error said.
+      const detail = other ? `${other.extensions?.code} ${other.extensions?.currentVersion ?? ''}`.trim() : errors[0]?.message;
       const outcome = other || (!errors.length && !body.data) ? 'failed' : unavailable.length ? 'partial' : 'ok';
       return { kind, sentAt, answeredAt, outcome, unavailable, data: body.data ?? undefined, detail };
     } catch (error) {

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -100,6 +101,18 @@ export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpec
       clearTimeout(timer);
     },
   };
+}
+
+/** A port free now: the services call each other, so every address must be known before any of them starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Resolves when `url` answers 200, polling; rejects after `timeoutMs`. */

@@ -3,10 +3,10 @@
  * its fields are null: the rest of the answer is served, with a SUBGRAPH_UNAVAILABLE error naming the office and
  * the field's path. Each case runs through a gateway whose URL for one subgraph has nothing listening behind it.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../gateway/service.js';
 import { createLogger } from '../kit/log.js';
+import { freePort } from '../scripts/processes.js';
 import { startHub, type Hub } from './support/hub.js';
 
 type Office = 'cases' | 'institutions' | 'referrals';
@@ -14,20 +14,11 @@ let hub: Hub;
 const gateways = new Map<Office, RunningGateway>();
 let ids: { caseId: string; courtId: string; referralId: string };
 
-/** A port nothing listens on: connections to it are refused. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   hub = await startHub({ cases: 200, keptAnswers: false });
   const silent = createLogger('gateway', 'fatal');
   for (const office of ['cases', 'institutions', 'referrals'] as const) {
-    const subgraphUrls = { ...hub.config.subgraphUrls, [office]: `http://127.0.0.1:${await deadPort()}/graphql` };
+    const subgraphUrls = { ...hub.config.subgraphUrls, [office]: `http://127.0.0.1:${await freePort()}/graphql` /* nothing listens there */ };
     gateways.set(office, await startGateway({ ...hub.config, subgraphUrls }, silent));
   }
   const referral = await hub.knex.referrals('referrals').orderBy('seq').first('id', 'case_id', 'target_id');

@@ -1,20 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../gateway/dev-token.js';
 import { DEV_JWT_SECRET } from '../kit/config.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../scripts/processes.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-start-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

@@ -3,7 +3,6 @@
  * seeded with a small demo world, the three subgraphs and the gateway on free ports, over real HTTP.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type HubConfig } from '../../kit/config.js';
@@ -15,6 +14,7 @@ import { startReferralsService } from '../../subgraphs/referrals/service.js';
 import { startGateway, type GatewayOptions } from '../../gateway/service.js';
 import { signDevToken } from '../../gateway/dev-token.js';
 import { seedDemo } from '../../seed/seed-demo.js';
+import { freePort } from '../../scripts/processes.js';
 
 export interface HubOptions {
   cases?: number;
@@ -45,18 +45,6 @@ export interface GraphQLResult {
 }
 
 export type Hub = Awaited<ReturnType<typeof startHub>>;
-
-/** A port free now: subgraphs call each other, so every address must be known before any of them starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startHub(options: HubOptions = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-test-'));
