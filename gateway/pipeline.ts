@@ -9,7 +9,7 @@
  *   stages through `pipelinePlugin`.
  * A stage refuses by throwing a GraphQLError; the refusal is answered through the result stages like any answer.
  */
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { DocumentCache, isRefused, type CachedDocument, type PreparedDocument } from '../kit/document-cache.js';
 import { formatResult, serialise, type ErrorFormatter, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
@@ -175,7 +175,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
           },
           async responseForOperation() {
             if (!early) return null;
-            return { http: { status: early.status, headers: new Map(Object.entries(early.headers)) } as never, body: { kind: 'single', singleResult: JSON.parse(early.body) } };
+            return { http: { status: early.status, headers: new HeaderMap(Object.entries(early.headers)) }, body: { kind: 'single', singleResult: JSON.parse(early.body) } };
           },
           async willSendResponse(context) {
             if (context.response.body.kind !== 'single') return;
