@@ -51,6 +51,8 @@ export interface Stage<TContext> {
   readonly name: string;
   /** Before the body is read, knowing only who asks: refuses (rate limits). */
   arrival?(info: RequestInfo): Promise<void> | void;
+  /** After a request was refused for what it sent (its body, its document): charges its caller (rate limits). */
+  refused?(info: RequestInfo): Promise<void> | void;
   /** Before the document is read: refuses, or rewrites the parameters. */
   request?(facts: RequestFacts): Promise<void> | void;
   /** Reads the document: the one stage that parses it, checks its limits and validates it. */
@@ -113,6 +115,11 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     return { ...(await runner.answer(schema, facts, params, { errors: [error] }, JSON_TYPE)), served: 'refused' };
   };
 
+  /** Tells the stages that a request was refused for what it sent. */
+  async function refused(info: RequestInfo): Promise<void> {
+    for (const stage of stages) await stage.refused?.(info);
+  }
+
   async function pipeline(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null> {
     const schema = options.schema();
     if (!request.params || !schema) return null;
@@ -121,12 +128,17 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     try {
       for (const stage of stages) await stage.request?.(facts);
     } catch (error) {
-      return refuse(schema, params, error);
+      const answer = await refuse(schema, params, error);
+      await refused(request.info);
+      return answer;
     }
     // No query text: Apollo Server answers that it needs one.
     if (typeof params.query !== 'string' || params.query === '') return { handOver: params };
     const prepared = documentStage!.document!({ ...facts, query: params.query, schema });
-    if (isRefused(prepared)) return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, JSON_TYPE)), served: 'refused' };
+    if (isRefused(prepared)) {
+      await refused(request.info);
+      return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, JSON_TYPE)), served: 'refused' };
+    }
     if (!options.lean || !request.leanContentType || prepared.introspection) return { handOver: params };
     const operation = DocumentCache.operation(prepared, params.operationName) ?? undefined;
     if (operation?.operation === 'subscription') return { handOver: params };
@@ -188,7 +200,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     };
   }
 
-  return { pipeline, arrival, plugin };
+  return { pipeline, arrival, refused, plugin };
 }
 
 function isGraphQLError(error: unknown): error is GraphQLError {

@@ -2,7 +2,9 @@
  * Rate limits per principal, as the pipeline's first request stage: each principal (an anonymous caller: each
  * address) may send its role's requests a second, with a burst allowance over ten seconds on top
  * (rate-limiter-flexible: a limiter per second backed by a burst limiter). Past both, the request is answered 429
- * RATE_LIMITED with `Retry-After` and `extensions.retryAfter`, before its body is read.
+ * RATE_LIMITED with `Retry-After` and `extensions.retryAfter`, before its body is read. A request refused for what it
+ * sent (too large a body, a document past a limit, one that does not parse or validate) counts `refusalWeight`
+ * requests: an abusive caller runs out of budget ten times sooner, and its later requests cost only the arrival check.
  * With `JIEFEN_REDIS_URL` the counts live in Redis, so every gateway process enforces one limit; while Redis cannot
  * be reached each process counts alone (the same limits, in memory) and says so in its log: never an open door.
  */
@@ -20,15 +22,17 @@ export interface RateLimit {
   perSecond: number;
   /** Requests over ten seconds allowed on top of the sustained rate. */
   burst: number;
+  /** Requests a refused one counts as. */
+  refusalWeight: number;
 }
 
 /** The default budget of each role (and of anonymous callers, per address): `JIEFEN_RATE_LIMITS` overrides it. */
 export const RATE_LIMITS: Readonly<Record<string, RateLimit>> = {
-  [PUBLIC_ROLE]: { perSecond: 20, burst: 100 },
-  ...Object.fromEntries(ROLES.map((role) => [role, { perSecond: 200, burst: 1000 }])),
+  [PUBLIC_ROLE]: { perSecond: 20, burst: 100, refusalWeight: 10 },
+  ...Object.fromEntries(ROLES.map((role) => [role, { perSecond: 200, burst: 1000, refusalWeight: 10 }])),
 };
 
-/** `JIEFEN_RATE_LIMITS`: `off`, or a JSON object of role → `{ "perSecond", "burst" }` over the defaults. */
+/** `JIEFEN_RATE_LIMITS`: `off`, or a JSON object of role → `{ "perSecond", "burst", "refusalWeight"? }` over the defaults. */
 export function rateLimitsFrom(raw: string | undefined): Record<string, RateLimit> | null {
   if (raw === 'off') return null;
   if (raw === undefined || raw === '') return { ...RATE_LIMITS };
@@ -42,9 +46,10 @@ export function rateLimitsFrom(raw: string | undefined): Record<string, RateLimi
   const limits = { ...RATE_LIMITS };
   for (const [role, limit] of Object.entries(given)) {
     if (!(role in RATE_LIMITS)) throw new ConfigError(`JIEFEN_RATE_LIMITS names an unknown role (roles: ${Object.keys(RATE_LIMITS).join(', ')})`);
-    const { perSecond, burst } = (limit ?? {}) as Partial<RateLimit>;
+    const { perSecond, burst, refusalWeight = RATE_LIMITS[role]!.refusalWeight } = (limit ?? {}) as Partial<RateLimit>;
     if (!Number.isInteger(perSecond) || perSecond! < 1 || !Number.isInteger(burst) || burst! < 1) throw new ConfigError(`JIEFEN_RATE_LIMITS.${role} needs whole numbers perSecond and burst, each 1 or more`);
-    limits[role] = { perSecond: perSecond!, burst: burst! };
+    if (!Number.isInteger(refusalWeight) || refusalWeight < 1) throw new ConfigError(`JIEFEN_RATE_LIMITS.${role}.refusalWeight must be a whole number, 1 or more`);
+    limits[role] = { perSecond: perSecond!, burst: burst!, refusalWeight };
   }
   return limits;
 }
@@ -79,8 +84,9 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
     if (alone) options.logger.info('rate limits: Redis reached again, limits are shared');
     alone = false;
   });
-  const limiters = new Map<string, BurstyRateLimiter>();
-  const limiterOf = (role: string): BurstyRateLimiter => {
+  interface RoleLimiter { bursty: BurstyRateLimiter; windows: RateLimiterAbstract[]; limit: RateLimit }
+  const limiters = new Map<string, RoleLimiter>();
+  const limiterOf = (role: string): RoleLimiter => {
     let limiter = limiters.get(role);
     if (limiter) return limiter;
     const limit = options.limits[role] ?? options.limits[PUBLIC_ROLE]!;
@@ -89,7 +95,8 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
       const memory = new RateLimiterMemory({ points, duration, keyPrefix });
       return redis ? new RateLimiterRedis({ storeClient: redis, points, duration, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory;
     };
-    limiter = new BurstyRateLimiter(make(limit.perSecond, 1, 'second'), make(limit.burst, 10, 'burst'));
+    const windows = [make(limit.perSecond, 1, 'second'), make(limit.burst, 10, 'burst')];
+    limiter = { bursty: new BurstyRateLimiter(windows[0]!, windows[1]!), windows, limit };
     limiters.set(role, limiter);
     return limiter;
   };
@@ -97,11 +104,17 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
     name: 'rate limits',
     async arrival(info) {
       try {
-        await limiterOf(info.principal.role).consume(keyOf(info.principal, info.remoteAddress));
+        await limiterOf(info.principal.role).bursty.consume(keyOf(info.principal, info.remoteAddress));
       } catch (refusal) {
         if (refusal instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
         throw refusal;
       }
+    },
+    async refused(info) {
+      const { windows, limit } = limiterOf(info.principal.role);
+      const key = keyOf(info.principal, info.remoteAddress);
+      // The arrival already counted one; a charge that cannot be recorded (Redis gone between the two) is not an error.
+      if (limit.refusalWeight > 1) await Promise.all(windows.map((window) => window.penalty(key, limit.refusalWeight - 1).catch(() => undefined)));
     },
     /** Resolves once Redis is reached, or after a second without it (the limits then hold per process). */
     connected() {

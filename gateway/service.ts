@@ -183,6 +183,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
     pipeline: pipeline.pipeline,
     arrival: pipeline.arrival,
+    refused: pipeline.refused,
     maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
     // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).

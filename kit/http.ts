@@ -51,6 +51,8 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
   pipeline?(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null>;
   /** The pipeline's checks of the caller alone, before the body is read: a refusal to send, or null to go on. */
   arrival?(info: RequestInfo): Promise<FastResponse | null>;
+  /** Told of a request refused here for its body (too large, not JSON), as the pipeline is of its own refusals. */
+  refused?(info: RequestInfo): Promise<void>;
   /** Bytes a request body may hold; a larger one is answered 413 (default 1 MiB). */
   maxBodyBytes?: number;
   /** The store's generation now (kit/generation.ts), served at `GET /generation`. */
@@ -263,11 +265,13 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         } catch (error) {
           if (!(error instanceof BodyTooLarge)) throw error;
           const refusal = payloadTooLarge(maxBodyBytes);
+          await options.refused?.(info);
           return sendJson(res, 413, errorBody(ErrorCode.PAYLOAD_TOO_LARGE, refusal.message, { limit: 'bodyBytes', max: maxBodyBytes }), requestId, { connection: 'close' });
         }
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch {
+          await options.refused?.(info);
           return sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'), requestId);
         }
       }

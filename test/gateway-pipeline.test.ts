@@ -18,7 +18,7 @@ const mark: ResponseHook<GatewayContext> = ({ result, context }) => {
   if (result.data) result.extensions = { ...result.extensions, marked: true };
 };
 // Analysts get a tight budget on both gateways, so the rate limit can be seen without flooding.
-const settings = { ...DEFAULT_GATEWAY_SETTINGS, rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, analyst: { perSecond: 1, burst: 2 } } };
+const settings = { ...DEFAULT_GATEWAY_SETTINGS, rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, analyst: { perSecond: 1, burst: 2, refusalWeight: 10 } } };
 beforeAll(async () => {
   hub = await startHub({ cases: 60, institutions: 40, responseHooks: [mark], gateway: { settings, rateLimitKeyPrefix: `lean-${process.pid}-${Date.now()}` } });
   paths.lean = hub.urls.gateway;
