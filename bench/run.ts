@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
 import { loadConfig, type HubConfig } from '../kit/config.js';
 import { seedDemo } from '../seed/seed-demo.js';
-import { ROOT, startProcesses, waitUntilReady, type ProcessGroup } from '../scripts/processes.js';
+import { flagsOf, ROOT, startProcesses, waitUntilReady, type ProcessGroup } from '../scripts/processes.js';
 import type { LoadPlan } from './load/graphql-load.js';
 import { summarize } from './profile-summary.js';
 import { signDevToken } from '../gateway/dev-token.js';
@@ -165,7 +165,9 @@ async function startGateway(name: string, subgraphs: Subgraphs, profileDir = pro
   const logFile = path.join(subgraphs.dataDir, 'logs', `gateway-${name}.log`);
   const out = fs.openSync(logFile, 'w');
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `gateway-${name}`)] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: { ...subgraphs.env, ...env }, stdio: ['ignore', out, out] });
+  // Our gateway runs with the flags `npm start` gives it; the peers with Node's defaults.
+  const flags = entry === 'gateway/main.ts' ? flagsOf('gateway') : [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: { ...subgraphs.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {

@@ -10,19 +10,27 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * A subgraph's young generation is larger than Node's default: a dashboard answer builds a few megabytes of
+ * short-lived objects (parsed rows, result trees, JSON text), and with 16 MiB semi-spaces the scavenger ran several
+ * times per request and promoted half-built results to the old generation.
+ */
+const SUBGRAPH_FLAGS = ['--max-semi-space-size=64'];
+
+/** Each service, and the Node flags it runs with. */
 export const SERVICES = [
-  { name: 'cases', entry: 'subgraphs/cases/main.ts' },
-  { name: 'institutions', entry: 'subgraphs/institutions/main.ts' },
-  { name: 'referrals', entry: 'subgraphs/referrals/main.ts' },
-  { name: 'gateway', entry: 'gateway/main.ts' },
+  { name: 'cases', entry: 'subgraphs/cases/main.ts', flags: SUBGRAPH_FLAGS },
+  { name: 'institutions', entry: 'subgraphs/institutions/main.ts', flags: SUBGRAPH_FLAGS },
+  { name: 'referrals', entry: 'subgraphs/referrals/main.ts', flags: SUBGRAPH_FLAGS },
+  // A bounded old generation makes V8 collect before it grows: documents of hundreds of kilobytes each left their
+  // garbage standing until the heap neared its default limit. The gateway's caches are bounded in bytes well below it.
+  { name: 'gateway', entry: 'gateway/main.ts', flags: ['--max-old-space-size=384'] },
 ] as const;
 
-/**
- * Node flags for every service. A larger young generation: a dashboard answer builds a few megabytes of short-lived
- * objects (parsed subgraph answers, result trees, JSON text), and with Node's default 16 MiB semi-spaces the
- * scavenger ran several times per request and promoted half-built results to the old generation.
- */
-export const RUNTIME_FLAGS = ['--max-semi-space-size=64'];
+/** The Node flags a service runs with. */
+export function flagsOf(name: ServiceName): readonly string[] {
+  return SERVICES.find((s) => s.name === name)!.flags;
+}
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
@@ -65,7 +73,7 @@ export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpec
     const out = fs.openSync(logFile, 'a');
     // JIEFEN_PROFILE_DIR writes a V8 CPU profile of each service there when it stops (Node refuses --cpu-prof in NODE_OPTIONS).
     const profile = env.JIEFEN_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(env.JIEFEN_PROFILE_DIR, service.name)] : [];
-    const child = spawn(process.execPath, [...profile, ...RUNTIME_FLAGS, '--import', 'tsx', path.join(ROOT, service.entry)], { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
+    const child = spawn(process.execPath, [...profile, ...flagsOf(service.name), '--import', 'tsx', path.join(ROOT, service.entry)], { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
     fs.closeSync(out);
     children.set(service.name, child);
     const started = Date.now();
