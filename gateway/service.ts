@@ -93,6 +93,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
 
   const clients: SubgraphClient<GatewayContext>[] = [];
+  const answerDeadlineMs = Math.max(...Object.values(config.subgraphTimeoutsMs));
   const clientsByName = new Map<string, SubgraphClient<GatewayContext>>();
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -180,7 +181,9 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     apollo,
     logger,
     authenticate: (req) => authenticate(req.headers.authorization),
-    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log }),
+    // One deadline for the whole answer, from arrival: a call started late (queued, or after another subgraph's) gets
+    // only what is left, so an answer waits no longer than the slowest subgraph's timeout.
+    context: ({ principal, requestId, logger: log, arrivedAt }) => ({ principal, requestId, logger: log, deadline: arrivedAt + answerDeadlineMs }),
     pipeline: pipeline.pipeline,
     arrival: pipeline.arrival,
     refused: pipeline.refused,

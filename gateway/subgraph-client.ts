@@ -27,6 +27,8 @@ export interface SubgraphCallContext {
   /** The client's operation, named to subgraphs for their audit records. */
   operation?: { name: string | null; documentHash: string };
   logger?: Logger;
+  /** The instant (Date.now()) by which the client's whole answer is due: no call runs past it. */
+  deadline?: number;
 }
 
 /** The subgraph's deadline per call, and where its circuit's changes are logged. */
@@ -77,7 +79,7 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
     }
     let response: RawAnswer;
     try {
-      response = await this.guard.call((signal) => this.send('POST', this.path, headers, body, signal), mayRetry(request.query, request.variables));
+      response = await this.guard.call((signal) => this.send('POST', this.path, headers, body, signal), mayRetry(request.query, request.variables), context.deadline);
     } catch (error) {
       if (!(error instanceof SubgraphUnavailable)) throw error;
       context.logger?.warn({ subgraph: this.name, reason: error.message }, 'subgraph unavailable');

@@ -26,6 +26,12 @@ export const SUBGRAPH_POLICY = {
    */
   stallMs: 2000,
   stallFactor: 5,
+  /**
+   * A call cut short by its request's deadline (queued, or after another subgraph's answer) that gets no answer
+   * counts against the circuit when it had at least this share of the subgraph's own timeout: a frozen subgraph
+   * is mostly called second, a healthy one only misses a deadline another spent.
+   */
+  cutShortCountsFromShare: 0.5,
   /** Consecutive calls without an answer that open the circuit. */
   failuresToOpen: 5,
   /** How long an open circuit fails calls fast before it lets one probe through (a subgraph back is used within this). */
@@ -36,9 +42,12 @@ export const SUBGRAPH_POLICY = {
   readinessProbeMs: 2000,
 } as const;
 
-/** Why a call got no answer. Only these count against the circuit: a refusal or a GraphQL error is an answer. */
+/**
+ * Why a call got no answer. Only these count against the circuit (a refusal or a GraphQL error is an answer), and
+ * of these only the subgraph's own: not a call cut short because its request had spent its time elsewhere.
+ */
 export class SubgraphUnavailable extends Error {
-  constructor(why: string, readonly connectionFailed = false) {
+  constructor(why: string, readonly connectionFailed = false, readonly subgraphsFault = true) {
     super(why);
   }
 }
@@ -112,7 +121,7 @@ export class SubgraphGuard {
 
   constructor(readonly name: string, readonly timeoutMs: number, logger: Logger) {
     this.limit = new InFlightLimit(SUBGRAPH_POLICY.inFlight, SUBGRAPH_POLICY.stallMs, SUBGRAPH_POLICY.stallFactor, timeoutMs);
-    this.breaker = circuitBreaker(handleWhen((error) => error instanceof SubgraphUnavailable), {
+    this.breaker = circuitBreaker(handleWhen((error) => error instanceof SubgraphUnavailable && error.subgraphsFault), {
       halfOpenAfter: SUBGRAPH_POLICY.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(SUBGRAPH_POLICY.failuresToOpen),
     });
@@ -122,15 +131,19 @@ export class SubgraphGuard {
   }
 
   /**
-   * Runs one call within the subgraph's deadline. `attempt` gets the deadline's signal; it is run once more after a
-   * failed connection when `retry` allows (reads, and mutations idempotent by key), within the same deadline.
+   * Runs one call within the subgraph's deadline, and within the request's (`due`, an instant) when it comes sooner.
+   * `attempt` gets the deadline's signal; it is run once more after a failed connection when `retry` allows (reads,
+   * and mutations idempotent by key), within the same deadline.
    */
-  async call<T>(attempt: (signal: AbortSignal) => Promise<T>, retry: boolean): Promise<T> {
+  async call<T>(attempt: (signal: AbortSignal) => Promise<T>, retry: boolean, due = Infinity): Promise<T> {
     // cockatiel queues every call behind a half-open probe; to a frozen subgraph that is the whole timeout.
     if (this.breaker.state === CircuitState.HalfOpen) throw new SubgraphUnavailable('its circuit is open (a probe call is under way)');
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const left = Math.min(this.timeoutMs, due - Date.now());
+    if (left <= 0) throw new SubgraphUnavailable('the request\'s deadline passed before the call', false, false);
+    const signal = AbortSignal.timeout(left);
+    const cutShort = left < this.timeoutMs;
     try {
-      const result = await this.breaker.execute(() => this.limit.run(() => this.attempts(attempt, signal, retry ? SUBGRAPH_POLICY.connectionRetries : 0), signal));
+      const result = await this.breaker.execute(() => this.limit.run(() => this.attempts(attempt, signal, retry ? SUBGRAPH_POLICY.connectionRetries : 0, cutShort ? left : null), signal));
       this.lastCallFailed = false;
       return result;
     } catch (error) {
@@ -142,20 +155,24 @@ export class SubgraphGuard {
     }
   }
 
-  private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number): Promise<T> {
+  /** `cutShortMs`: the request's deadline left the call less than the subgraph's own timeout (else null). */
+  private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number, cutShortMs: number | null): Promise<T> {
     for (let left = retries; ; left--) {
       try {
         return await attempt(signal);
       } catch (error) {
-        const unavailable = this.translate(error, signal);
+        const unavailable = this.translate(error, signal, cutShortMs);
         if (!(unavailable instanceof SubgraphUnavailable && unavailable.connectionFailed && left > 0)) throw unavailable;
       }
     }
   }
 
   /** undici's failures as SubgraphUnavailable (a deadline passed, a connection failed); anything else unchanged. */
-  private translate(error: unknown, signal: AbortSignal): unknown {
+  private translate(error: unknown, signal: AbortSignal, cutShortMs: number | null): unknown {
     if (error instanceof SubgraphUnavailable) return error;
+    if (signal.aborted && cutShortMs !== null) {
+      return new SubgraphUnavailable(`no answer within the ${Math.round(cutShortMs)} ms left of the request's deadline`, false, cutShortMs >= SUBGRAPH_POLICY.cutShortCountsFromShare * this.timeoutMs);
+    }
     if (signal.aborted) return new SubgraphUnavailable(`no answer within ${this.timeoutMs} ms`);
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return new SubgraphUnavailable(`connection failed (${code})`, true);

@@ -31,6 +31,8 @@ export interface RequestInfo {
   headers: IncomingMessage['headers'];
   /** The peer's address: an anonymous caller's rate-limit key. */
   remoteAddress: string;
+  /** When the request arrived (Date.now()): its deadline counts from here, queueing included. */
+  arrivedAt: number;
 }
 
 export interface ApolloHttpOptions<TContext extends BaseContext> {
@@ -217,6 +219,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
+    const arrivedAt = Date.now();
     const requestId = requestIdOf(req);
     // Path and query split by hand: a URL object per request costs more than the request's own routing.
     const target = req.url ?? '/';
@@ -248,7 +251,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       if (route === '/generation' && options.generation) return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
       if (route !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
 
-      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
+      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', arrivedAt };
       // The pipeline's checks of who is asking (rate limits) come before the body is read: a refused caller costs little.
       const turnedAway = await options.arrival?.(info);
       if (turnedAway) {
