@@ -51,7 +51,7 @@ export interface Stage<TContext> {
   readonly name: string;
   /** Before the body is read, knowing only who asks: refuses (rate limits). */
   arrival?(info: RequestInfo): Promise<void> | void;
-  /** After a request was refused for what it sent (its body, its document): charges its caller (rate limits). */
+  /** After a request was refused for what it sent (its body, its document's text): charges its caller (rate limits). */
   refused?(info: RequestInfo): Promise<void> | void;
   /** Before the document is read: refuses, or rewrites the parameters. */
   request?(facts: RequestFacts): Promise<void> | void;
@@ -128,9 +128,8 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     try {
       for (const stage of stages) await stage.request?.(facts);
     } catch (error) {
-      const answer = await refuse(schema, params, error);
-      await refused(request.info);
-      return answer;
+      // Not charged: a persisted document not yet held is a step of the protocol, not abuse.
+      return refuse(schema, params, error);
     }
     // No query text: Apollo Server answers that it needs one.
     if (typeof params.query !== 'string' || params.query === '') return { handOver: params };
