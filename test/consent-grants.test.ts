@@ -215,4 +215,13 @@ describe('four eyes on consent', () => {
     expect((await view()).claims).toBeNull();
     await revoke(wide.id);
   });
+
+  it('runs the README\'s consent example as written', async () => {
+    const requested = dataOf(await hub.query(`mutation { grantDataAccess(grantee: "analyst-chen", categories: [NAME, ID_NUMBER], purpose: "repeat applicants in Xuhui",
+    scope: { district: "310104" }, expiresAt: "2030-01-01T00:00:00Z") { id status } }`, {}, { role: 'steward', sub: 'dev-steward' })).grantDataAccess;
+    expect(requested).toMatchObject({ id: expect.stringMatching(/^GR-/), status: 'AWAITING_APPROVAL' });
+    const approved = dataOf(await hub.query('mutation($id: ID!) { approveDataGrant(id: $id) { status approvedBy } }', { id: requested.id }, { role: 'steward', sub: 'steward-li' }));
+    expect(approved.approveDataGrant).toEqual({ status: 'IN_FORCE', approvedBy: 'steward-li' });
+    await revoke(requested.id);
+  });
 });
