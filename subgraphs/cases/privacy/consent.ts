@@ -28,8 +28,7 @@ export class ConsentDesk {
   constructor(private readonly knex: Knex, private readonly grants: GrantStore, private readonly audit: AuditLog) {}
 
   grant(call: StewardCall, input: GrantInput): Promise<GrantRecord> {
-    const refused = { categories: input.categories ?? [], caseIds: input.scope?.caseId ? [input.scope.caseId] : [] };
-    return this.step(call, 'grantDataAccess', refused, async (trx) => {
+    return this.step(call, 'grantDataAccess', input.categories ?? [], async (trx) => {
       const grant = await this.grants.create(input, call.principal.sub, trx);
       const inForce = grant.approvedAt !== null;
       return { grant, decision: inForce ? 'GRANTED' : 'REQUESTED', detail: `${grant.id} to ${grant.grantee}${inForce ? '' : ', awaiting a second steward'}` };
@@ -37,20 +36,21 @@ export class ConsentDesk {
   }
 
   approve(call: StewardCall, id: string): Promise<GrantRecord> {
-    return this.step(call, 'approveDataGrant', { categories: [], caseIds: [] }, async (trx) => {
+    return this.step(call, 'approveDataGrant', [], async (trx) => {
       const grant = await this.grants.approve(id, call.principal.sub, trx);
       return { grant, decision: 'APPROVED', detail: `${grant.id} to ${grant.grantee}, given by ${grant.grantedBy}` };
     });
   }
 
   revoke(call: StewardCall, id: string): Promise<GrantRecord> {
-    return this.step(call, 'revokeDataAccess', { categories: [], caseIds: [] }, async (trx) => {
+    return this.step(call, 'revokeDataAccess', [], async (trx) => {
       const grant = await this.grants.revoke(id, call.principal.sub, trx);
       return { grant, decision: 'REVOKED', detail: `${grant.id} of ${grant.grantee}` };
     });
   }
 
-  private async step(call: StewardCall, operation: string, refused: { categories: string[]; caseIds: string[] }, run: (trx: Knex.Transaction) => Promise<Step>): Promise<GrantRecord> {
+  /** `asked`: the categories the step names, for the record of a refusal (never the caller's other input). */
+  private async step(call: StewardCall, operation: string, asked: string[], run: (trx: Knex.Transaction) => Promise<Step>): Promise<GrantRecord> {
     const base = { requestId: call.requestId, principal: call.principal, operation, documentHash: null };
     try {
       requireRole(call.principal, ['steward'], operation);
@@ -62,7 +62,7 @@ export class ConsentDesk {
     } catch (error) {
       const { code, rule } = (error as GraphQLError).extensions ?? {};
       if (code === ErrorCode.FORBIDDEN) {
-        await this.audit.append([{ ...base, decision: 'DENIED', ...refused, detail: `${operation} refused: ${rule === 'FOUR_EYES' ? 'four eyes' : 'not a steward'}` }]);
+        await this.audit.append([{ ...base, decision: 'DENIED', categories: asked, caseIds: [], detail: `${operation} refused: ${rule === 'FOUR_EYES' ? 'four eyes' : 'not a steward'}` }]);
       }
       throw error;
     }
