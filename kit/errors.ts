@@ -72,6 +72,11 @@ export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
 export const badInput = (field: string, why: string) =>
   hubError(ErrorCode.BAD_USER_INPUT, `${field}: ${why}`, { field });
 export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
+/**
+ * Consent's four-eyes rule refused the step (subgraphs/cases/privacy/grants.ts): a steward granting to itself, or
+ * approving a grant it gave or receives. `extensions.rule` is FOUR_EYES, so a client tells it from a missing role.
+ */
+export const fourEyesRefused = (why: string) => hubError(ErrorCode.FORBIDDEN, why, { rule: 'FOUR_EYES' });
 /** One of the gateway's limits (gateway/limits.ts), named with its value; never what the request held. */
 export const limitExceeded = (limit: string, max: number, what: string) =>
   hubRequestError(ErrorCode.LIMIT_EXCEEDED, `${what}: the limit '${limit}' is ${max}`, { limit, max });

@@ -51,14 +51,14 @@ export function piiCoordinates(document: DocumentNode): Map<string, PiiCategory>
 export type Disclosure = 'CLEAR' | 'WITHHELD';
 
 /**
- * Wraps every `@pii` field's resolver: the value is resolved only if `decide` allows it for this parent record,
- * and is null otherwise (a redaction is not an error). Each decision goes to `record`, the request's privacy
- * ledger, which feeds the audit log and the response's redaction counts.
+ * Wraps every `@pii` field's resolver: the value is resolved only if `decide` allows it for this parent record
+ * (and field), and is null otherwise (a redaction is not an error). Each decision goes to `record`, the request's
+ * privacy ledger, which feeds the audit log and the response's redaction counts.
  */
 export function guardPiiFields<TContext>(
   schema: GraphQLSchema,
   marked: Map<string, PiiCategory>,
-  decide: (context: TContext, category: PiiCategory, parent: unknown) => boolean | Promise<boolean>,
+  decide: (context: TContext, category: PiiCategory, parent: unknown, field: string) => boolean | Promise<boolean>,
   record: (context: TContext, category: PiiCategory, parent: unknown, disclosure: Disclosure) => void,
 ): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
@@ -77,7 +77,7 @@ export function guardPiiFields<TContext>(
           if (value !== null && value !== undefined) record(context, category, parent, 'CLEAR');
           return value;
         };
-        const allowed = decide(context, category, parent);
+        const allowed = decide(context, category, parent, field.name);
         return allowed instanceof Promise ? allowed.then(settle) : settle(allowed);
       };
     }

@@ -42,12 +42,16 @@ describe('the audit log of party data', () => {
     expect(denied.detail).toMatch(/partyName/);
   });
 
-  it('records grants and revocations', async () => {
-    const granted = dataOf(await hub.query(`mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test",
-      expiresAt: "${new Date(Date.now() + 60_000).toISOString()}") { id } }`, {}, steward)).grantDataAccess;
-    await hub.query(`mutation { revokeDataAccess(id: "${granted.id}") { id } }`, {}, steward);
-    const decisions = (await events({ principal: 'test-steward' })).map((e: any) => e.decision);
-    expect(decisions).toEqual(expect.arrayContaining(['GRANTED', 'REVOKED']));
+  it('records every step of a grant: requested, approved, granted at once, revoked', async () => {
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
+    const requested = dataOf(await hub.query(`mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test",
+      expiresAt: "${expiresAt}") { id } }`, {}, steward)).grantDataAccess;
+    await hub.query(`mutation { approveDataGrant(id: "${requested.id}") { id } }`, {}, { role: 'steward', sub: 'second-steward' });
+    await hub.query(`mutation { revokeDataAccess(id: "${requested.id}") { id } }`, {}, steward);
+    await hub.query(`mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test", scope: { caseId: "${c.id}" },
+      expiresAt: "${expiresAt}") { id } }`, {}, steward);
+    expect((await events({ principal: 'test-steward' })).map((e: any) => e.decision).slice(0, 3)).toEqual(['GRANTED', 'REVOKED', 'REQUESTED']);
+    expect((await events({ principal: 'second-steward' })).map((e: any) => e.decision)).toEqual(['APPROVED']);
   });
 
   it('holds no personal value', async () => {

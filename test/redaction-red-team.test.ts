@@ -118,7 +118,7 @@ describe('joins', () => {
   });
 
   it('keeps the subgraph-only operations out of the public schema', async () => {
-    for (const query of ['{ myDataGrants { id } }', '{ referralTargetsOf(caseIds: ["x"]) { caseId } }']) {
+    for (const query of ['{ myDataGrants { id } }', '{ referralTargetsOf(caseIds: ["x"]) { caseId } }', '{ partyDataClearance(caseIds: ["x"], category: NAME) }']) {
       expect(codesOf(await attack(query))).toContain('GRAPHQL_VALIDATION_FAILED');
     }
   });

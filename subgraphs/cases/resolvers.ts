@@ -8,7 +8,8 @@ import { checkCaseFilter, type CaseFilter, type CaseRecord, type CaseStore } fro
 import type { CaseLoaders } from './loaders.js';
 import type { CaseCommands, Caller } from './commands.js';
 import type { PrivacyLedger } from './privacy/ledger.js';
-import type { GrantInput, GrantRecord, GrantStore } from './privacy/grants.js';
+import { grantStatus, type GrantInput, type GrantRecord, type GrantStore } from './privacy/grants.js';
+import type { ConsentDesk } from './privacy/consent.js';
 import type { AuditFilter, AuditLog } from './privacy/audit-log.js';
 import type { PiiCategory } from '../../kit/privacy.js';
 import { requireRole, type Principal as P } from '../../kit/principal.js';
@@ -27,8 +28,9 @@ export interface CasesContext {
   caller: Caller;
   clock: () => Date;
   privacy: PrivacyLedger;
-  pseudonym: (principal: P, idNumber: string) => string;
+  pseudonym: (principal: P, scope: string, idNumber: string) => string;
   grants: GrantStore;
+  consent: ConsentDesk;
   audit: AuditLog;
   statistics: RequestStatistics;
 }
@@ -39,6 +41,19 @@ async function scoped(filter: CaseFilter, ctx: CasesContext): Promise<CaseFilter
   if (filter.partyName) scopes.push(await ctx.privacy.searchScope('NAME', 'filter.partyName'));
   if (filter.partyIdNumber) scopes.push(await ctx.privacy.searchScope('ID_NUMBER', 'filter.partyIdNumber'));
   return scopes.length ? { ...filter, visibleTo: scopes } : filter;
+}
+
+/**
+ * For another office's free text about a case (the referrals subgraph's decline reasons): which of these cases the
+ * caller may see in clear for the category, by this subgraph's per-record rule. Each answer is audited as the read
+ * it allows or withholds.
+ */
+async function partyDataClearance(caseIds: string[], category: PiiCategory, ctx: CasesContext): Promise<string[]> {
+  const records = (await ctx.loaders.caseById.loadMany([...new Set(caseIds)].slice(0, 1000)))
+    .filter((r): r is CaseRecord => !!r && !(r instanceof Error));
+  const allowed = await Promise.all(records.map((record) => ctx.privacy.decide(category, record)));
+  records.forEach((record, i) => ctx.privacy.record(category, record, allowed[i] ? 'CLEAR' : 'WITHHELD'));
+  return records.filter((_, i) => allowed[i]).map((record) => record.id);
 }
 
 const withCase = <T extends object>(items: T[], c: CaseRecord) => items.map((item) => ({ ...item, case: c }));
@@ -58,6 +73,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       return ctx.grants.list();
     },
     myDataGrants: (_: unknown, __: unknown, ctx: CasesContext) => ctx.grants.activeFor(ctx.principal.sub),
+    partyDataClearance: (_: unknown, a: { caseIds: string[]; category: PiiCategory }, ctx: CasesContext) => partyDataClearance(a.caseIds, a.category, ctx),
     auditEvents: async (_: unknown, args: PageArgs & { filter?: AuditFilter | null }, ctx: CasesContext) => {
       requireRole(ctx.principal, ['steward'], 'auditEvents');
       const window = ctx.cursors.window('auditEvents', args);
@@ -77,22 +93,9 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
     ...statisticsQuery,
   },
   Mutation: {
-    grantDataAccess: (_: unknown, a: GrantInput, ctx: CasesContext) => {
-      requireRole(ctx.principal, ['steward'], 'grantDataAccess');
-      return ctx.store.knex.transaction(async (trx) => {
-        const grant = await ctx.grants.create(a, ctx.principal.sub, trx);
-        await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'GRANTED', categories: grant.categories, caseIds: grant.scopeCaseId ? [grant.scopeCaseId] : [], operation: 'grantDataAccess', documentHash: null, detail: `${grant.id} to ${grant.grantee}` }], trx);
-        return grant;
-      });
-    },
-    revokeDataAccess: (_: unknown, { id }: { id: string }, ctx: CasesContext) => {
-      requireRole(ctx.principal, ['steward'], 'revokeDataAccess');
-      return ctx.store.knex.transaction(async (trx) => {
-        const grant = await ctx.grants.revoke(id, ctx.principal.sub, trx);
-        await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'REVOKED', categories: grant.categories, caseIds: [], operation: 'revokeDataAccess', documentHash: null, detail: `${grant.id} of ${grant.grantee}` }], trx);
-        return grant;
-      });
-    },
+    grantDataAccess: (_: unknown, a: GrantInput, ctx: CasesContext) => ctx.consent.grant(ctx, a),
+    approveDataGrant: (_: unknown, { id }: { id: string }, ctx: CasesContext) => ctx.consent.approve(ctx, id),
+    revokeDataAccess: (_: unknown, { id }: { id: string }, ctx: CasesContext) => ctx.consent.revoke(ctx, id),
     recordAccessRefusal: async (_: unknown, a: { operation?: string | null; documentHash?: string | null; categories: PiiCategory[]; detail: string }, ctx: CasesContext) => {
       await ctx.audit.append([{ requestId: ctx.requestId, principal: ctx.principal, decision: 'DENIED', categories: a.categories, caseIds: [], operation: a.operation ?? null, documentHash: a.documentHash ?? null, detail: a.detail }]);
       return true;
@@ -125,10 +128,14 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
     },
   },
   Party: {
-    pseudonym: (p: { idNumber: string }, _: unknown, ctx: CasesContext) => ctx.pseudonym(ctx.principal, p.idNumber),
+    pseudonym: (p: { idNumber: string }, _: unknown, ctx: CasesContext) => {
+      const scope = ctx.privacy.pseudonymScope(p);
+      return typeof scope === 'string' ? ctx.pseudonym(ctx.principal, scope, p.idNumber) : scope.then((s) => ctx.pseudonym(ctx.principal, s, p.idNumber));
+    },
   },
   ConsentGrant: {
     scope: (g: GrantRecord) => ({ institutionId: g.scopeInstitutionId, district: g.scopeDistrict, caseId: g.scopeCaseId }),
+    status: (g: GrantRecord, _: unknown, ctx: CasesContext) => grantStatus(g, ctx.clock()),
   },
   Institution: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

@@ -20,6 +20,7 @@ import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
 import { PrivacyLedger } from './privacy/ledger.js';
 import { GrantStore } from './privacy/grants.js';
 import { AuditLog } from './privacy/audit-log.js';
+import { ConsentDesk } from './privacy/consent.js';
 import { closePrivacyLedger } from './privacy/close-ledger.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
 import { CaseStatistics } from './statistics/statistics.js';
@@ -50,6 +51,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const cursors = new CursorCodec(config.cursorSecret);
   const grants = new GrantStore(knex, clock);
   const audit = new AuditLog(knex, clock);
+  const consent = new ConsentDesk(knex, grants, audit);
   const pseudonym = pseudonymizer(config.pseudonymKey);
   const referralTargetsOf = referralsClient(config.subgraphUrls.referrals);
   await audit.prune(config.auditRetentionDays);
@@ -82,7 +84,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
       const referredTo = mappedLoader((ids: readonly string[]) => referralTargetsOf(ids, caller), () => [] as string[]);
       return {
         principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock, caller,
-        privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, audit,
+        privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, consent, audit,
         statistics: statistics.forRequest(principal),
       };
     },

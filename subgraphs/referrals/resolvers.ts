@@ -10,6 +10,7 @@ import type { ReferralLoaders } from './loaders.js';
 import type { Caller, ReferralCommands, RequestReferralArgs } from './commands.js';
 import { confirmsAgreement } from './rules.js';
 import { badInput } from '../../kit/errors.js';
+import type { ReferralPrivacy } from './privacy.js';
 
 export interface ReferralsContext {
   principal: Principal;
@@ -20,6 +21,7 @@ export interface ReferralsContext {
   loaders: ReferralLoaders;
   commands: ReferralCommands;
   caller: Caller;
+  privacy: ReferralPrivacy;
 }
 
 type Move = { id: string; expectedVersion: number; idempotencyKey?: string | null };
@@ -59,7 +61,7 @@ export const resolvers: GraphQLResolverMap<ReferralsContext> = {
     case: (r: ReferralRecord) => ({ __typename: 'Case', id: r.caseId }),
     target: (r: ReferralRecord) => institution(r.targetId),
     requestedBy: (r: ReferralRecord) => institution(r.requestedBy),
-    history: (r: ReferralRecord, _: unknown, ctx: ReferralsContext) => ctx.loaders.history.load(r.seq),
+    history: async (r: ReferralRecord, _: unknown, ctx: ReferralsContext) => (await ctx.loaders.history.load(r.seq)).map((e) => ({ ...e, referral: r })),
   },
   Case: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

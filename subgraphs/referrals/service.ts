@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../kit/log.js';
 import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
+import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
 import { refuseNulInArguments } from '../../kit/input.js';
 import { openStore, type Knex } from '../../kit/store.js';
 import { GenerationCache } from '../../kit/generation.js';
@@ -30,6 +31,7 @@ import { ReferralStore } from './store.js';
 import { ReferralCommands } from './commands.js';
 import { partners } from './partners.js';
 import { startReferralEventRelay } from './events.js';
+import { casesClearance, ReferralPrivacy } from './privacy.js';
 
 /** A log for mercurius's default error formatter, which would otherwise log each raw message. */
 const SILENT_LOG = { info() {} };
@@ -69,7 +71,11 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const cursors = new CursorCodec(config.cursorSecret);
   const verify = internalTokenVerifier(config.internalSecret);
   const document = parse(typeDefs);
-  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(refuseNulInArguments(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> })), publicCoordinates(document)));
+  const clearance = casesClearance(config.subgraphUrls.cases);
+  const built = refuseNulInArguments(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }));
+  // A withheld decline reason is audited by the cases subgraph, which cleared or withheld it: nothing to record here.
+  const guarded = guardPiiFields<ReferralsContext>(built, piiCoordinates(document), (ctx, category, parent, field) => ctx.privacy.decide(category, parent, field), () => {});
+  const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(guarded, publicCoordinates(document)));
   const format = errorFormatter(logger, schema);
 
   // Fastify's own request lines carry the URL as sent, query string and all (a GET's whole document): one line per
@@ -110,16 +116,14 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     // kit/compiled-execution.ts, whose default resolution the schema takes): graphql-js's per-field bookkeeping was
     // most of a dashboard's cost here.
     jit: 1,
-    context: (request: FastifyRequest): ReferralsContext => ({
-      principal: request.principal,
-      requestId: request.id,
-      logger: logger.child({ requestId: request.id }),
-      store,
-      cursors,
-      loaders: createLoaders(store, figures),
-      commands,
-      caller: { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' },
-    }),
+    context: (request: FastifyRequest): ReferralsContext => {
+      const caller = { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' };
+      const log = logger.child({ requestId: request.id });
+      return {
+        principal: request.principal, requestId: request.id, logger: log, store, cursors, loaders: createLoaders(store, figures), commands, caller,
+        privacy: new ReferralPrivacy(request.principal, caller, clearance, log),
+      };
+    },
     errorFormatter: (execution, context) => {
       // mercurius's own formatter logs every message as it stands, before any scrub: it runs with a silent log, for
       // its flattening of validation errors and its status code only.

@@ -1,8 +1,8 @@
 /**
- * The audit log of party data: every clear read, every withheld value and every refusal, and every grant or
- * revocation. Append-only and hash-chained (each record's hash covers the previous one's, and the newest hash is
- * kept apart), so `verify` detects a changed, inserted or deleted record. It holds no personal value: case ids,
- * categories, the principal, the operation name and a hash of the document.
+ * The audit log of party data: every clear read, every withheld value and every refusal, and every step of a grant
+ * (requested, granted, approved, revoked). Append-only and hash-chained (each record's hash covers the previous
+ * one's, and the newest hash is kept apart), so `verify` detects a changed, inserted or deleted record. It holds no
+ * personal value: case ids, categories, the principal, the operation name and a hash of the document.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from '../../../kit/store.js';
@@ -12,7 +12,7 @@ import type { Principal } from '../../../kit/principal.js';
 import type { PageWindow } from '../../../kit/connection.js';
 import { pageOf } from '../../../kit/keyset.js';
 
-export type AuditDecision = 'CLEAR' | 'WITHHELD' | 'DENIED' | 'GRANTED' | 'REVOKED';
+export type AuditDecision = 'CLEAR' | 'WITHHELD' | 'DENIED' | 'REQUESTED' | 'GRANTED' | 'APPROVED' | 'REVOKED';
 
 export interface AuditEntry {
   requestId: string;

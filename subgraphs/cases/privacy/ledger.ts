@@ -10,7 +10,8 @@ import type { Disclosure, PiiCategory } from '../../../kit/privacy.js';
 import type { AuditEntry } from './audit-log.js';
 import type { GrantStore } from './grants.js';
 import { CLEAR_ACCESS } from '../../../kit/privacy.js';
-import { grantCovers, handles, type CaseAccess, type Grant } from './policy.js';
+import { grantCovers, handles, scopingGrant, type CaseAccess, type Grant } from './policy.js';
+import { OWN_CASES, OUTSIDE_SCOPES, grantScope } from './pseudonym.js';
 
 /** Party and timeline objects carry their case, so the policy can decide for them. */
 export function accessOf(parent: unknown): CaseAccess {
@@ -54,6 +55,26 @@ export class PrivacyLedger {
     }
     if (handles(this.principal, record, [])) return true;
     return this.byGrant(category, record);
+  }
+
+  /**
+   * The pseudonym scope of a party's case for this principal: its own cases (those it handles), else the oldest
+   * grant in force whose scope takes the case in, else everything it sees no party data of.
+   */
+  pseudonymScope(parent: unknown): string | Promise<string> {
+    const record = accessOf(parent);
+    const scope = (handled: boolean): string | Promise<string> => {
+      if (handled) return OWN_CASES;
+      const ofGrants = (grants: Grant[]) => {
+        const grant = scopingGrant(grants, record, this.deps.clock());
+        return grant ? grantScope(grant.id) : OUTSIDE_SCOPES;
+      };
+      return this.grantsRead ? ofGrants(this.grantsRead) : this.activeGrants().then(ofGrants);
+    };
+    if (CLEAR_ACCESS[this.principal.role] === 'referred court or commission') {
+      return this.deps.referredTo.load(record.id).then((orgs) => scope(handles(this.principal, record, orgs)));
+    }
+    return scope(handles(this.principal, record, []));
   }
 
   private byGrant(category: PiiCategory, record: CaseAccess): boolean | Promise<boolean> {
