@@ -33,7 +33,14 @@ if (fs.readFileSync(SUPERGRAPH_PATH, 'utf8') !== composed.supergraphSdl) {
   console.log('composed schema/supergraph.graphql from the changed subgraph SDL');
 }
 
-if (await seedDemo(config, { ...DEMO_DEFAULTS })) {
+// The first start writes the demo world: say how far it is, so a newcomer sees it working.
+let reported = 0;
+const onProgress = (written: number) => {
+  if (written - reported < 1000 && written < DEMO_DEFAULTS.cases) return;
+  reported = written;
+  console.log(`loading demo data: ${written} of ${DEMO_DEFAULTS.cases} cases`);
+};
+if (await seedDemo(config, { ...DEMO_DEFAULTS, onProgress })) {
   console.log(`loaded demo data: ${DEMO_DEFAULTS.institutions} institutions and ${DEMO_DEFAULTS.cases} cases`);
 }
 
