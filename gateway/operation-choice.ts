@@ -3,7 +3,7 @@
  * Server would hand an unresolved choice to the gateway's executor, which fails with an internal error (500); this
  * stage answers it as the client's mistake (400), naming what was missing.
  */
-import { ErrorCode, hubRequestError } from '../kit/errors.js';
+import { badRequest } from '../kit/errors.js';
 import type { Stage } from './pipeline.js';
 
 export function operationChoiceStage<TContext>(): Stage<TContext> {
@@ -11,7 +11,7 @@ export function operationChoiceStage<TContext>(): Stage<TContext> {
     name: 'operation choice',
     operation({ operation, params }) {
       if (operation) return;
-      throw hubRequestError(ErrorCode.BAD_REQUEST, typeof params.operationName === 'string' && params.operationName
+      throw badRequest(typeof params.operationName === 'string' && params.operationName
         // The name asked for is request text, not repeated.
         ? 'The document holds no operation of the name given in operationName.'
         : 'Must provide operation name if query contains multiple operations.');

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../kit/config.js';
-import { ErrorCode, hubRequestError, persistedQueryNotFound, trustedDocumentRequired } from '../kit/errors.js';
+import { badRequest, persistedQueryNotFound, trustedDocumentRequired } from '../kit/errors.js';
 import type { GraphQLParams } from '../kit/http.js';
 import type { Stage } from './pipeline.js';
 
@@ -45,8 +45,8 @@ export function readTrustedDocuments(file: string): Map<string, string> {
 function persistedQuery(params: GraphQLParams): { hash: string } | null {
   const extension = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
   if (extension === undefined) return null;
-  if (extension === null || typeof extension !== 'object' || extension.version !== 1) throw hubRequestError(ErrorCode.BAD_REQUEST, 'extensions.persistedQuery: only version 1 is supported');
-  if (typeof extension.sha256Hash !== 'string' || !/^[0-9a-f]{64}$/.test(extension.sha256Hash)) throw hubRequestError(ErrorCode.BAD_REQUEST, 'extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits');
+  if (extension === null || typeof extension !== 'object' || extension.version !== 1) throw badRequest('extensions.persistedQuery: only version 1 is supported');
+  if (typeof extension.sha256Hash !== 'string' || !/^[0-9a-f]{64}$/.test(extension.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits');
   return { hash: extension.sha256Hash };
 }
 
@@ -67,17 +67,17 @@ export function persistedDocumentsStage<TContext>(trusted: Map<string, string> |
     request({ params }) {
       const extension = persistedQuery(params);
       const id = params.documentId !== undefined ? params.documentId : extension?.hash;
-      if (id !== undefined && typeof id !== 'string') throw hubRequestError(ErrorCode.BAD_REQUEST, 'documentId must be a string');
+      if (id !== undefined && typeof id !== 'string') throw badRequest('documentId must be a string');
       if (trusted) {
         const text = id !== undefined ? trusted.get(id) : typeof params.query === 'string' ? trusted.get(sha256(params.query)) : undefined;
         if (text === undefined) throw trustedDocumentRequired(id !== undefined ? 'no registered document has this id' : 'only registered documents are served here: send a registered document id');
         if (typeof params.query === 'string' && params.query !== text) throw trustedDocumentRequired('the query text is not the registered document of this id');
         return resolved(params, text);
       }
-      if (params.documentId !== undefined) throw hubRequestError(ErrorCode.BAD_REQUEST, 'documentId is served only with trusted documents: send the query text');
+      if (params.documentId !== undefined) throw badRequest('documentId is served only with trusted documents: send the query text');
       if (!extension) return;
       if (typeof params.query === 'string') {
-        if (sha256(params.query) !== extension.hash) throw hubRequestError(ErrorCode.BAD_REQUEST, 'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query text');
+        if (sha256(params.query) !== extension.hash) throw badRequest('extensions.persistedQuery.sha256Hash is not the SHA-256 of the query text');
         automatic.set(extension.hash, params.query);
         return resolved(params, params.query);
       }

@@ -9,7 +9,7 @@
  * `extensions.redaction` reports what was withheld, by the subgraphs and here.
  */
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
-import { ErrorCode, hubRequestError } from '../kit/errors.js';
+import { clearanceRequired } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
 import { handlesCases, type PiiCategory } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
@@ -100,7 +100,7 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
         operation: facts.operationName, documentHash: facts.queryHash, categories: [...new Set(refused.map(([, c]) => c))],
         detail: `filter ${refused.map(([c]) => c).join(', ')}`,
       }).catch((error: Error) => context.logger.error({ err: { name: error.name } }, 'could not audit a refused search'));
-      throw hubRequestError(ErrorCode.FORBIDDEN, `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
+      throw clearanceRequired(coordinate, category);
     }
   }
 

@@ -57,21 +57,48 @@ const httpStatus: Record<ErrorCode, number> = {
   INTERNAL_SERVER_ERROR: 500,
 };
 
-export function hubError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+// Only the named factories below make errors: each call site says what went wrong, the factory how it is coded.
+function hubError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
 /** The same error, carrying the HTTP status Apollo Server should answer with when it aborts the request. */
-export function hubRequestError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+function hubRequestError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra, http: { status: httpStatus[code] } } });
 }
 
 export const unauthenticated = (why: string) => hubRequestError(ErrorCode.UNAUTHENTICATED, why);
+/** A field outside the public directory, asked without a token. */
+export const tokenRequired = (coordinate: string) =>
+  hubError(ErrorCode.UNAUTHENTICATED, `${coordinate} needs a token: without one only the public directory of institutions is served`);
 export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
+/** A search by party data (a filter marked `@pii`) by a principal without clearance for its category. */
+export const clearanceRequired = (coordinate: string, category: string) =>
+  hubRequestError(ErrorCode.FORBIDDEN, `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
+/** The request itself is malformed (not its operation's input): names what is wrong with it. */
+export const badRequest = (why: string) => hubRequestError(ErrorCode.BAD_REQUEST, why);
 /** Bad input always names the field (an argument path such as `filter.district` or `after`). */
 export const badInput = (field: string, why: string) =>
   hubError(ErrorCode.BAD_USER_INPUT, `${field}: ${why}`, { field });
 export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
+/** A change sent with `expectedVersion` the record has left: `extensions.currentVersion` is where it is now. */
+export const staleVersion = (record: string, current: number, expected: number) =>
+  hubError(ErrorCode.CONFLICT, `the ${record} is at version ${current}, not ${expected}: read it again and retry`, { currentVersion: current });
+/** The record changed between its read and its write in one transaction. */
+export const changedMeanwhile = (record: string) => hubError(ErrorCode.CONFLICT, `the ${record} changed meanwhile: read it again and retry`);
+/** Any other conflict with the state of the store: `why` says with what, and what to do. */
+export const conflict = (why: string, extra: Record<string, unknown> = {}) => hubError(ErrorCode.CONFLICT, why, extra);
+/** A move the record's state does not allow: `extensions.currentStatus` and `extensions.attempted` name both. */
+export const invalidTransition = (currentStatus: string, attempted: string, why: string) =>
+  hubError(ErrorCode.INVALID_TRANSITION, why, { currentStatus, attempted });
+/** A move of a `record` in state `current` that `mutation` makes only from `allowed`. */
+export const moveNotAllowed = (record: string, current: string, action: string, mutation: string, allowed: readonly string[]) =>
+  invalidTransition(current, action, `cannot ${action.toLowerCase().replaceAll('_', ' ')} a ${record} that is ${current} (${mutation} needs ${allowed.join(' or ')})`);
+/** A suspended, closed or pending institution asked to take a case or referral. */
+export const institutionNotActive = (institutionId: string, status: string) =>
+  hubError(ErrorCode.INSTITUTION_NOT_ACTIVE, `institution ${institutionId} is ${status}: only an ACTIVE institution takes new cases`, { institutionStatus: status });
+/** Something the hub itself got wrong or could not do (another office's answer missing): never the caller's input. */
+export const internalError = (why: string) => hubError(ErrorCode.INTERNAL_SERVER_ERROR, why);
 /**
  * Consent's four-eyes rule refused the step (subgraphs/cases/privacy/grants.ts): a steward granting to itself, or
  * approving a grant it gave or receives. `extensions.rule` is FOUR_EYES, so a client tells it from a missing role.

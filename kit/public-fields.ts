@@ -3,7 +3,7 @@
  * a request without a token may reach only fields marked `@public`. One reading, used by the gateway and subgraphs.
  */
 import { defaultFieldResolver, isObjectType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { hubError, ErrorCode } from './errors.js';
+import { tokenRequired } from './errors.js';
 import { PUBLIC_ROLE, type Principal } from './principal.js';
 
 /** `Type.field` coordinates marked `@public`. */
@@ -19,7 +19,7 @@ export function publicCoordinates(document: DocumentNode): Set<string> {
 }
 
 export function needsToken(coordinate: string) {
-  return hubError(ErrorCode.UNAUTHENTICATED, `${coordinate} needs a token: without one only the public directory of institutions is served`);
+  return tokenRequired(coordinate);
 }
 
 /** Wraps every field of the schema that is not public so that the anonymous principal cannot resolve it. */

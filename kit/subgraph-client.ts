@@ -7,7 +7,7 @@
  */
 import { Pool } from 'undici';
 import { GraphQLError } from 'graphql';
-import { hubError, ErrorCode } from './errors.js';
+import { internalError } from './errors.js';
 import { REQUEST_ID_HEADER } from './http.js';
 
 export interface Caller {
@@ -32,11 +32,11 @@ export function subgraphClient(name: string, url: string, timeoutMs = 5000) {
       });
       body = await response.body.json() as typeof body;
     } catch (error) {
-      throw hubError(ErrorCode.INTERNAL_SERVER_ERROR, `the ${name} subgraph could not be reached: ${(error as Error).message}`);
+      throw internalError(`the ${name} subgraph could not be reached: ${(error as Error).message}`);
     }
     const refusal = body.errors?.[0];
     if (refusal) throw new GraphQLError(refusal.message, { extensions: refusal.extensions });
-    if (!body.data) throw hubError(ErrorCode.INTERNAL_SERVER_ERROR, `the ${name} subgraph answered without data`);
+    if (!body.data) throw internalError(`the ${name} subgraph answered without data`);
     return body.data;
   };
 }

@@ -7,7 +7,7 @@ import type { Knex } from '../../kit/store.js';
 import { rowsOf, isPostgres, sqliteTransaction, type SqliteSession } from '../../kit/store.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { checkExpectedVersion } from '../../kit/input.js';
-import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
+import { badInput, changedMeanwhile, notFound, staleVersion } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
@@ -211,13 +211,13 @@ export class CaseCommands {
       const earlier = await statements.recall();
       if (earlier) return earlier;
       if (record.version !== request.expectedVersion) {
-        throw hubError(ErrorCode.CONFLICT, `the case is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+        throw staleVersion('case', record.version, request.expectedVersion);
       }
       const status = nextStatus(transition, record.status, request.outcome, record.respondentWilling);
       const now = this.now();
       const columns = { ...(request.columns?.(now, record) ?? {}), ...extra };
       const row = await statements.update(record, { ...columns, status, version: record.version + 1 });
-      if (!row) throw hubError(ErrorCode.CONFLICT, 'the case changed meanwhile: read it again and retry');
+      if (!row) throw changedMeanwhile('case');
       await statements.writeEvent(eventRow(record.seq, action, caller, record.status, status, now, request.reason ?? null));
       await statements.moveDeadlines(record.seq, action, now);
       const result = toCase(row);

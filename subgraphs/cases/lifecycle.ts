@@ -2,7 +2,7 @@
  * The case lifecycle in one table: every action, who may take it, from which states, and where it leads.
  * Any move not in this table is refused with INVALID_TRANSITION naming the current state and the attempted move.
  */
-import { hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
+import { forbidden, invalidTransition, moveNotAllowed, notFound } from '../../kit/errors.js';
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 
@@ -68,14 +68,10 @@ export function authorize(transition: Transition, principal: Principal, record: 
 /** The state a legal move leads to; anything else is INVALID_TRANSITION. */
 export function nextStatus(transition: Transition, current: string, outcome?: CaseStatus, respondentWilling?: boolean | null): CaseStatus {
   if (!(transition.from as readonly string[]).includes(current)) {
-    throw hubError(ErrorCode.INVALID_TRANSITION, `cannot ${transition.action.toLowerCase().replace('_', ' ')} a case that is ${current} (${transition.mutation} needs ${transition.from.join(' or ')})`, {
-      currentStatus: current, attempted: transition.action,
-    });
+    throw moveNotAllowed('case', current, transition.action, transition.mutation, transition.from);
   }
   if (respondentWilling === false && (transition.needsWillingRespondent || (transition.action === 'CLOSE' && outcome === 'RESOLVED'))) {
-    throw hubError(ErrorCode.INVALID_TRANSITION, `the respondent declined mediation: the case can only be rejected or closed UNRESOLVED (attempted ${transition.action})`, {
-      currentStatus: current, attempted: transition.action,
-    });
+    throw invalidTransition(current, transition.action, `the respondent declined mediation: the case can only be rejected or closed UNRESOLVED (attempted ${transition.action})`);
   }
   if (transition.to === 'same') return current as CaseStatus;
   if (transition.to === 'outcome') return outcome!;

@@ -3,7 +3,7 @@
  * institution now? It asks with the caller's own internal token, so the registry decides for the same principal;
  * the registry's answer is serialized with suspensions and closures.
  */
-import { hubError, ErrorCode } from '../../kit/errors.js';
+import { internalError } from '../../kit/errors.js';
 import { subgraphClient, type Caller } from '../../kit/subgraph-client.js';
 
 export interface DispatchPermit {
@@ -18,7 +18,7 @@ export function registryClient(institutionsUrl: string) {
   const ask = subgraphClient('institutions', institutionsUrl);
   return async function reserveDispatch(institutionId: string, caseId: string, authorization: string, requestId: string): Promise<DispatchPermit> {
     const data = await ask<{ reserveDispatch?: DispatchPermit | null }>(RESERVE, { institutionId, caseId }, { authorization, requestId });
-    if (!data.reserveDispatch) throw hubError(ErrorCode.INTERNAL_SERVER_ERROR, 'the institutions registry gave no dispatch permit');
+    if (!data.reserveDispatch) throw internalError('the institutions registry gave no dispatch permit');
     return data.reserveDispatch;
   };
 }

@@ -4,7 +4,7 @@
  * existence, permission, idempotent replay, state.
  */
 import { selectForUpdate, insertChunked, type Knex } from '../../kit/store.js';
-import { badInput, hubError, ErrorCode, notFound } from '../../kit/errors.js';
+import { badInput, conflict, invalidTransition, notFound } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember } from '../../kit/idempotency.js';
 import type { Principal } from '../../kit/principal.js';
 import { requiredText } from '../../kit/input.js';
@@ -127,7 +127,7 @@ export class RegistryCommands {
       requireChangeFrom(rule, (current?.status as InstitutionStatus | undefined) ?? 'NEW', institutionId);
       if (institutionId) {
         const open = await trx('institution_changes').where({ institution_id: institutionId, kind: rule.kind, status: 'OPEN' }).first('seq');
-        if (open) throw hubError(ErrorCode.CONFLICT, `a ${rule.kind} request for institution ${institutionId} is already open (request ${open.seq}): wait for its decision`, { openRequestId: String(open.seq) });
+        if (open) throw conflict(`a ${rule.kind} request for institution ${institutionId} is already open (request ${open.seq}): wait for its decision`, { openRequestId: String(open.seq) });
       }
       if (details) await this.checkOutcome(trx, 'input.details', current, details);
       const [row] = await trx('institution_changes').insert({
@@ -152,7 +152,7 @@ export class RegistryCommands {
       const rule = changeRule(change.kind as ChangeKind);
       authorizeDecision(rule, principal);
       if (change.status !== 'OPEN') {
-        throw hubError(ErrorCode.INVALID_TRANSITION, `change request ${id} is already ${change.status}`, { currentStatus: change.status, attempted: decision });
+        throw invalidTransition(change.status, decision, `change request ${id} is already ${change.status}`);
       }
       // The institution is locked before the decision takes its time, so its timestamps order with dispatch permits.
       const current = decision === 'APPROVE' && change.institutionId ? await this.lock(trx, change.institutionId) : null;
@@ -175,7 +175,7 @@ export class RegistryCommands {
     try {
       await this.checkOutcome(trx, 'proposedDetails', current, details);
     } catch (error) {
-      throw hubError(ErrorCode.CONFLICT, `change request ${change.id} can no longer be applied (${(error as Error).message}): reject it`);
+      throw conflict(`change request ${change.id} can no longer be applied (${(error as Error).message}): reject it`);
     }
     if (!current) {
       const id = onboardedId(change.seq);
@@ -227,7 +227,7 @@ export class RegistryCommands {
       if (!row) throw notFound('complaint');
       const institution = toInstitution(await trx('institutions').where('id', row.institution_id).first());
       authorizeComplaintResolution(principal, institution);
-      if (row.status !== 'OPEN') throw hubError(ErrorCode.INVALID_TRANSITION, `complaint ${id} is already ${row.status}`, { currentStatus: row.status, attempted: 'RESOLVE' });
+      if (row.status !== 'OPEN') throw invalidTransition(row.status, 'RESOLVE', `complaint ${id} is already ${row.status}`);
       const [updated] = await trx('complaints').where('seq', seq).update({
         status: 'RESOLVED', outcome, resolution_note: text, resolved_by: principal.sub, resolved_at: this.clock().toISOString(),
       }, '*');

@@ -3,7 +3,7 @@
  * statuses and to which; who handles complaints and who sees them; which institutions take new cases.
  * Commands and resolvers ask here; no rule is repeated elsewhere.
  */
-import { forbidden, hubError, ErrorCode } from '../../kit/errors.js';
+import { forbidden, institutionNotActive, invalidTransition } from '../../kit/errors.js';
 import type { Principal, Role } from '../../kit/principal.js';
 
 export type InstitutionStatus = 'PENDING' | 'ACTIVE' | 'SUSPENDED' | 'CLOSED';
@@ -68,9 +68,7 @@ export function authorizeDispatch(principal: Principal, institution: Managed): v
 
 export function requireTakesNewCases(institution: Managed): void {
   if (!(TAKES_NEW_CASES as readonly string[]).includes(institution.status)) {
-    throw hubError(ErrorCode.INSTITUTION_NOT_ACTIVE, `institution ${institution.id} is ${institution.status}: only an ACTIVE institution takes new cases`, {
-      institutionStatus: institution.status,
-    });
+    throw institutionNotActive(institution.id, institution.status);
   }
 }
 
@@ -99,9 +97,7 @@ export function authorizeDecision(rule: ChangeRule | null, principal: Principal)
 export function requireChangeFrom(rule: ChangeRule, current: InstitutionStatus | 'NEW', institutionId: string | null): void {
   if (!rule.from.includes(current)) {
     const subject = institutionId ? `institution ${institutionId} is ${current}` : 'the institution is not in the registry';
-    throw hubError(ErrorCode.INVALID_TRANSITION, `cannot ${rule.kind}: ${subject} (${rule.kind} needs ${rule.from.join(' or ')})`, {
-      currentStatus: current, attempted: rule.kind,
-    });
+    throw invalidTransition(current, rule.kind, `cannot ${rule.kind}: ${subject} (${rule.kind} needs ${rule.from.join(' or ')})`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Knex } from '../../kit/store.js';
 import { isPostgres, isUniqueViolation } from '../../kit/store.js';
-import { badInput, ErrorCode, forbidden, hubError, notFound } from '../../kit/errors.js';
+import { badInput, changedMeanwhile, conflict, forbidden, notFound, staleVersion } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
 import type { Principal } from '../../kit/principal.js';
@@ -113,7 +113,7 @@ export class ReferralCommands {
   }
 
   private alreadyOpen(caseId: string, referralId: string | null) {
-    return hubError(ErrorCode.CONFLICT, `the case already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
+    return conflict(`the case already has a referral in a court's or commission's hands${referralId ? ` (${referralId})` : ''}: wait for its decision or decline`,
       referralId ? { openReferral: referralId } : {});
   }
 
@@ -131,13 +131,13 @@ export class ReferralCommands {
       const earlier = await recall<ReferralRecord>(trx, idem);
       if (earlier) return earlier;
       if (record.version !== request.expectedVersion) {
-        throw hubError(ErrorCode.CONFLICT, `the referral is at version ${record.version}, not ${request.expectedVersion}: read it again and retry`, { currentVersion: record.version });
+        throw staleVersion('referral', record.version, request.expectedVersion);
       }
       const status = nextStatus(transition, record.status);
       const now = this.clock();
       const columns = request.columns(now, record);
       const [row] = await trx('referrals').where({ seq: record.seq, version: record.version }).update({ ...columns, status, version: record.version + 1 }, '*');
-      if (!row) throw hubError(ErrorCode.CONFLICT, 'the referral changed meanwhile: read it again and retry');
+      if (!row) throw changedMeanwhile('referral');
       await this.writeEvent(trx, record.seq, request.action, caller, record.status, status, now, request.reason ?? null);
       const result = toReferral(row);
       await remember(trx, idem, result);

@@ -3,7 +3,7 @@
  * the results a decision may carry) and the referral lifecycle (each move, who takes it, from which states).
  * Any move not in these tables is refused with INVALID_TRANSITION naming the current state and the attempted move.
  */
-import { badInput, hubError, ErrorCode, forbidden, notFound } from '../../kit/errors.js';
+import { badInput, forbidden, invalidTransition, moveNotAllowed, notFound } from '../../kit/errors.js';
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus, InstitutionKind } from '../../kit/reference-data.js';
 
@@ -103,9 +103,7 @@ export function rolesFor(transition: Transition): Set<Role> {
 /** The state a legal move leads to; anything else is INVALID_TRANSITION. */
 export function nextStatus(transition: Transition, current: string): ReferralStatus {
   if (!(transition.from as readonly string[]).includes(current)) {
-    throw hubError(ErrorCode.INVALID_TRANSITION,
-      `cannot ${transition.action.toLowerCase()} a referral that is ${current} (${transition.mutation} needs ${transition.from.join(' or ')})`,
-      { currentStatus: current, attempted: transition.action });
+    throw moveNotAllowed('referral', current, transition.action, transition.mutation, transition.from);
   }
   return transition.to;
 }
@@ -114,9 +112,7 @@ export function nextStatus(transition: Transition, current: string): ReferralSta
 export function checkCaseStatus(kind: ReferralKind, caseStatus: string): void {
   const rule = KINDS[kind];
   if (caseStatus !== rule.caseStatus) {
-    throw hubError(ErrorCode.INVALID_TRANSITION,
-      `cannot request ${kind} for a case that is ${caseStatus} (it needs a case closed ${rule.caseStatus})`,
-      { currentStatus: caseStatus, attempted: `REQUEST ${kind}` });
+    throw invalidTransition(caseStatus, `REQUEST ${kind}`, `cannot request ${kind} for a case that is ${caseStatus} (it needs a case closed ${rule.caseStatus})`);
   }
 }
 

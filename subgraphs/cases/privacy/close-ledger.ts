@@ -4,8 +4,7 @@
  * be written, the response carries no data at all, so no clear value goes out unaudited. Runs as the subgraph's
  * `finish` step, on every request path.
  */
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../../../kit/errors.js';
+import { internalError } from '../../../kit/errors.js';
 import type { FinishedRequest } from '../../../kit/apollo-subgraph.js';
 import type { ExecutionResultLike } from '../../../kit/graphql-response.js';
 import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER } from '../../../kit/privacy.js';
@@ -22,7 +21,7 @@ export async function closePrivacyLedger(context: CasesContext, result: Executio
   } catch (error) {
     context.logger.error({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'audit log write failed: response withheld');
     result.data = null;
-    result.errors = [new GraphQLError('the audit log could not be written, so no party data is returned', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
+    result.errors = [internalError('the audit log could not be written, so no party data is returned')];
     delete result.extensions;
     return;
   }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from '../../../kit/store.js';
 import { toIso } from '../../../kit/scalars.js';
-import { badInput, notFound, hubError, ErrorCode, fourEyesRefused } from '../../../kit/errors.js';
+import { badInput, fourEyesRefused, invalidTransition, notFound } from '../../../kit/errors.js';
 import { PII_CATEGORIES, type PiiCategory } from '../../../kit/privacy.js';
 import { DISTRICTS } from '../../../kit/reference-data.js';
 import { needsSecondSteward, type Grant } from './policy.js';
@@ -51,8 +51,6 @@ export function grantStatus(grant: GrantRecord, now: Date): GrantStatus {
   return grant.approvedAt ? 'IN_FORCE' : 'AWAITING_APPROVAL';
 }
 
-const transition = (status: GrantStatus, attempted: string, why: string) =>
-  hubError(ErrorCode.INVALID_TRANSITION, why, { currentStatus: status, attempted });
 
 export class GrantStore {
   constructor(private readonly knex: Knex, private readonly clock: () => Date) {}
@@ -96,23 +94,23 @@ export class GrantStore {
     const grant = toGrant(row);
     const status = grantStatus(grant, this.clock());
     if (status === 'IN_FORCE') {
-      throw transition(status, 'APPROVE', grant.approvedBy ? 'the grant is already approved' : 'the grant is for one category of one case: it needs no second steward');
+      throw invalidTransition(status, 'APPROVE', grant.approvedBy ? 'the grant is already approved' : 'the grant is for one category of one case: it needs no second steward');
     }
-    if (status !== 'AWAITING_APPROVAL') throw transition(status, 'APPROVE', `the grant is ${status === 'REVOKED' ? 'revoked' : 'expired'}`);
+    if (status !== 'AWAITING_APPROVAL') throw invalidTransition(status, 'APPROVE', `the grant is ${status === 'REVOKED' ? 'revoked' : 'expired'}`);
     if (approvedBy === grant.grantedBy) throw fourEyesRefused('approveDataGrant: a grant is approved by a second steward, not by the steward who gave it');
     if (approvedBy === grant.grantee) throw fourEyesRefused('approveDataGrant: a steward cannot approve a grant to itself');
     const approvedAt = this.clock().toISOString();
     // Only a grant still awaiting approval is approved: two stewards approving at once, or a revocation landing
     // first, leave it as the first of them left it.
     const changed = await trx('consent_grants').where('id', id).whereNull('approved_at').whereNull('revoked_at').update({ approved_at: approvedAt, approved_by: approvedBy });
-    if (changed !== 1) throw transition('AWAITING_APPROVAL', 'APPROVE', 'the grant changed meanwhile: read it again');
+    if (changed !== 1) throw invalidTransition('AWAITING_APPROVAL', 'APPROVE', 'the grant changed meanwhile: read it again');
     return { ...grant, approvedAt, approvedBy };
   }
 
   async revoke(id: string, revokedBy: string, trx: Knex.Transaction): Promise<GrantRecord> {
     const row = await trx('consent_grants').where('id', id).first();
     if (!row) throw notFound('grant');
-    if (row.revoked_at) throw transition('REVOKED', 'REVOKE', 'the grant is already revoked');
+    if (row.revoked_at) throw invalidTransition('REVOKED', 'REVOKE', 'the grant is already revoked');
     const revokedAt = this.clock().toISOString();
     await trx('consent_grants').where('id', id).update({ revoked_at: revokedAt, revoked_by: revokedBy });
     return toGrant({ ...row, revoked_at: revokedAt, revoked_by: revokedBy });
