@@ -5,4 +5,4 @@ import { startGateway } from './service.js';
 import { loadGatewaySettings } from './settings.js';
 
 const logger = createLogger('gateway');
-void runService(logger, () => startGateway(loadConfig(), logger, { settings: loadGatewaySettings() }));
+void runService(logger, () => startGateway(loadConfig(process.env, 'gateway'), logger, { settings: loadGatewaySettings() }));

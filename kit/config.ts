@@ -50,6 +50,20 @@ export interface HubConfig {
   keptAnswers: boolean;
 }
 
+/** The processes of the hub: each loads only the configuration it needs (`loadConfig(env, service)`). */
+export type ServiceName = 'gateway' | 'cases' | 'institutions' | 'referrals';
+
+/**
+ * Which secrets each service needs, so production demands of each process only its own: a subgraph never holds
+ * the identity provider's settings, the gateway never the pseudonym key or the cursor key.
+ */
+export const SERVICE_SECRETS: Readonly<Record<ServiceName, readonly string[]>> = {
+  gateway: ['JIEFEN_INTERNAL_SECRET', 'JIEFEN_JWKS_URL'],
+  cases: ['JIEFEN_INTERNAL_SECRET', 'JIEFEN_CURSOR_SECRET', 'JIEFEN_PSEUDONYM_KEY'],
+  institutions: ['JIEFEN_INTERNAL_SECRET', 'JIEFEN_CURSOR_SECRET'],
+  referrals: ['JIEFEN_INTERNAL_SECRET', 'JIEFEN_CURSOR_SECRET'],
+};
+
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
 export const DEV_INTERNAL_SECRET = 'jiefen-dev-internal-token-secret';
 export const DEV_CURSOR_SECRET = 'jiefen-dev-cursor-secret';
@@ -74,11 +88,13 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
-function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, production: boolean): string {
+/** A secret's value; in production one the service does not need is left unset, and reading it is an error. */
+function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, production: boolean, needed: (name: string) => boolean): () => string {
   const value = env[name];
-  if (value) return value;
-  if (production) throw new ConfigError(`${name} must be set in production`);
-  return devDefault;
+  if (value) return () => value;
+  if (!production) return () => devDefault;
+  if (needed(name)) throw new ConfigError(`${name} must be set in production`);
+  return () => { throw new ConfigError(`${name} is not set: this service was not expected to need it`); };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -149,8 +165,10 @@ function gatewayRedaction(raw: string | undefined, production: boolean): boolean
   return false;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+/** The configuration of `service` (every service's, for a process that runs them all: `npm start`, tests). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: ServiceName): HubConfig {
   const production = env.NODE_ENV === 'production';
+  const needed = (name: string) => service === undefined || SERVICE_SECRETS[service].includes(name);
   const host = env.JIEFEN_HOST || '127.0.0.1';
   const ports = {
     gateway: port(env, 'GATEWAY_PORT', 4000),
@@ -165,9 +183,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     issuer: env.JIEFEN_JWT_ISSUER || undefined,
     audience: env.JIEFEN_JWT_AUDIENCE || undefined,
   };
-  if (production && !(jwt.jwksUrl && jwt.issuer && jwt.audience)) {
+  if (production && needed('JIEFEN_JWKS_URL') && !(jwt.jwksUrl && jwt.issuer && jwt.audience)) {
     throw new ConfigError('production needs JIEFEN_JWKS_URL, JIEFEN_JWT_ISSUER and JIEFEN_JWT_AUDIENCE to verify user tokens');
   }
+  const internalSecret = secret(env, 'JIEFEN_INTERNAL_SECRET', DEV_INTERNAL_SECRET, production, needed);
+  const cursorSecret = secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production, needed);
+  const pseudonymKey = secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production, needed);
   return {
     production,
     host,
@@ -190,8 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       referrals: milliseconds(env, 'REFERRALS_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS),
     },
     jwt,
-    internalSecret: secret(env, 'JIEFEN_INTERNAL_SECRET', DEV_INTERNAL_SECRET, production),
-    cursorSecret: secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production),
+    get internalSecret() { return internalSecret(); },
+    get cursorSecret() { return cursorSecret(); },
     regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
     jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
     webhooks: webhooks(env.JIEFEN_WEBHOOKS),
@@ -200,7 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       retryBaseMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_BASE_MS', 2000),
       retryMaxMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_MAX_MS', 300_000),
     },
-    pseudonymKey: secret(env, 'JIEFEN_PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, production),
+    get pseudonymKey() { return pseudonymKey(); },
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),

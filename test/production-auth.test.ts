@@ -28,6 +28,26 @@ describe('production configuration', () => {
     expect(() => loadConfig({ ...base, JIEFEN_GATEWAY_REDACTION: 'off' })).toThrow(/refused in production/);
   });
 
+  it('demands of each service only its own secrets', () => {
+    const production = { NODE_ENV: 'production' };
+    // A subgraph needs no identity provider; the cases subgraph alone holds the pseudonym key.
+    const cases = loadConfig({ ...production, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c', JIEFEN_PSEUDONYM_KEY: 'p' }, 'cases');
+    expect([cases.internalSecret, cases.cursorSecret, cases.pseudonymKey]).toEqual(['s', 'c', 'p']);
+    expect(() => loadConfig({ ...production, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c' }, 'cases')).toThrow(/JIEFEN_PSEUDONYM_KEY must be set in production/);
+    for (const service of ['institutions', 'referrals'] as const) {
+      const config = loadConfig({ ...production, JIEFEN_INTERNAL_SECRET: 's', JIEFEN_CURSOR_SECRET: 'c' }, service);
+      expect(config.cursorSecret).toBe('c');
+      expect(() => config.pseudonymKey).toThrow('JIEFEN_PSEUDONYM_KEY is not set: this service was not expected to need it');
+    }
+    // The gateway needs the identity provider and the internal secret, and neither the cursor nor the pseudonym key.
+    const idp = { JIEFEN_JWKS_URL: 'https://idp.example/jwks', JIEFEN_JWT_ISSUER: 'i', JIEFEN_JWT_AUDIENCE: 'a' };
+    expect(() => loadConfig({ ...production, JIEFEN_INTERNAL_SECRET: 's' }, 'gateway')).toThrow(/JIEFEN_JWKS_URL, JIEFEN_JWT_ISSUER and JIEFEN_JWT_AUDIENCE/);
+    const gateway = loadConfig({ ...production, ...idp, JIEFEN_INTERNAL_SECRET: 's' }, 'gateway');
+    expect(gateway.internalSecret).toBe('s');
+    expect(() => gateway.cursorSecret).toThrow(ConfigError);
+    expect(() => loadConfig({ ...production, ...idp }, 'gateway')).toThrow(/JIEFEN_INTERNAL_SECRET must be set in production/);
+  });
+
   it('names a bad port', () => {
     expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow("GATEWAY_PORT must be a port number (0-65535), got 'eighty'");
   });

@@ -4,4 +4,4 @@ import { runService } from '../../kit/service.js';
 import { startCasesService } from './service.js';
 
 const logger = createLogger('cases');
-void runService(logger, () => startCasesService(loadConfig(), logger));
+void runService(logger, () => startCasesService(loadConfig(process.env, 'cases'), logger));

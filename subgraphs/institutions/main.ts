@@ -4,4 +4,4 @@ import { runService } from '../../kit/service.js';
 import { startInstitutionsService } from './service.js';
 
 const logger = createLogger('institutions');
-void runService(logger, () => startInstitutionsService(loadConfig(), logger));
+void runService(logger, () => startInstitutionsService(loadConfig(process.env, 'institutions'), logger));

@@ -4,4 +4,4 @@ import { runService } from '../../kit/service.js';
 import { startReferralsService } from './service.js';
 
 const logger = createLogger('referrals');
-void runService(logger, () => startReferralsService(loadConfig(), logger));
+void runService(logger, () => startReferralsService(loadConfig(process.env, 'referrals'), logger));
