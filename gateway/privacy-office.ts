@@ -3,7 +3,7 @@
  * principal's grants name now (read on every request that needs it, never cached, so a revocation takes effect on the
  * next request), and recording a search the gateway refused.
  */
-import { subgraphClient } from '../kit/subgraph-client.js';
+import { officeClient } from '../kit/office-client.js';
 import type { Principal } from '../kit/principal.js';
 import type { PiiCategory } from '../kit/privacy.js';
 import type { PrivacyOffice } from './redaction.js';
@@ -13,7 +13,7 @@ const REFUSAL = `mutation($operation: String, $documentHash: String, $categories
   recordAccessRefusal(operation: $operation, documentHash: $documentHash, categories: $categories, detail: $detail) }`;
 
 export function privacyOffice(casesUrl: string, credentials: (principal: Principal) => Promise<string>): PrivacyOffice {
-  const ask = subgraphClient('cases', casesUrl);
+  const ask = officeClient('cases', casesUrl);
   const caller = async (principal: Principal, requestId: string) => ({ authorization: `Bearer ${await credentials(principal)}`, requestId });
   return {
     async grantedCategories(principal, requestId) {

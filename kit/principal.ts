@@ -37,3 +37,11 @@ export function requireRole(principal: Principal, roles: readonly Role[], operat
     throw forbidden(`${operation} needs role ${roles.join(' or ')}`);
   }
 }
+
+/** Who a subgraph acts for: the principal, and what its request carries that a call to another office passes on. */
+export interface Caller {
+  principal: Principal;
+  /** The `Authorization` header the request came with (an internal token). */
+  authorization: string;
+  requestId: string;
+}

@@ -9,22 +9,16 @@ import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { checkExpectedVersion } from '../../kit/input.js';
 import { badInput, changedMeanwhile, notFound, staleVersion } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
-import type { Principal } from '../../kit/principal.js';
+import type { Caller } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 import { deadlineChanges, rulesEndedBy, type JurisdictionProfile } from './deadlines/deadlines.js';
 import { localDate } from './deadlines/working-days.js';
-import { authorize, dispatchAction, nextStatus, transitionOf, type Action } from './lifecycle.js';
+import { authorize, dispatchAction, nextStatus, transitionOf, type Action } from './policy.js';
 import { toCase, type CaseRecord } from './store.js';
 import { checkSubmission, notInFuture, requiredText, TEXT_LIMITS, type SubmitCaseInput } from './validation.js';
 import type { ReserveDispatch } from './registry-client.js';
 import { recordCaseChange } from './statistics/cells.js';
 
-export interface Caller {
-  principal: Principal;
-  /** The caller's internal token and request id, forwarded when the registry is asked. */
-  authorization: string;
-  requestId: string;
-}
 
 export interface CommandOptions {
   regionCode: string;

@@ -4,7 +4,8 @@
  * the registry's answer is serialized with suspensions and closures.
  */
 import { internalError } from '../../kit/errors.js';
-import { subgraphClient, type Caller } from '../../kit/subgraph-client.js';
+import { officeClient } from '../../kit/office-client.js';
+import type { Caller } from '../../kit/principal.js';
 
 export interface DispatchPermit {
   institutionId: string;
@@ -15,7 +16,7 @@ export interface DispatchPermit {
 const RESERVE = `mutation($institutionId: ID!, $caseId: ID!) { reserveDispatch(institutionId: $institutionId, caseId: $caseId) { institutionId supervisingUnitId grantedAt } }`;
 
 export function registryClient(institutionsUrl: string) {
-  const ask = subgraphClient('institutions', institutionsUrl);
+  const ask = officeClient('institutions', institutionsUrl);
   return async function reserveDispatch(institutionId: string, caseId: string, authorization: string, requestId: string): Promise<DispatchPermit> {
     const data = await ask<{ reserveDispatch?: DispatchPermit | null }>(RESERVE, { institutionId, caseId }, { authorization, requestId });
     if (!data.reserveDispatch) throw internalError('the institutions registry gave no dispatch permit');

@@ -8,20 +8,16 @@ import { isPostgres, isUniqueViolation } from '../../kit/store.js';
 import { badInput, changedMeanwhile, conflict, forbidden, notFound, staleVersion } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
-import type { Principal } from '../../kit/principal.js';
-import type { Caller as Passthrough } from '../../kit/subgraph-client.js';
+import type { Caller } from '../../kit/principal.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { raiseGenerationIn } from '../../kit/generation.js';
 import {
   authorize, checkArbitrationAgreement, checkCaseStatus, checkResult, checkTarget, KINDS, kindRule, nextStatus,
   OPEN_STATUSES, rolesFor, transitionOf, type Action, type ReferralKind,
-} from './rules.js';
-import type { Partners } from './partners.js';
+} from './policy.js';
+import type { Partners } from './offices-client.js';
 import { REFERRALS_GENERATION, toReferral, type ReferralRecord } from './store.js';
 
-export interface Caller extends Passthrough {
-  principal: Principal;
-}
 
 export interface RequestReferralArgs {
   caseId: string;

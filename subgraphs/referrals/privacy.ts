@@ -10,7 +10,8 @@ import DataLoader from 'dataloader';
 import type { Logger } from '../../kit/log.js';
 import type { Principal } from '../../kit/principal.js';
 import type { PiiCategory } from '../../kit/privacy.js';
-import { subgraphClient, type Caller } from '../../kit/subgraph-client.js';
+import { officeClient } from '../../kit/office-client.js';
+import type { Caller } from '../../kit/principal.js';
 import type { ReferralRecord } from './store.js';
 
 const CLEARANCE = 'query($caseIds: [ID!]!, $category: PiiCategory!) { partyDataClearance(caseIds: $caseIds, category: $category) }';
@@ -19,7 +20,7 @@ const CLEARANCE = 'query($caseIds: [ID!]!, $category: PiiCategory!) { partyDataC
 export type ClearanceOf = (caseIds: readonly string[], category: PiiCategory, caller: Caller) => Promise<Set<string>>;
 
 export function casesClearance(casesUrl: string): ClearanceOf {
-  const ask = subgraphClient('cases', casesUrl);
+  const ask = officeClient('cases', casesUrl);
   return async (caseIds, category, caller) =>
     new Set((await ask<{ partyDataClearance: string[] }>(CLEARANCE, { caseIds, category }, caller)).partyDataClearance);
 }

@@ -7,8 +7,9 @@ import type { Principal } from '../../kit/principal.js';
 import type { Logger } from '../../kit/log.js';
 import type { ReferralFilter, ReferralRecord, ReferralStore } from './store.js';
 import type { ReferralLoaders } from './loaders.js';
-import type { Caller, ReferralCommands, RequestReferralArgs } from './commands.js';
-import { confirmsAgreement } from './rules.js';
+import type { ReferralCommands, RequestReferralArgs } from './commands.js';
+import type { Caller } from '../../kit/principal.js';
+import { confirmsAgreement } from './policy.js';
 import { badInput } from '../../kit/errors.js';
 import type { ReferralPrivacy } from './privacy.js';
 

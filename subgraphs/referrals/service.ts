@@ -29,7 +29,7 @@ import { migrations } from './migrations/index.js';
 import { resolvers, type ReferralsContext } from './resolvers.js';
 import { ReferralStore } from './store.js';
 import { ReferralCommands } from './commands.js';
-import { partners } from './partners.js';
+import { partners } from './offices-client.js';
 import { startReferralEventRelay } from './events.js';
 import { casesClearance, ReferralPrivacy } from './privacy.js';
 

@@ -8,7 +8,8 @@
  * DISPATCHED, changes the assigned institution). A closed case seen once stays closed, with the same institution,
  * so the check and the insert need no common transaction. A case seen in any other state is refused.
  */
-import { subgraphClient, type Caller as Passthrough } from '../../kit/subgraph-client.js';
+import { officeClient } from '../../kit/office-client.js';
+import type { Caller } from '../../kit/principal.js';
 
 export interface CaseFacts {
   status: string;
@@ -24,14 +25,14 @@ const CASE = 'query($id: ID!) { case(id: $id) { status institution { id } } }';
 const INSTITUTION = 'query($id: ID!) { institution(id: $id) { kind status } }';
 
 export function partners(urls: { cases: string; institutions: string }) {
-  const cases = subgraphClient('cases', urls.cases);
-  const institutions = subgraphClient('institutions', urls.institutions);
+  const cases = officeClient('cases', urls.cases);
+  const institutions = officeClient('institutions', urls.institutions);
   return {
-    async caseFacts(caseId: string, caller: Passthrough): Promise<CaseFacts | null> {
+    async caseFacts(caseId: string, caller: Caller): Promise<CaseFacts | null> {
       const data = await cases<{ case: { status: string; institution: { id: string } | null } | null }>(CASE, { id: caseId }, caller);
       return data.case ? { status: data.case.status, institutionId: data.case.institution?.id ?? null } : null;
     },
-    async institutionFacts(id: string, caller: Passthrough): Promise<InstitutionFacts | null> {
+    async institutionFacts(id: string, caller: Caller): Promise<InstitutionFacts | null> {
       const data = await institutions<{ institution: InstitutionFacts | null }>(INSTITUTION, { id }, caller);
       return data.institution;
     },

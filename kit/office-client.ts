@@ -9,18 +9,13 @@ import { Pool } from 'undici';
 import { GraphQLError } from 'graphql';
 import { internalError } from './errors.js';
 import { REQUEST_ID_HEADER } from './http.js';
+import type { Caller } from './principal.js';
 
-export interface Caller {
-  /** The `Authorization` header the caller's request came with (an internal token). */
-  authorization: string;
-  requestId: string;
-}
-
-export function subgraphClient(name: string, url: string, timeoutMs = 5000) {
+export function officeClient(name: string, url: string, timeoutMs = 5000) {
   const target = new URL(url);
   const path = target.pathname + target.search;
   let pool: Pool | undefined;
-  return async function ask<T>(query: string, variables: Record<string, unknown>, caller: Caller): Promise<T> {
+  return async function ask<T>(query: string, variables: Record<string, unknown>, caller: Pick<Caller, 'authorization' | 'requestId'>): Promise<T> {
     let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
     try {
       pool ??= new Pool(target.origin, { connections: 16, keepAliveTimeout: 30_000 });
@@ -41,4 +36,4 @@ export function subgraphClient(name: string, url: string, timeoutMs = 5000) {
   };
 }
 
-export type SubgraphClient = ReturnType<typeof subgraphClient>;
+export type OfficeClient = ReturnType<typeof officeClient>;
