@@ -41,8 +41,8 @@ export interface HubConfig {
   gatewayRedaction: boolean;
   /** Statistics cells with fewer cases than this are withheld from principals without clearance. */
   suppressionThreshold: number;
-  /** Reads kept in memory under their data's generation (kit/generation.ts): case statistics, referral figures, registry pages (JIEFEN_STATISTICS_CACHE, default on; off computes every answer). */
-  statisticsCache: boolean;
+  /** Reads kept in memory under their data's generation (kit/generation.ts): case statistics, referral figures, registry pages (JIEFEN_KEPT_READS, default on; off computes every answer). */
+  keptReads: boolean;
   /**
    * The gateway keeps whole answers to statistics and registry queries while the subgraphs' generations say nothing
    * changed (gateway/kept-answers.ts; JIEFEN_KEPT_ANSWERS, default on).
@@ -165,6 +165,13 @@ function gatewayRedaction(raw: string | undefined, production: boolean): boolean
   return false;
 }
 
+/** `JIEFEN_KEPT_READS`, or its former name (it covers more than statistics), read with a deprecation warning. */
+function keptReadsVariable(env: NodeJS.ProcessEnv): string {
+  if (env.JIEFEN_KEPT_READS !== undefined || env.JIEFEN_STATISTICS_CACHE === undefined) return 'JIEFEN_KEPT_READS';
+  process.emitWarning('JIEFEN_STATISTICS_CACHE is now JIEFEN_KEPT_READS: the old name still works, rename it', 'DeprecationWarning');
+  return 'JIEFEN_STATISTICS_CACHE';
+}
+
 /** The configuration of `service` (every service's, for a process that runs them all: `npm start`, tests). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: ServiceName): HubConfig {
   const production = env.NODE_ENV === 'production';
@@ -225,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: Servi
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
-    statisticsCache: onUnlessOff(env, 'JIEFEN_STATISTICS_CACHE'),
+    keptReads: onUnlessOff(env, keptReadsVariable(env)),
     keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
   };
 }

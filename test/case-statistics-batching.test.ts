@@ -6,7 +6,7 @@ import { DISTRICT_CODES } from '../kit/reference-data.js';
 let hub: Hub;
 // Statements counted as computed, not as kept from the warm-up call, in the subgraphs or as whole answers at the gateway
 // (test/case-statistics-cache.test.ts and test/gateway-kept-answers.test.ts cover those).
-beforeAll(async () => { hub = await startHub({ cases: 2000, institutions: 400, clock: () => new Date('2026-11-02T00:00:00Z'), statisticsCache: false, keptAnswers: false }); });
+beforeAll(async () => { hub = await startHub({ cases: 2000, institutions: 400, clock: () => new Date('2026-11-02T00:00:00Z'), keptReads: false, keptAnswers: false }); });
 afterAll(async () => { await hub?.close(); });
 
 async function statements(query: string, variables: Record<string, unknown>) {

@@ -48,6 +48,20 @@ describe('production configuration', () => {
     expect(() => loadConfig({ ...production, ...idp }, 'gateway')).toThrow(/JIEFEN_INTERNAL_SECRET must be set in production/);
   });
 
+  it('reads JIEFEN_KEPT_READS, and its former name JIEFEN_STATISTICS_CACHE with a deprecation warning', async () => {
+    const warnings: string[] = [];
+    const listen = (warning: Error) => { warnings.push(`${warning.name}: ${warning.message}`); };
+    process.on('warning', listen);
+    expect(loadConfig({ JIEFEN_KEPT_READS: 'off' }).keptReads).toBe(false);
+    expect(loadConfig({}).keptReads).toBe(true);
+    expect(loadConfig({ JIEFEN_STATISTICS_CACHE: 'off' }).keptReads).toBe(false);
+    expect(loadConfig({ JIEFEN_STATISTICS_CACHE: 'off', JIEFEN_KEPT_READS: 'on' }).keptReads).toBe(true);
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', listen);
+    expect(warnings).toEqual(['DeprecationWarning: JIEFEN_STATISTICS_CACHE is now JIEFEN_KEPT_READS: the old name still works, rename it']);
+  });
+
   it('names a bad port', () => {
     expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow("GATEWAY_PORT must be a port number (0-65535), got 'eighty'");
   });

@@ -6,7 +6,7 @@ import { caseSupply, REFERRAL_MUTATIONS as M, targets } from './support/referral
 let hub: Hub;
 // Figures computed for every request: these tests count the statements that compute them (test/referral-figures-cache.test.ts
 // and test/gateway-kept-answers.test.ts cover kept ones).
-beforeAll(async () => { hub = await startHub({ cases: 600, statisticsCache: false, keptAnswers: false }); });
+beforeAll(async () => { hub = await startHub({ cases: 600, keptReads: false, keptAnswers: false }); });
 afterAll(async () => { await hub?.close(); });
 
 const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };

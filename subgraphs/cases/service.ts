@@ -60,7 +60,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   }, 86_400_000);
   pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
-  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, cache: config.statisticsCache, profile, clock });
+  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, cache: config.keptReads, profile, clock });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,

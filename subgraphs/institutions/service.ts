@@ -27,7 +27,7 @@ export interface RunningInstitutionsService {
 export async function startInstitutionsService(config: HubConfig, logger: Logger = createLogger('institutions', config.logLevel)): Promise<RunningInstitutionsService> {
   const knex = await openInstitutionsStore(config);
   const store = new InstitutionStore(knex);
-  const registry = new GenerationCache(() => store.generation(), config.statisticsCache);
+  const registry = new GenerationCache(() => store.generation(), config.keptReads);
   const history = new HistoryStore(knex);
   const commands = new RegistryCommands(knex);
   const cursors = new CursorCodec(config.cursorSecret);

@@ -65,7 +65,7 @@ export interface ReferralsServiceOptions {
 export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel), options: ReferralsServiceOptions = {}): Promise<RunningReferralsService> {
   const knex = await openReferralsStore(config);
   const store = new ReferralStore(knex);
-  const figures = new GenerationCache(() => store.generation(), config.statisticsCache);
+  const figures = new GenerationCache(() => store.generation(), config.keptReads);
   const commands = new ReferralCommands(knex, partners(config.subgraphUrls), options.clock);
   const relay = await startReferralEventRelay(knex, config, logger);
   const cursors = new CursorCodec(config.cursorSecret);

@@ -31,7 +31,7 @@ export interface HubOptions {
   /** Response hooks the gateway runs (gateway/response-hooks.ts). */
   responseHooks?: GatewayOptions['responseHooks'];
   /** Keep computed statistics, referral figures and registry pages until the next write of their data (default on, as in service). */
-  statisticsCache?: boolean;
+  keptReads?: boolean;
   /** The gateway keeps whole answers while the subgraphs' generations stand still (default on, as in service). */
   keptAnswers?: boolean;
   /** The gateway's limits, rate limits and trusted documents (default: the defaults), and whether it has its lean path. */
@@ -53,7 +53,7 @@ export async function startHub(options: HubOptions = {}) {
     CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
   const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
-    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, statisticsCache: options.statisticsCache ?? base.statisticsCache,
+    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, keptReads: options.keptReads ?? base.keptReads,
     keptAnswers: options.keptAnswers ?? base.keptAnswers };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
