@@ -23,6 +23,7 @@ import { AuditLog } from './privacy/audit-log.js';
 import { closePrivacyLedger } from './privacy/close-ledger.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
 import { CaseStatistics } from './statistics/statistics.js';
+import { CaseRowAccess } from './privacy/row-scope.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -39,6 +40,8 @@ export interface RunningCasesService {
 export interface CasesServiceOptions {
   /** The service's clock: tests fix it, so deadlines are computed on dates the calendar covers. */
   clock?: () => Date;
+  /** Where new cases' record keys come from: tests fix it, so the noise they see is reproducible. */
+  recordKeys?: () => number;
 }
 
 export async function startCasesService(config: HubConfig, logger: Logger = createLogger('cases', config.logLevel), options: CasesServiceOptions = {}): Promise<RunningCasesService> {
@@ -46,7 +49,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const profile = profileNamed(config.jurisdiction);
   const knex = await openCasesStore(config);
   const store = new CaseStore(knex, clock);
-  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
+  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions), recordKeys: options.recordKeys });
   const cursors = new CursorCodec(config.cursorSecret);
   const grants = new GrantStore(knex, clock);
   const audit = new AuditLog(knex, clock);
@@ -80,10 +83,11 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     context: ({ principal, requestId, logger: log, headers }) => {
       const caller = { principal, requestId, authorization: headers.authorization ?? '' };
       const referredTo = mappedLoader((ids: readonly string[]) => referralTargetsOf(ids, caller), () => [] as string[]);
+      const figures = statistics.forRequest(principal);
       return {
-        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock, caller,
+        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store, figures.policy), commands, clock, caller,
         privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, audit,
-        statistics: statistics.forRequest(principal),
+        statistics: figures, rows: new CaseRowAccess(principal, { grants, referredTo }),
       };
     },
     ready: async () => { await knex.raw('select 1'); },
