@@ -1,12 +1,14 @@
 /**
- * Each role's view of one case, field by field, against the policy table (CLEAR_ACCESS in kit/privacy.ts): the
- * roles that handle the case see every marked field in clear, every other role sees each of them null, and the
- * safe companions (district, month, kind, role, pseudonym) are there for everybody.
+ * Each role's view of one case, field by field, against the policy tables (CLEAR_ACCESS in kit/privacy.ts, CASE_ROWS
+ * in kit/figure-access.ts): the roles that handle the case see every marked field in clear; a role that gets the case
+ * as a row without handling it (the operator; the intake desk that received it) sees each of them null, with the safe
+ * companions (district, month, kind, role, pseudonym); a role with no relation to the case gets no row of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startHub, type Hub } from './support/hub.js';
 import { CASE_PII, CASE_SELECTION, PARTY_PII, outsiders, referredCase, type CaseFixture } from './support/privacy.js';
 import { CLEAR_ACCESS, handlesCases } from '../kit/privacy.js';
+import { CASE_ROWS } from '../kit/figure-access.js';
 import { ROLES } from '../kit/principal.js';
 
 let hub: Hub;
@@ -30,8 +32,13 @@ function orgs(role: string): { handling?: string; other?: string } {
   }
 }
 
-async function viewAs(role: string, org?: string) {
-  return dataOf(await hub.query(`query($id: ID!) { case(id: $id) { ${CASE_SELECTION} } }`, { id: c.id }, { role, org })).case;
+async function viewAs(role: string, org?: string, sub?: string) {
+  return dataOf(await hub.query(`query($id: ID!) { case(id: $id) { ${CASE_SELECTION} } }`, { id: c.id }, { role, org, sub })).case;
+}
+
+/** The desk that submitted the fixture case (an intake desk's own work). */
+async function submitter(): Promise<string> {
+  return (await hub.knex.cases('cases').where('id', c.id).first()).submitted_by;
 }
 
 function expectClear(view: any) {
@@ -57,27 +64,31 @@ function expectCompanions(view: any) {
 }
 
 describe.each(ROLES.map((role) => [role, CLEAR_ACCESS[role]]))('the %s role (%s)', (role) => {
-  it(handlesCases(role) ? 'sees the case it handles in clear' : 'sees every marked field withheld', async () => {
-    const view = await viewAs(role, orgs(role).handling);
+  const rows = CASE_ROWS[role];
+  const related = handlesCases(role) || rows === 'every case' || rows === 'cases it received';
+  it(handlesCases(role) ? 'sees the case it handles in clear' : related ? 'sees every marked field withheld' : 'gets no row of a case it has no relation to', async () => {
+    const view = await viewAs(role, orgs(role).handling, rows === 'cases it received' ? await submitter() : undefined);
+    if (!related) {
+      expect(view).toBeNull();
+      return;
+    }
     if (handlesCases(role)) expectClear(view);
     else expectWithheld(view);
     expectCompanions(view);
   });
 
   if (handlesCases(role)) {
-    it('sees a case it does not handle withheld', async () => {
-      const view = await viewAs(role, orgs(role).other);
-      expectWithheld(view);
-      expectCompanions(view);
+    it('gets no row of a case it does not handle', async () => {
+      expect(await viewAs(role, orgs(role).other)).toBeNull();
     });
   }
 });
 
 describe('pseudonyms', () => {
   it('are stable for one consumer, differ between consumers, and are no plain hash of the number', async () => {
-    const [a1, a2] = [await viewAs('analyst'), await viewAs('analyst')];
+    const [a1, a2] = [await viewAs('admin'), await viewAs('admin')];
     const other = dataOf(await hub.post(hub.urls.gateway, { query: `query($id: ID!) { case(id: $id) { parties { pseudonym } } }`, variables: { id: c.id } },
-      { authorization: `Bearer ${await (await import('../gateway/dev-token.js')).signDevToken({ sub: 'another-analyst', role: 'analyst' }, hub.config.jwt.secret!)}` })).case;
+      { authorization: `Bearer ${await (await import('../gateway/dev-token.js')).signDevToken({ sub: 'another-admin', role: 'admin' }, hub.config.jwt.secret!)}` })).case;
     expect(a1.parties.map((p: any) => p.pseudonym)).toEqual(a2.parties.map((p: any) => p.pseudonym));
     expect(other.parties[0].pseudonym).not.toBe(a1.parties[0].pseudonym);
     const { createHash } = await import('node:crypto');

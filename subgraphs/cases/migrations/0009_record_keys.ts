@@ -29,6 +29,19 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.schema.alterTable('case_stats_running', (t) => { t.bigInteger('record_key').notNullable().defaultTo(0); });
 
+  await assignRecordKeys(knex);
+  await knex.raw(`update cases set submitted_by = (select e.actor from case_events e where e.case_seq = cases.seq and e.action = 'SUBMIT' order by e.id limit 1)`);
+  for (const [index, columns] of Object.entries(COVERING_INDEXES)) {
+    await knex.schema.alterTable('case_stats_cells', (t) => { t.dropIndex([], index); });
+    await knex.schema.alterTable('case_stats_cells', (t) => { t.index([...columns, ...COUNTERS, ...KEY_SUM_COLUMNS], index); });
+  }
+}
+
+/**
+ * Gives every case of a store whose keys are all 0 (as the columns above start) a fresh key, and adds them to the
+ * cube's key sums and the running-limits rows. Exported for test/figures-key-sums-match-recount.test.ts.
+ */
+export async function assignRecordKeys(knex: Knex): Promise<void> {
   await knex.raw('create temporary table new_record_keys (seq integer primary key, record_key bigint not null)');
   const delta = new CubeDelta();
   for (let after = 0; ;) {
@@ -47,12 +60,6 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('drop table new_record_keys');
   await delta.apply(knex);
   await knex.raw('update case_stats_running set record_key = (select c.record_key from cases c where c.seq = case_stats_running.case_seq)');
-  await knex.raw(`update cases set submitted_by = (select e.actor from case_events e where e.case_seq = cases.seq and e.action = 'SUBMIT' order by e.id limit 1)`);
-
-  for (const [index, columns] of Object.entries(COVERING_INDEXES)) {
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.dropIndex([], index); });
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.index([...columns, ...COUNTERS, ...KEY_SUM_COLUMNS], index); });
-  }
 }
 
 export async function down(knex: Knex): Promise<void> {
