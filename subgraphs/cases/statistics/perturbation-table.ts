@@ -152,7 +152,8 @@ function rowFor(count: number, parameters: PerturbationParameters): Perturbation
     return { noise: v, p: rounded[i]!, upper };
   }).filter((e) => e.p > 0);
   noise[noise.length - 1]!.upper = 1;
-  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  // `+ 0` writes a negative zero as 0, as JSON does.
+  const round = (x: number) => Math.round(x * 1e6) / 1e6 + 0;
   return { count, mean: round(moment(values, rounded, 1)), variance: round(moment(values, rounded, 2)), noise };
 }
 
