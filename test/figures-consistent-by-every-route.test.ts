@@ -55,7 +55,7 @@ describe('the same cases, the same figure', () => {
   });
 
   it('for a status and a category: the row\'s figure, the grouped row and the listing\'s total', async () => {
-    const [{ id }] = await institutions(1) as [{ id: string }];
+    const { id } = (await institutions(1))[0]!;
     const data = dataOf(await hub.query(`query($id: ID!) {
       row: caseStats(filter: { institutionId: $id }) { resolved }
       byStatus: caseStats(filter: { institutionId: $id }, groupBy: [STATUS]) { status received }
@@ -81,7 +81,7 @@ describe('the same cases, the same figure', () => {
   });
 
   it('for an institution\'s mixed figure: its own cases exact plus the others\' perturbed, the same by both routes', async () => {
-    const [{ id }] = await institutions(1) as [{ id: string }];
+    const { id } = (await institutions(1))[0]!;
     const { district } = await hub.knex.cases('cases').where('institution_id', id).first();
     const own = { role: 'institution', org: id };
     const data = dataOf(await hub.query(`query($d: String!) { caseStats(filter: { district: $d }) { received perturbed } cases(filter: { district: $d }) { totalCount } }`, { d: district }, own));
