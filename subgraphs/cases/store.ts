@@ -5,7 +5,7 @@ import { badInput } from '../../kit/errors.js';
 import { DISTRICTS } from '../../kit/reference-data.js';
 import type { PageWindow } from '../../kit/connection.js';
 import { groupBy } from '../../kit/loaders.js';
-import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+import { pageOf, pagesPerParent } from '../../kit/keyset.js';
 import type { SearchScope } from './privacy/ledger.js';
 import type { RowScope } from './privacy/row-scope.js';
 import type { Grant } from './privacy/policy.js';
@@ -199,11 +199,6 @@ export class CaseStore {
     return (await pageOf(this.filtered(filter), window, 'desc')).map(toCase);
   }
 
-  async count(filter: CaseFilter): Promise<number> {
-    const [row] = await this.filtered(filter).count({ n: '*' });
-    return Number(row?.n ?? 0);
-  }
-
   /** The filter's cases as a figure's parts under a principal's figure policy: its exact part, and the rest with its key sum. */
   async countParts(filter: CaseFilter, policy: FigurePolicy): Promise<FigureParts> {
     const parts = noParts();
@@ -237,10 +232,6 @@ export class CaseStore {
     const query = this.filtered(filter).whereIn('institution_id', institutionIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'institution_id', window, 'desc');
     return groupBy(rows.map(toCase), (c) => c.institutionId!);
-  }
-
-  async countForInstitutions(institutionIds: readonly string[], filter: CaseFilter): Promise<Map<string, number>> {
-    return countsPerParent(this.filtered(filter).whereIn('institution_id', institutionIds as string[]), 'institution_id');
   }
 
   async partiesOf(caseSeqs: readonly number[]): Promise<Map<number, PartyRecord[]>> {

@@ -1,9 +1,10 @@
 /**
  * The statistics cube's atoms, and how a case change moves its counters. Every case counts in exactly one atom:
  * its submission month (China time) × institution × supervising unit × district × category × channel × status.
- * A change subtracts the case's old contribution and adds its new one, in the transaction that changes the case,
- * so the cube always equals a recount of the cases table (test/case-statistics-aggregates.test.ts proves it)
- * and statistics never scan cases.
+ * A change subtracts the case's old contribution and adds its new one, counters and record-key sums alike, in the
+ * transaction that changes the case, so the cube always equals a recount of the cases table
+ * (test/case-statistics-aggregates.test.ts and test/figures-key-sums-match-recount.test.ts prove it) and statistics
+ * never scan cases.
  */
 import { rowsOf, type Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
