@@ -1,11 +1,11 @@
 /**
- * npm run bench:dashboard -- [--cases N] [--institutions N] [--seconds S] [--clients C] [--writes W1,W2] [--reuse]
+ * npm run bench:dashboard -- [--cases N] [--institutions N] [--seconds S] [--clients C] [--writes W1,W2] [--reuse] [--ports P]
  * The dashboard benchmark on sqlite: seeds N cases (default 1,000,000) and N institutions (default 7,000) into
  * bench/data/dashboard (--reuse keeps a data set seeded before), starts the hub as separate processes, runs
  * bench/load/dashboard.ts through the gateway with an analyst token, and writes bench/dashboard-report.md.
  * Passes: nothing kept, kept statistics, kept answers, and kept answers while W case changes a second go through
  * the gateway, for each W (default 0.25 and 2; those passes change some cases of the data set: their
- * respondent-contact time).
+ * respondent-contact time). The gateway listens on port P (default 4110), the subgraphs on the next three.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,10 +18,13 @@ import { signDevToken } from '../gateway/dev-token.js';
 import { seedDemo } from '../seed/seed-demo.js';
 import { ROOT, startProcesses, waitUntilReady } from '../scripts/processes.js';
 import { runDashboardWorkload } from './load/dashboard.js';
+import { allInstitutionsQuery, dashboardVariables } from './load/dashboard-query.js';
+import { DISTRICT_CODES } from '../kit/reference-data.js';
 
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: '1000000' }, institutions: { type: 'string', default: '7000' }, seconds: { type: 'string', default: '20' },
   clients: { type: 'string', default: '10' }, writes: { type: 'string', default: '0.25,2' }, reuse: { type: 'boolean', default: false },
+  ports: { type: 'string', default: '4110' },
 } });
 const CASES = Number(values.cases);
 const INSTITUTIONS = Number(values.institutions);
@@ -29,7 +32,8 @@ const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 const WRITE_RATES = values.writes.split(',').map(Number).filter((w) => w > 0);
 const dataDir = path.join(ROOT, 'bench', 'data', 'dashboard');
-const PORTS = { GATEWAY_PORT: '4110', CASES_PORT: '4111', INSTITUTIONS_PORT: '4112', REFERRALS_PORT: '4113' };
+const PORT = Number(values.ports);
+const PORTS = { GATEWAY_PORT: String(PORT), CASES_PORT: String(PORT + 1), INSTITUTIONS_PORT: String(PORT + 2), REFERRALS_PORT: String(PORT + 3) };
 const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
 const config = loadConfig(env);
 
@@ -48,6 +52,36 @@ function cpuMsOf(children: Map<string, { pid?: number }>): Record<string, number
   return out;
 }
 
+/**
+ * What the analyst is given of every institution's year, against the true counts in the store: how many rows with at
+ * least 5 true cases are published (not 0), and the mean absolute noise.
+ */
+async function publication(gatewayUrl: string, token: string, period: { from: string; to: string }) {
+  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: allInstitutionsQuery(DISTRICT_CODES, 'counts'), variables: period }) });
+  const body = (await response.json()) as { data: Record<string, { edges: { node: { id: string; caseStats: { received: number } } }[] }> };
+  const published = new Map(Object.values(body.data).flatMap((page) => page.edges.map((e) => [e.node.id, e.node.caseStats.received] as const)));
+  const { since, until } = dashboardVariables(DISTRICT_CODES[0]!, period);
+  const store = await openStore({ name: 'cases', dataDir, migrations: casesMigrations });
+  const truth = new Map((await store('cases').whereNotNull('institution_id').where('submitted_at', '>=', since).where('submitted_at', '<', until)
+    .groupBy('institution_id').select('institution_id').count({ n: '*' })).map((r: any) => [String(r.institution_id), Number(r.n)] as const));
+  await store.destroy();
+  let withFive = 0;
+  let publishedWithFive = 0;
+  let noise = 0;
+  let withCases = 0;
+  let smallPublishedZero = 0;
+  let small = 0;
+  for (const [id, received] of published) {
+    const n = truth.get(id) ?? 0;
+    if (n > 0) { withCases++; noise += Math.abs(received - n); }
+    if (n >= 5) { withFive++; if (received > 0) publishedWithFive++; }
+    if (n >= 1 && n <= 4) { small++; if (received === 0) smallPublishedZero++; }
+  }
+  return { institutions: published.size, withFive, publishedWithFive, meanAbsoluteNoise: withCases ? noise / withCases : 0, withCases, small, smallPublishedZero };
+}
+let shared: Awaited<ReturnType<typeof publication>> | null = null;
+
 let seedSeconds: number | null = null;
 if (!values.reuse || !fs.existsSync(path.join(dataDir, 'cases.sqlite'))) {
   console.log(`seeding ${CASES} cases and ${INSTITUTIONS} institutions…`);
@@ -59,7 +93,7 @@ if (!values.reuse || !fs.existsSync(path.join(dataDir, 'cases.sqlite'))) {
 const seedPeakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 
 /**
- * The workload four times, on the same data: with nothing kept (JIEFEN_STATISTICS_CACHE and JIEFEN_KEPT_ANSWERS off:
+ * The workload four times, on the same data: with nothing kept (JIEFEN_KEPT_READS and JIEFEN_KEPT_ANSWERS off:
  * what every answer costs right after a write), with the subgraphs' computed statistics kept, with the gateway's
  * whole answers kept as well (the default), and the default again while case changes go through the gateway at a
  * steady rate (each raises the cube's generation, so kept statistics and answers are dropped and computed again).
@@ -114,7 +148,7 @@ async function startWriter(perSecond: number, gatewayUrl: string): Promise<{ sto
 }
 
 for (const mode of MODES) {
-  const modeEnv = { ...env, JIEFEN_STATISTICS_CACHE: mode.cache, JIEFEN_KEPT_ANSWERS: mode.answers };
+  const modeEnv = { ...env, JIEFEN_KEPT_READS: mode.cache, JIEFEN_KEPT_ANSWERS: mode.answers };
   const group = startProcesses(modeEnv, path.join(dataDir, 'logs'), (_name, detail) => { console.error(detail); process.exit(1); });
   const gatewayUrl = `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`;
   try {
@@ -123,8 +157,10 @@ for (const mode of MODES) {
     const writer = mode.writes > 0 ? await startWriter(mode.writes, gatewayUrl) : null;
     try {
       // The last 12 months of the demo world (it ends on 2026-11-01).
+      const token = await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!);
+      if (mode.writes === 0 && !shared) shared = await publication(gatewayUrl, token, { from: '2025-11', to: '2026-10' });
       results[mode.key] = await runDashboardWorkload({
-        gatewayUrl, token: await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!),
+        gatewayUrl, token,
         cpuMs: () => cpuMsOf(group.children),
         clients: CLIENTS, warmupMs: 3000, durationMs: SECONDS * 1000, period: { from: '2025-11', to: '2026-10' }, allInstitutionsRuns: 6,
       });
@@ -147,7 +183,7 @@ const figures: Figure[] = [
   ['reference dashboard query, CPU per answer (gateway + 3 subgraphs)', 'from /proc, see below', (r) => cpuTotal(r) === null ? 'n/a' : `${cpuTotal(r)!.toFixed(1)} ms`, '', null],
   ['reference dashboard query, errors', 'answers measured', (r) => `${r.dashboard.errors} of ${r.dashboard.measured}`, '0', (r) => r.dashboard.errors === 0],
   ['institutions per dashboard answer', '', (r) => r.dashboard.institutionsPerAnswer.toFixed(0), '', null],
-  ['institution rows entirely withheld from the analyst', '', (r) => `${r.dashboard.withheldRows} of ${r.dashboard.rows}`, '', null],
+  ['institution rows published as 0 to the analyst', '', (r) => `${r.dashboard.zeroRows} of ${r.dashboard.rows}`, '', null],
   [`Institution.caseStats for all ${of('cold').allInstitutions.institutions} institutions in one query, every figure`, 'median of 5 runs (max)',
     (r) => `${ms(r.allInstitutions.p50)} (${ms(r.allInstitutions.max)})`, '< 500 ms', (r) => r.allInstitutions.p50 !== null && r.allInstitutions.p50 < 500 && r.allInstitutions.errors === 0],
   ['the same, counts and rates only (no overdue counts, no percentiles)', 'median of 5 runs (max)',
@@ -170,17 +206,25 @@ const cpuTable = cpuNames.length ? [...header(['process']),
 const partsTable = [...header(['part, asked alone, one request at a time']),
   ...Object.keys(of('cold').parts).map((name) => `| ${name} | ${MODES.map((m) => ms(of(m.key).parts[name] ?? null)).join(' | ')} |`)].join('\n');
 const errorSamples = [...MODES.flatMap((m) => of(m.key).dashboard.errorSamples), ...writerTotals.failures];
+const share = shared!;
+const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
+const publicationTable = [
+  '| figure | value | target | met |', '| --- | --- | --- | --- |',
+  `| institution rows with at least 5 true cases in the period that are published (received ≥ 5) | ${share.publishedWithFive} of ${share.withFive} (${pct(share.publishedWithFive, share.withFive)}) | ≥ 95 % | ${share.publishedWithFive >= 0.95 * share.withFive ? 'yes' : 'NO'} |`,
+  `| mean absolute noise of an institution's received count (rows with cases) | ${share.meanAbsoluteNoise.toFixed(2)} over ${share.withCases} rows | at most 3 each | |`,
+  `| institution rows with 1 to 4 true cases published as 0 | ${share.smallPublishedZero} of ${share.small} | | |`,
+].join('\n');
 const report = `# Dashboard benchmark
 
 Generated by \`npm run bench:dashboard -- --cases ${CASES} --institutions ${INSTITUTIONS} --seconds ${SECONDS} --clients ${CLIENTS} --writes ${WRITE_RATES.join(',')}\` on ${new Date().toISOString()}.
 Machine: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; sqlite stores.
 Load average when the run ended (1 / 5 / 15 min): ${load} — anything above ${os.cpus().length} means other work shared the processors.
 The gateway, the three subgraphs and this load generator run as separate processes sharing the machine; requests go
-through the gateway with an analyst's token (authentication and small-cell suppression on). Period: 2025-11 to 2026-10.
+through the gateway with an analyst's token (authentication and the cell-key method on). Period: 2025-11 to 2026-10.
 ${seedSeconds === null ? 'Data set reused from an earlier seeding.' : `Seeding took ${seedSeconds.toFixed(0)} s, peak memory ${seedPeakMiB} MiB (target: minutes, within 2 GiB).`}
 
 Each figure four times, on the same data and the same load (clients cycle through all 16 districts):
-- **nothing kept** (\`JIEFEN_STATISTICS_CACHE=off JIEFEN_KEPT_ANSWERS=off\`): every statistic computed for every
+- **nothing kept** (\`JIEFEN_KEPT_READS=off JIEFEN_KEPT_ANSWERS=off\`): every statistic computed for every
   request, every answer joined afresh. This is what an answer costs right after a write.
 - **kept statistics** (\`JIEFEN_KEPT_ANSWERS=off\`): the subgraphs keep computed statistics, referral figures and
   registry pages under their generations (\`kit/generation.ts\`); the gateway still joins every answer.
@@ -191,6 +235,11 @@ Each figure four times, on the same data and the same load (clients cycle throug
   generation: every kept statistic and answer is dropped, and the next ones are computed afresh. For scale: the data
   set's million cases arrive over 25 months, about 1,300 a day; at five changes a case, spread over an eight-hour
   working day, that is about 0.25 changes a second.
+
+What the analyst is given (\`Institution.caseStats\` of all ${share.institutions} institutions for the year, against the true counts in the store;
+figures by the cell-key method, \`subgraphs/cases/statistics/disclosure.ts\`):
+
+${publicationTable}
 
 ${table}
 

@@ -155,6 +155,8 @@ function party(rng: Random, role: DemoParty['role'], district: string, organisat
  */
 export function* generateCases(count: number, institutions: DemoInstitution[], seed: number, batchSize = 2000): Generator<{ cases: DemoCase[]; referrals: DemoReferral[] }> {
   const rng = new Random(seed ^ 0x2468);
+  // Record keys from a generator of their own: drawing them from `rng` would change every other draw of the world.
+  const keys = new Random(seed ^ 0x5eed);
   const active = institutions.filter((i) => i.status === 'ACTIVE' && i.kind !== 'SUPERVISING_UNIT');
   const handlers = active.filter((i) => i.kind !== 'COURT' && i.kind !== 'COMMERCIAL_ARBITRATION');
   const byDistrict = new Map<string, DemoInstitution[]>();
@@ -233,6 +235,7 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
       respondentContactedAt: contacted !== null ? iso(contacted) : null,
       respondentWilling: willing,
       version: events.length,
+      recordKey: keys.int(0, 2 ** 31 - 1),
       parties,
       events,
     };

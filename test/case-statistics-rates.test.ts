@@ -28,6 +28,8 @@ function handCase(seq: number, status: string, t: { submitted: string; dispatche
     occurredAt: null, place: null, claims: '要求支付工资', description: null, agreementSubject: status === 'RESOLVED' ? '支付工资' : null,
     remedies: status === 'UNRESOLVED' ? '可申请仲裁' : null, rejectionReason: status === 'REJECTED' ? '不属于受理范围' : null,
     institutionId: assigned ? INSTITUTION : null, supervisingUnitId: assigned ? UNIT : null, respondentContactedAt: null, respondentWilling: null, version: events.length,
+    // Keys in sixteenths of the key range: a set's cell key is (the sum of its cases' numbers mod 16) / 16.
+    recordKey: seq * 2 ** 27,
     parties: [{ role: 'APPLICANT', kind: 'PERSON', name: '张三', idNumber: '11010519491231002X', phone: null, email: null, address: null }],
     events,
   };
@@ -55,7 +57,7 @@ const CASES = [
 ];
 
 
-const ROW = `received accepted rejected resolved unresolved withdrawn open overdueNow suppressed
+const ROW = `received accepted rejected resolved unresolved withdrawn open overdueNow suppressed perturbed
   successRate { numerator denominator value } respondedWithin48Hours { numerator denominator value }
   mediatedWithin30Days { numerator denominator value } medianDaysToClose p90DaysToClose
   targets { measure minimum value missed } missedTargets`;
@@ -79,7 +81,7 @@ for (const store of ['sqlite', 'postgres'] as const) describe.skipIf(store === '
   it('gives every figure of the institution\'s March cohort as counted by hand', async () => {
     const data = dataOf(await hub.query(`{ caseStats(filter: { institutionId: "${INSTITUTION}", from: "2026-03", to: "2026-03" }) { ${ROW} } }`, {}, OWN));
     expect(data.caseStats).toEqual([{
-      received: 6, accepted: 4, rejected: 1, resolved: 2, unresolved: 1, withdrawn: 0, open: 2, overdueNow: 2, suppressed: false,
+      received: 6, accepted: 4, rejected: 1, resolved: 2, unresolved: 1, withdrawn: 0, open: 2, overdueNow: 2, suppressed: false, perturbed: false,
       successRate: { numerator: 2, denominator: 3, value: 2 / 3 },
       respondedWithin48Hours: { numerator: 3, denominator: 6, value: 0.5 },
       mediatedWithin30Days: { numerator: 2, denominator: 3, value: 2 / 3 },
@@ -112,9 +114,24 @@ for (const store of ['sqlite', 'postgres'] as const) describe.skipIf(store === '
     expect(data.institution.caseStats).toEqual({ received: 6, resolved: 2, medianDaysToClose: 22, overdueNow: 2 });
   });
 
-  it('withholds the same cells from an analyst: every one of them is under the threshold of 5', async () => {
-    const data = dataOf(await hub.query(`{ caseStats(filter: { institutionId: "${INSTITUTION}" }) { suppressed received successRate { value } medianDaysToClose overdueNow missedTargets } }`, {}, { role: 'analyst' }));
-    expect(data.caseStats).toEqual([{ suppressed: true, received: null, successRate: null, medianDaysToClose: null, overdueNow: null, missedTargets: [] }]);
+  it('gives an analyst every figure perturbed by the cell-key method, each keyed on its own set of cases', async () => {
+    const data = dataOf(await hub.query(`{ caseStats(filter: { institutionId: "${INSTITUTION}" }) {
+      perturbed suppressed received accepted resolved unresolved rejected open overdueNow successRate { numerator denominator value } respondedWithin48Hours { numerator denominator }
+      medianDaysToClose missedTargets } }`, {}, { role: 'analyst' }));
+    // By hand, from perturbation-table.json (cell key = sum of case numbers mod 16, over 16):
+    //  received   cases 1 2 3 4 6 7 8  true 7, key 15/16 = 0.9375 → noise +2 → 9
+    //  accepted   cases 1 2 3 7        true 4, key 13/16 = 0.8125 → noise +2 → 6
+    //  resolved   cases 1 2            true 2, key 3/16 → noise −2 → 0
+    //  unresolved, rejected: one case each, and 1 can only become 0
+    //  open       cases 6 7 8          true 3, key 5/16 = 0.3125 → noise −3 → 0; overdue now: the same cases, the same 0
+    //  closed mediations 1 2 3 published as 0: no median (nothing of them published)
+    //  dispatched: cases 1 2 3 4 6 7 8, the received set → 9; responded within 48 h: cases 1 3 4, key 8/16 → +2 → 5
+    //  (5 of 9 misses the 48-hour target)
+    expect(data.caseStats).toEqual([{
+      perturbed: true, suppressed: false, received: 9, accepted: 6, resolved: 0, unresolved: 0, rejected: 0, open: 0, overdueNow: 0,
+      successRate: { numerator: 0, denominator: 0, value: null }, respondedWithin48Hours: { numerator: 5, denominator: 9 },
+      medianDaysToClose: null, missedTargets: ['respondedWithin48Hours'],
+    }]);
   });
 
   it('computes percentiles by nearest rank, exactly at day resolution', () => {

@@ -5,7 +5,7 @@ export const DASHBOARD_QUERY = `query Dashboard($district: String!, $from: Strin
     edges { node {
       id name kind
       caseStats(from: $from, to: $to) {
-        suppressed received accepted rejected resolved unresolved withdrawn open overdueNow
+        perturbed suppressed received accepted rejected resolved unresolved withdrawn open overdueNow
         successRate { numerator denominator value }
         respondedWithin48Hours { value } mediatedWithin30Days { value }
         medianDaysToClose p90DaysToClose missedTargets
@@ -14,7 +14,7 @@ export const DASHBOARD_QUERY = `query Dashboard($district: String!, $from: Strin
     } }
   }
   trend: caseStats(filter: { district: $district, from: $from, to: $to }, groupBy: [MONTH]) {
-    month suppressed received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose
+    month perturbed suppressed received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose
   }
 }`;
 

@@ -1,5 +1,5 @@
 /**
- * The dashboard workload: C clients (analyst tokens, so authentication and suppression are on) ask the reference
+ * The dashboard workload: C clients (analyst tokens, so authentication and the cell-key method are on) ask the reference
  * dashboard query back to back, each for a district in turn, for a fixed time after a warm-up; then the
  * all-institutions query runs alone, several times. Returns latency percentiles and error counts.
  */
@@ -20,7 +20,7 @@ export interface DashboardPlan {
 }
 
 export interface DashboardResult {
-  dashboard: { cpuPerAnswer: Record<string, number>; measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; withheldRows: number; rows: number };
+  dashboard: { cpuPerAnswer: Record<string, number>; measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; zeroRows: number; rows: number };
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The same without overdue counts and percentiles (counts and rates only). */
   allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
@@ -69,7 +69,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   let institutions = 0;
   let answers = 0;
   let rows = 0;
-  let withheldRows = 0;
+  let zeroRows = 0;
   const start = Date.now();
   const until = start + plan.warmupMs + plan.durationMs;
   let cpuAtStart: Record<string, number> | null = null;
@@ -92,7 +92,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
       const nodes = body.data.institutions.edges.map((e: any) => e.node);
       institutions += nodes.length;
       rows += nodes.length;
-      withheldRows += nodes.filter((n: any) => n.caseStats.received === null).length;
+      zeroRows += nodes.filter((n: any) => n.caseStats.received === 0).length;
     }
   }));
   clearTimeout(warm);
@@ -112,7 +112,7 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   return {
     dashboard: {
       cpuPerAnswer, measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
-      p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, withheldRows, rows,
+      p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, zeroRows, rows,
     },
     allInstitutions,
     allInstitutionsCounts,

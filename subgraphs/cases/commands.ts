@@ -18,6 +18,7 @@ import { toCase, type CaseRecord } from './store.js';
 import { checkSubmission, notInFuture, requiredText, TEXT_LIMITS, type SubmitCaseInput } from './validation.js';
 import type { ReserveDispatch } from './registry-client.js';
 import { recordCaseChange } from './statistics/cells.js';
+import { newRecordKey } from './statistics/disclosure.js';
 
 
 export interface CommandOptions {
@@ -25,6 +26,8 @@ export interface CommandOptions {
   profile: JurisdictionProfile;
   clock: () => Date;
   reserveDispatch: ReserveDispatch;
+  /** Where new cases' record keys come from (statistics/disclosure.ts): the cryptographic generator unless a test fixes it. */
+  recordKeys?: () => number;
 }
 
 interface ChangeRequest {
@@ -112,6 +115,7 @@ export class CaseCommands {
     const [inserted] = await trx('cases').insert({
       id, status: 'SUBMITTED', category: input.category, channel: input.channel, district: input.district, external_ref: input.externalRef,
       submitted_at: now.toISOString(), occurred_at: input.occurredAt, place: input.place, claims: input.claims, description: input.description, version: 1,
+      record_key: (this.options.recordKeys ?? newRecordKey)(), submitted_by: caller.principal.sub,
     }).returning('seq');
     const seq = Number(typeof inserted === 'object' ? (inserted as { seq: number }).seq : inserted);
     await trx('parties').insert(input.parties.map((p) => ({

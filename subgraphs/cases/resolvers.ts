@@ -17,6 +17,7 @@ import { requireRole, type Principal as P } from '../../kit/principal.js';
 import type { SubmitCaseInput } from './validation.js';
 import type { RequestStatistics } from './statistics/statistics.js';
 import { CaseStatsRow, institutionCaseStats, statisticsQuery } from './statistics/resolvers.js';
+import type { CaseRowAccess } from './privacy/row-scope.js';
 
 export interface CasesContext {
   principal: Principal;
@@ -34,6 +35,12 @@ export interface CasesContext {
   consent: ConsentDesk;
   audit: AuditLog;
   statistics: RequestStatistics;
+  rows: CaseRowAccess;
+}
+
+/** A case the principal may see as a row, else null, as if there were none (privacy/row-scope.ts). */
+async function asRow(record: CaseRecord | null | undefined, ctx: CasesContext): Promise<CaseRecord | null> {
+  return record && (await ctx.rows.visible(record)) ? record : null;
 }
 
 /** A filter that searches by party data gets the principal's search scope, or is refused before any read. */
@@ -68,7 +75,7 @@ const institutionRef = (id: string | null) => (id ? { __typename: 'Institution',
 export const resolvers: GraphQLResolverMap<CasesContext> = {
   DateTime,
   Query: {
-    case: (_: unknown, { id }: { id: string }, ctx: CasesContext) => ctx.loaders.caseById.load(id),
+    case: async (_: unknown, { id }: { id: string }, ctx: CasesContext) => asRow(await ctx.loaders.caseById.load(id), ctx),
     dataGrants: (_: unknown, __: unknown, ctx: CasesContext) => {
       requireRole(ctx.principal, ['steward'], 'dataGrants');
       return ctx.grants.list();
@@ -88,8 +95,10 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
     cases: async (_: unknown, args: ListArgs, ctx: CasesContext) => {
       const filter = await scoped(checkCaseFilter(args.filter), ctx);
       const window = ctx.cursors.window('cases', args);
-      const rows = await ctx.store.list(filter, window);
-      return ctx.cursors.connection('cases', window, rows, (c) => c.seq, () => ctx.store.count(filter));
+      // Rows of the principal's own work and grants only; the total is a figure of every case the filter selects.
+      const rows = await ctx.store.list({ ...filter, rows: await ctx.rows.scope() }, window);
+      return ctx.cursors.connection('cases', window, rows, (c) => c.seq,
+        async () => ctx.statistics.publish(await ctx.store.countParts(filter, ctx.statistics.policy)));
     },
     ...statisticsQuery,
   },
@@ -117,7 +126,7 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
       ctx.commands.withdraw(ctx.caller, a.id, a.reason, a.expectedVersion, a.idempotencyKey),
   },
   Case: {
-    __resolveReference: (ref: { id: string }, ctx: CasesContext) => ctx.loaders.caseById.load(ref.id),
+    __resolveReference: async (ref: { id: string }, ctx: CasesContext) => asRow(await ctx.loaders.caseById.load(ref.id), ctx),
     occurredMonth: (c: CaseRecord) => c.occurredAt?.slice(0, 7) ?? null,
     institution: (c: CaseRecord) => institutionRef(c.institutionId),
     supervisingUnit: (c: CaseRecord) => institutionRef(c.supervisingUnitId),
@@ -143,9 +152,9 @@ export const resolvers: GraphQLResolverMap<CasesContext> = {
     cases: async (institution: { id: string }, args: ListArgs, ctx: CasesContext) => {
       const filter = await scoped(checkCaseFilter(args.filter), ctx);
       const window = ctx.cursors.window('Institution.cases', args);
-      const rows = await ctx.loaders.casesOfInstitution({ filter, window }).load(institution.id);
+      const rows = await ctx.loaders.casesOfInstitution({ filter: { ...filter, rows: await ctx.rows.scope() }, window }).load(institution.id);
       return ctx.cursors.connection('Institution.cases', window, rows, (c) => c.seq,
-        () => ctx.loaders.caseCountOfInstitution(filter).load(institution.id));
+        async () => ctx.statistics.publish(await ctx.loaders.caseCountOfInstitution(filter).load(institution.id)));
     },
     caseStats: institutionCaseStats,
   },

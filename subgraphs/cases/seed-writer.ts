@@ -3,9 +3,15 @@ import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
 import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
 import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
 import { contributionOf, CubeDelta, runningRow } from './statistics/cells.js';
+import { newRecordKey } from './statistics/disclosure.js';
 
-/** A seeded case is a whole record, its key included, with its parties and timeline. */
-export type CaseSeed = CaseRecord & {
+/**
+ * A seeded case is a whole record, its key included, with its parties and timeline (the first event its SUBMIT). Its
+ * record key is drawn here unless given: the demo world gives its own, from its seed, so its figures are the same on
+ * every machine.
+ */
+export type CaseSeed = Omit<CaseRecord, 'recordKey' | 'submittedBy'> & {
+  recordKey?: number;
   parties: Omit<PartyRecord, 'id' | 'caseSeq'>[];
   events: Omit<CaseEventRecord, 'caseSeq'>[];
 };
@@ -22,14 +28,15 @@ function deadlinesOf(c: CaseSeed, profile: JurisdictionProfile) {
   return rows.map(({ id: _id, ...row }) => ({ case_seq: c.seq, ...row }));
 }
 
-export async function writeCaseBatch(knex: Knex, cases: CaseSeed[], profile: JurisdictionProfile): Promise<void> {
+export async function writeCaseBatch(knex: Knex, seeds: CaseSeed[], profile: JurisdictionProfile): Promise<void> {
+  const cases = seeds.map((c) => ({ ...c, recordKey: c.recordKey ?? newRecordKey(), submittedBy: c.events[0]?.actor ?? null }));
   await knex.transaction(async (trx) => {
     await insertChunked(trx, 'cases', cases.map((c) => ({
       seq: c.seq, id: c.id, status: c.status, category: c.category, channel: c.channel, district: c.district, external_ref: c.externalRef,
       submitted_at: c.submittedAt, dispatched_at: c.dispatchedAt, accepted_at: c.acceptedAt, closed_at: c.closedAt, occurred_at: c.occurredAt,
       place: c.place, claims: c.claims, description: c.description, agreement_subject: c.agreementSubject, remedies: c.remedies,
       rejection_reason: c.rejectionReason, institution_id: c.institutionId, supervising_unit_id: c.supervisingUnitId, version: c.version,
-      respondent_contacted_at: c.respondentContactedAt, respondent_willing: c.respondentWilling,
+      respondent_contacted_at: c.respondentContactedAt, respondent_willing: c.respondentWilling, record_key: c.recordKey, submitted_by: c.submittedBy,
     })));
     const deadlines = cases.map((c) => deadlinesOf(c, profile));
     await insertChunked(trx, 'case_deadlines', deadlines.flat());

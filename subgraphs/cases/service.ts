@@ -24,6 +24,7 @@ import { ConsentDesk } from './privacy/consent.js';
 import { closePrivacyLedger } from './privacy/close-ledger.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
 import { CaseStatistics } from './statistics/statistics.js';
+import { CaseRowAccess } from './privacy/row-scope.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -40,6 +41,8 @@ export interface RunningCasesService {
 export interface CasesServiceOptions {
   /** The service's clock: tests fix it, so deadlines are computed on dates the calendar covers. */
   clock?: () => Date;
+  /** Where new cases' record keys come from: tests fix it, so the noise they see is reproducible. */
+  recordKeys?: () => number;
 }
 
 export async function startCasesService(config: HubConfig, logger: Logger = createLogger('cases', config.logLevel), options: CasesServiceOptions = {}): Promise<RunningCasesService> {
@@ -47,7 +50,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const profile = profileNamed(config.jurisdiction);
   const knex = await openCasesStore(config);
   const store = new CaseStore(knex, clock);
-  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions) });
+  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions), recordKeys: options.recordKeys });
   const cursors = new CursorCodec(config.cursorSecret);
   const grants = new GrantStore(knex, clock);
   const audit = new AuditLog(knex, clock);
@@ -82,10 +85,11 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     context: ({ principal, requestId, logger: log, headers }) => {
       const caller = { principal, requestId, authorization: headers.authorization ?? '' };
       const referredTo = mappedLoader((ids: readonly string[]) => referralTargetsOf(ids, caller), () => [] as string[]);
+      const figures = statistics.forRequest(principal);
       return {
-        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store), commands, clock, caller,
+        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store, figures.policy), commands, clock, caller,
         privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, consent, audit,
-        statistics: statistics.forRequest(principal),
+        statistics: figures, rows: new CaseRowAccess(principal, { grants, referredTo }),
       };
     },
     ready: async () => { await knex.raw('select 1'); },

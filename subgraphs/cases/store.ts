@@ -5,8 +5,11 @@ import { badInput } from '../../kit/errors.js';
 import { DISTRICTS } from '../../kit/reference-data.js';
 import type { PageWindow } from '../../kit/connection.js';
 import { groupBy } from '../../kit/loaders.js';
-import { countsPerParent, pageOf, pagesPerParent } from '../../kit/keyset.js';
+import { pageOf, pagesPerParent } from '../../kit/keyset.js';
 import type { SearchScope } from './privacy/ledger.js';
+import type { RowScope } from './privacy/row-scope.js';
+import type { Grant } from './privacy/policy.js';
+import { addToParts, exactPartSql, noParts, type FigureParts, type FigurePolicy } from './statistics/disclosure.js';
 
 export interface CaseFilter {
   status?: string | null;
@@ -20,6 +23,8 @@ export interface CaseFilter {
   partyIdNumber?: string | null;
   /** Set by the resolver when the filter searches party data: only cases the principal may see in clear. */
   visibleTo?: SearchScope[];
+  /** Set by the resolver for a listing: only the cases the principal gets as rows (privacy/row-scope.ts). */
+  rows?: RowScope;
 }
 
 export interface CaseRecord {
@@ -46,6 +51,10 @@ export interface CaseRecord {
   respondentContactedAt: string | null;
   respondentWilling: boolean | null;
   version: number;
+  /** The secret record key of the cell-key method (statistics/disclosure.ts): never part of any answer. */
+  recordKey: number;
+  /** The subject of the principal that submitted the case. */
+  submittedBy: string | null;
 }
 
 export interface PartyRecord {
@@ -98,6 +107,8 @@ export function toCase(row: Row): CaseRecord {
     respondentContactedAt: toIso(row.respondent_contacted_at),
     respondentWilling: row.respondent_willing === null || row.respondent_willing === undefined ? null : Boolean(row.respondent_willing),
     version: Number(row.version),
+    recordKey: Number(row.record_key ?? 0),
+    submittedBy: row.submitted_by ?? null,
   };
 }
 
@@ -128,7 +139,17 @@ function applyFilter(query: Knex.QueryBuilder, f: CaseFilter, knex: Knex, now: D
   if (f.partyName) query.whereIn('seq', knex('parties').select('case_seq').where('name', f.partyName.trim()));
   if (f.partyIdNumber) query.whereIn('seq', knex('parties').select('case_seq').where('id_number', f.partyIdNumber.trim().toUpperCase()));
   for (const scope of f.visibleTo ?? []) restrictTo(query, scope, knex);
+  if (f.rows && !f.rows.every) restrictToRows(query, f.rows);
   return query;
+}
+
+/** Narrows a listing to the principal's rows: its own work or a grant's scope. */
+function restrictToRows(query: Knex.QueryBuilder, rows: Extract<RowScope, { every: false }>): void {
+  query.where((any) => {
+    if (rows.own) any.orWhere(rows.own.column, rows.own.value);
+    orInGrantScopes(any, rows.grants);
+    if (!rows.own && rows.grants.length === 0) any.whereRaw('1 = 0');
+  });
 }
 
 /** Narrows a query to the cases a search scope covers (its own handled cases, or its grants' scopes). */
@@ -137,16 +158,19 @@ function restrictTo(query: Knex.QueryBuilder, scope: SearchScope, knex: Knex): v
     case 'institution': query.where('institution_id', scope.org); return;
     case 'supervising unit': query.where('supervising_unit_id', scope.org); return;
     case 'grants':
-      query.where((any) => {
-        for (const g of scope.grants) {
-          any.orWhere((one) => {
-            if (g.scopeInstitutionId) one.where('institution_id', g.scopeInstitutionId);
-            if (g.scopeDistrict) one.where('district', g.scopeDistrict);
-            if (g.scopeCaseId) one.where('id', g.scopeCaseId);
-            if (!g.scopeInstitutionId && !g.scopeDistrict && !g.scopeCaseId) one.whereRaw('1 = 1');
-          });
-        }
-      });
+      query.where((any) => { orInGrantScopes(any, scope.grants); });
+  }
+}
+
+/** Adds "or in this grant's scope" for each grant (empty scope fields do not narrow: grantScopeCovers, as SQL). */
+function orInGrantScopes(any: Knex.QueryBuilder, grants: readonly Grant[]): void {
+  for (const g of grants) {
+    any.orWhere((one) => {
+      if (g.scopeInstitutionId) one.where('institution_id', g.scopeInstitutionId);
+      if (g.scopeDistrict) one.where('district', g.scopeDistrict);
+      if (g.scopeCaseId) one.where('id', g.scopeCaseId);
+      if (!g.scopeInstitutionId && !g.scopeDistrict && !g.scopeCaseId) one.whereRaw('1 = 1');
+    });
   }
 }
 
@@ -175,9 +199,32 @@ export class CaseStore {
     return (await pageOf(this.filtered(filter), window, 'desc')).map(toCase);
   }
 
-  async count(filter: CaseFilter): Promise<number> {
-    const [row] = await this.filtered(filter).count({ n: '*' });
-    return Number(row?.n ?? 0);
+  /** The filter's cases as a figure's parts under a principal's figure policy: its exact part, and the rest with its key sum. */
+  async countParts(filter: CaseFilter, policy: FigurePolicy): Promise<FigureParts> {
+    const parts = noParts();
+    for (const row of await this.partsQuery(this.filtered(filter), policy)) addToParts(parts, row.exact_part, Number(row.n), Number(row.k ?? 0));
+    return parts;
+  }
+
+  /** The same, for each of many institutions, in one statement. */
+  async countPartsForInstitutions(institutionIds: readonly string[], filter: CaseFilter, policy: FigurePolicy): Promise<Map<string, FigureParts>> {
+    const query = this.partsQuery(this.filtered(filter).whereIn('institution_id', institutionIds as string[]), policy)
+      .select('institution_id').groupBy('institution_id');
+    const result = new Map<string, FigureParts>();
+    for (const row of await query) {
+      const id = String(row.institution_id);
+      if (!result.has(id)) result.set(id, noParts());
+      addToParts(result.get(id)!, row.exact_part, Number(row.n), Number(row.k ?? 0));
+    }
+    return result;
+  }
+
+  private partsQuery(query: Knex.QueryBuilder, policy: FigurePolicy): Knex.QueryBuilder {
+    const part = exactPartSql(policy, 'cases');
+    query.select(this.knex.raw(`${part.sql} as exact_part`, part.bindings)).count({ n: '*' }).sum({ k: 'record_key' });
+    // Grouped by the flag's name: PostgreSQL does not take two bound copies of an expression for the same one.
+    if (typeof policy.exact === 'object') query.groupBy('exact_part');
+    return query;
   }
 
   /** One page of cases for each of many institutions, in one statement. */
@@ -185,10 +232,6 @@ export class CaseStore {
     const query = this.filtered(filter).whereIn('institution_id', institutionIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'institution_id', window, 'desc');
     return groupBy(rows.map(toCase), (c) => c.institutionId!);
-  }
-
-  async countForInstitutions(institutionIds: readonly string[], filter: CaseFilter): Promise<Map<string, number>> {
-    return countsPerParent(this.filtered(filter).whereIn('institution_id', institutionIds as string[]), 'institution_id');
   }
 
   async partiesOf(caseSeqs: readonly number[]): Promise<Map<number, PartyRecord[]>> {

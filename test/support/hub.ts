@@ -24,6 +24,8 @@ export interface HubOptions {
   databaseUrls?: HubConfig['databaseUrls'];
   /** The cases service's and the gateway's clock (default: real time). */
   clock?: () => Date;
+  /** Record keys of cases submitted through the API (default: the cryptographic generator). */
+  recordKeys?: () => number;
   jurisdiction?: string;
   /** Webhook subscribers of both outboxes, and the relay's timing. */
   webhooks?: HubConfig['webhooks'];
@@ -62,7 +64,7 @@ export async function startHub(options: HubOptions = {}) {
   const logger = (service: string) => createLogger(service, 'info', sink);
   // Each service knows the others' addresses from the configuration; none needs another running to start.
   const institutions = await startInstitutionsService(config, logger('institutions'));
-  const cases = await startCasesService(config, logger('cases'), { clock: options.clock });
+  const cases = await startCasesService(config, logger('cases'), { clock: options.clock, recordKeys: options.recordKeys });
   const referrals = await startReferralsService(config, logger('referrals'));
   const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
   const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks, clock: options.clock, ...options.gateway });

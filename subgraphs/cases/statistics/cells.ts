@@ -1,9 +1,10 @@
 /**
  * The statistics cube's atoms, and how a case change moves its counters. Every case counts in exactly one atom:
  * its submission month (China time) × institution × supervising unit × district × category × channel × status.
- * A change subtracts the case's old contribution and adds its new one, in the transaction that changes the case,
- * so the cube always equals a recount of the cases table (test/case-statistics-aggregates.test.ts proves it)
- * and statistics never scan cases.
+ * A change subtracts the case's old contribution and adds its new one, counters and record-key sums alike, in the
+ * transaction that changes the case, so the cube always equals a recount of the cases table
+ * (test/case-statistics-aggregates.test.ts and test/figures-key-sums-match-recount.test.ts prove it) and statistics
+ * never scan cases.
  */
 import { rowsOf, type Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
@@ -14,6 +15,12 @@ import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSE
 /** The atom's key columns, in primary-key order. */
 export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
 export const COUNTERS = ['n', 'accepted', 'dispatched', 'responded_48h', 'mediated_30d'] as const;
+/**
+ * Beside each counter, the sum of the record keys of the cases it counts (statistics/disclosure.ts): a cell's key is
+ * then a sum over its atoms, like its count.
+ */
+export const KEY_SUMS = { n: 'key_n', accepted: 'key_accepted', dispatched: 'key_dispatched', responded_48h: 'key_responded_48h', mediated_30d: 'key_mediated_30d' } as const;
+export const KEY_SUM_COLUMNS = COUNTERS.map((c) => KEY_SUMS[c]);
 /** The cube's generation, raised by every write of it (kit/generation.ts, migrations/0007_statistics_generation.ts). */
 export const GENERATION_TABLE = 'case_stats_generation';
 
@@ -32,11 +39,15 @@ export interface CaseFacts {
   closedAt: string | null;
   institutionId: string | null;
   supervisingUnitId: string | null;
+  /** The case's secret record key (statistics/disclosure.ts). */
+  recordKey: number;
 }
 
 export interface Contribution {
   key: AtomKey;
   counters: Counters;
+  /** The record key counted under each counter the case counts in (0 where it does not). */
+  keys: Counters;
   /** Whole days from submission to closure, for closed mediations (RESOLVED, UNRESOLVED). */
   closureDays: number | null;
 }
@@ -46,18 +57,20 @@ export function monthOf(instant: string): string {
 }
 
 export function contributionOf(c: CaseFacts): Contribution {
+  const counters: Counters = {
+    n: 1,
+    accepted: c.acceptedAt ? 1 : 0,
+    dispatched: c.dispatchedAt ? 1 : 0,
+    responded_48h: respondedWithin48Hours(c) ? 1 : 0,
+    mediated_30d: mediatedWithin30Days(c) ? 1 : 0,
+  };
   return {
     key: {
       month: monthOf(c.submittedAt), institution_id: c.institutionId ?? '', supervising_unit_id: c.supervisingUnitId ?? '',
       district: c.district, category: c.category, channel: c.channel, status: c.status,
     },
-    counters: {
-      n: 1,
-      accepted: c.acceptedAt ? 1 : 0,
-      dispatched: c.dispatchedAt ? 1 : 0,
-      responded_48h: respondedWithin48Hours(c) ? 1 : 0,
-      mediated_30d: mediatedWithin30Days(c) ? 1 : 0,
-    },
+    counters,
+    keys: Object.fromEntries(COUNTERS.map((k) => [k, counters[k] * c.recordKey])) as Counters,
     closureDays: closureDays(c),
   };
 }
@@ -99,7 +112,9 @@ function parseEntries(text: string, into: Map<number, number>): Map<number, numb
   return into;
 }
 
-interface CellDelta { key: AtomKey; counters: Counters; closuresAdded: number[]; closuresRemoved: number[] }
+interface CellDelta { key: AtomKey; counters: Counters; keys: Counters; closuresAdded: number[]; closuresRemoved: number[] }
+
+const zeros = (): Counters => ({ n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 });
 
 /**
  * Sums signed contributions per atom; atoms whose deltas all cancel are dropped. Sorted, so concurrent writers lock
@@ -112,8 +127,11 @@ export class CubeDelta {
   add(contribution: Contribution, sign: 1 | -1): this {
     const id = keyString(contribution.key);
     let cell = this.cells.get(id);
-    if (!cell) this.cells.set(id, (cell = { key: contribution.key, counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 }, closuresAdded: [], closuresRemoved: [] }));
-    for (const counter of COUNTERS) cell.counters[counter] += sign * contribution.counters[counter];
+    if (!cell) this.cells.set(id, (cell = { key: contribution.key, counters: zeros(), keys: zeros(), closuresAdded: [], closuresRemoved: [] }));
+    for (const counter of COUNTERS) {
+      cell.counters[counter] += sign * contribution.counters[counter];
+      cell.keys[counter] += sign * contribution.keys[counter];
+    }
     if (contribution.closureDays !== null) {
       const [same, other] = sign === 1 ? [cell.closuresAdded, cell.closuresRemoved] : [cell.closuresRemoved, cell.closuresAdded];
       const cancels = other.indexOf(contribution.closureDays);
@@ -125,12 +143,14 @@ export class CubeDelta {
 
   private changed(): CellDelta[] {
     return [...this.cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c)
-      .filter((c) => COUNTERS.some((k) => c.counters[k] !== 0) || c.closuresAdded.length > 0 || c.closuresRemoved.length > 0);
+      .filter((c) => COUNTERS.some((k) => c.counters[k] !== 0 || c.keys[k] !== 0) || c.closuresAdded.length > 0 || c.closuresRemoved.length > 0);
   }
 
   /** The rows to add to the stored cells (the histogram text holds the added days). */
   cellRows(): Record<string, string | number>[] {
-    return this.changed().map((c) => ({ ...c.key, ...c.counters, closure_days: c.closuresAdded.map((d) => `${d},`).join('') }));
+    return this.changed().map((c) => ({
+      ...c.key, ...c.counters, ...Object.fromEntries(COUNTERS.map((k) => [KEY_SUMS[k], c.keys[k]])), closure_days: c.closuresAdded.map((d) => `${d},`).join(''),
+    }));
   }
 
   /** Adds the deltas to the stored cube: one upsert per 400 atoms. */
@@ -160,7 +180,8 @@ export class CubeDelta {
  * The cube's statements, written once as plain SQL that sqlite and PostgreSQL both take: a status change runs them
  * on every write, and building them with knex each time cost more than running them.
  */
-const CELL_COLUMNS = [...ATOM_KEY, ...COUNTERS, 'closure_days'] as const;
+const CELL_COLUMNS = [...ATOM_KEY, ...COUNTERS, ...KEY_SUM_COLUMNS, 'closure_days'] as const;
+const ADDED_COLUMNS = [...COUNTERS, ...KEY_SUM_COLUMNS];
 const KEY_MATCH = ATOM_KEY.map((k) => `${k} = ?`).join(' and ');
 const upsertCellsStatements = new Map<number, string>();
 
@@ -170,14 +191,14 @@ function upsertCellsSql(rows: number): string {
   if (!sql) {
     const values = `(${CELL_COLUMNS.map(() => '?').join(', ')})`;
     sql = `insert into case_stats_cells (${CELL_COLUMNS.join(', ')}) values ${Array.from({ length: rows }, () => values).join(', ')}`
-      + ` on conflict (${ATOM_KEY.join(', ')}) do update set ${COUNTERS.map((k) => `${k} = case_stats_cells.${k} + excluded.${k}`).join(', ')},`
+      + ` on conflict (${ATOM_KEY.join(', ')}) do update set ${ADDED_COLUMNS.map((k) => `${k} = case_stats_cells.${k} + excluded.${k}`).join(', ')},`
       + ' closure_days = case_stats_cells.closure_days || excluded.closure_days';
     upsertCellsStatements.set(rows, sql);
   }
   return sql;
 }
 
-const RUNNING_COLUMNS = ['case_seq', 'due_at', ...ATOM_KEY] as const;
+const RUNNING_COLUMNS = ['case_seq', 'due_at', 'record_key', ...ATOM_KEY] as const;
 const EARLIEST_RUNNING_LIMIT = 'select min(due_at) as due from case_deadlines where case_seq = ? and met_at is null';
 const UPSERT_RUNNING = `insert into case_stats_running (${RUNNING_COLUMNS.join(', ')}) values (${RUNNING_COLUMNS.map(() => '?').join(', ')})`
   + ` on conflict (case_seq) do update set ${RUNNING_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
@@ -199,7 +220,7 @@ function writerOf(db: Knex | Knex.Transaction | CubeWriter): CubeWriter {
 /** The running-limits row of a case: open, with a limit running (due at the earliest one), or none. */
 export function runningRow(c: CaseFacts & { seq: number }, earliestDueAt: string | null): Record<string, string | number> | null {
   if (!earliestDueAt || !(OPEN_STATUSES as readonly string[]).includes(c.status)) return null;
-  return { case_seq: c.seq, due_at: earliestDueAt, ...contributionOf(c).key };
+  return { case_seq: c.seq, due_at: earliestDueAt, record_key: c.recordKey, ...contributionOf(c).key };
 }
 
 /**

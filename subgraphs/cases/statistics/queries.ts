@@ -1,15 +1,15 @@
 /**
- * Reads of the statistics cube: grouped sums of publishable atoms, closure histograms and overdue counts. Each read
- * is one statement, whatever the number of groups (institutions, months...) it answers for, and none scans cases:
- * sums read the cube, and overdue counts start from the running-deadline index (met_at, due_at).
+ * Reads of the statistics cube: grouped sums of counters and record-key sums, closure histograms and overdue counts,
+ * each split into the part the principal sees exactly and the rest (statistics/disclosure.ts). Each read is one
+ * statement, whatever the number of groups (institutions, months...) it answers for, and none scans cases: sums read
+ * the cube, and overdue counts the running-limits table (one row per open case with a limit running).
  */
 import type { Knex } from '../../../kit/store.js';
 import { isPostgres, rowsOf } from '../../../kit/store.js';
-import { ATOM_KEY, COUNTERS, GENERATION_TABLE, parseClosureDays, type Counters } from './cells.js';
+import { COUNTERS, GENERATION_TABLE, KEY_SUMS, parseClosureDays, type Counters } from './cells.js';
 import { toIso } from '../../../kit/scalars.js';
 import { readGeneration } from '../../../kit/generation.js';
-import { OPEN_STATUSES } from './rates.js';
-import { publishableAtom, type SuppressionPolicy } from './suppression.js';
+import { addToParts, exactPartSql, noParts, type FigureParts, type FigurePolicy } from './disclosure.js';
 
 export const DIMENSION_COLUMNS = {
   INSTITUTION: 'institution_id', SUPERVISING_UNIT: 'supervising_unit_id', DISTRICT: 'district', CATEGORY: 'category',
@@ -30,13 +30,17 @@ export interface StatsFilter {
   channel?: string | null;
 }
 
-/** One group and one status: sums of its publishable atoms, and whether any of its atoms was withheld. */
+/** One group, one status and one part (exact or not): its counters' sums and their record-key sums. */
 export interface CellSums {
   group: Record<string, string>;
   status: string;
+  exactPart: boolean;
   sums: Counters;
-  withheld: boolean;
+  keys: Counters;
 }
+
+/** A group's closure histograms (days → cases), of its exact part and of the rest. */
+export interface ClosureHistograms { exact: Map<number, number>; rest: Map<number, number> }
 
 type Row = Record<string, any>;
 
@@ -60,73 +64,77 @@ function atomFilter(query: Knex.QueryBuilder, f: StatsFilter, alias: string): Kn
   return query;
 }
 
-/** Equality of two aliases' atom keys, as SQL. */
-const ATOM_JOIN = (a: string, b: string) => ATOM_KEY.map((c) => `${a}.${c} = ${b}.${c}`).join(' and ');
+/** Groups by the exact-part flag as well, where it varies (by its name: see store.ts `partsQuery`). */
+function withExactPart(knex: Knex, query: Knex.QueryBuilder, policy: FigurePolicy, alias: string): Knex.QueryBuilder {
+  const part = exactPartSql(policy, alias);
+  query.select(knex.raw(`${part.sql} as exact_part`, part.bindings));
+  if (typeof policy.exact === 'object') query.groupBy('exact_part');
+  return query;
+}
 
 export class StatsReader {
   constructor(private readonly knex: Knex) {}
 
-  /** Sums per group and status, of publishable atoms only. */
-  async cellSums(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<CellSums[]> {
-    const pub = publishableAtom(policy, 's');
+  /** Sums per group, status and part: counters and their key sums. */
+  async cellSums(filter: StatsFilter, columns: readonly string[], policy: FigurePolicy): Promise<CellSums[]> {
     const groupColumns = [...new Set([...columns, 'status'])];
-    // One pass over the atoms: the publishable test is repeated per counter (its bindings with it) rather than
-    // computed once in a subquery, which sqlite materialised row by row.
-    const publishedSum = (k: string) => this.knex.raw(`sum(case when ${pub.sql} then s.?? else 0 end) as ??`, [...pub.bindings, k, k]);
-    const rows: Row[] = await filtered(this.knex('case_stats_cells as s'), filter, 's')
+    const query = filtered(this.knex('case_stats_cells as s'), filter, 's')
       .select(groupColumns.map((c) => `s.${c}`))
-      .select(COUNTERS.map(publishedSum))
-      .select(this.knex.raw(`min(case when ${pub.sql} then 1 else 0 end) as all_published`, pub.bindings))
+      .select(COUNTERS.flatMap((k) => [this.knex.raw('sum(s.??) as ??', [k, k]), this.knex.raw('sum(s.??) as ??', [KEY_SUMS[k], KEY_SUMS[k]])]))
       .groupBy(groupColumns.map((c) => `s.${c}`));
+    const rows: Row[] = await withExactPart(this.knex, query, policy, 's');
     return rows.map((r) => ({
       group: Object.fromEntries(columns.map((c) => [c, r[c]])),
       status: r.status,
+      exactPart: Number(r.exact_part) === 1,
       sums: Object.fromEntries(COUNTERS.map((k) => [k, Number(r[k] ?? 0)])) as Counters,
-      withheld: Number(r.all_published) === 0,
+      keys: Object.fromEntries(COUNTERS.map((k) => [k, Number(r[KEY_SUMS[k]] ?? 0)])) as Counters,
     }));
   }
 
-  /** Days-to-closure histograms per group, of publishable atoms only: each atom's histogram text, concatenated per group. */
-  async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy): Promise<Map<string, Map<number, number>>> {
-    const pub = publishableAtom(policy, 's');
+  /** Days-to-closure histograms per group and part: each atom's histogram text, concatenated. */
+  async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: FigurePolicy): Promise<Map<string, ClosureHistograms>> {
     const concat = isPostgres(this.knex) ? "string_agg(s.closure_days, '')" : "group_concat(s.closure_days, '')";
-    const query = filtered(this.knex('case_stats_cells as s'), filter, 's').whereNot('s.closure_days', '').whereRaw(pub.sql, pub.bindings)
+    // Only closed mediations have days to closure: naming their statuses narrows the index range before any row is read.
+    const query = filtered(this.knex('case_stats_cells as s'), filter, 's').whereIn('s.status', ['RESOLVED', 'UNRESOLVED']).whereNot('s.closure_days', '')
       .select(this.knex.raw(`${concat} as days`));
     if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
-    const result = new Map<string, Map<number, number>>();
-    for (const row of (await query) as Row[]) if (row.days) result.set(groupKeyOf(columns, row), parseClosureDays(row.days));
+    const result = new Map<string, ClosureHistograms>();
+    for (const row of (await withExactPart(this.knex, query, policy, 's')) as Row[]) {
+      if (!row.days) continue;
+      const key = groupKeyOf(columns, row);
+      if (!result.has(key)) result.set(key, { exact: new Map(), rest: new Map() });
+      const histograms = result.get(key)!;
+      parseClosureDays(row.days, Number(row.exact_part) === 1 ? histograms.exact : histograms.rest);
+    }
     return result;
   }
 
   /**
-   * Open cases with a time limit running past due, per group: a range read of the running-limits table (one row per
-   * open case, with its atom), counted only where that atom is publishable.
+   * Open cases with a time limit running past due, per group and part, with their record keys' sum: a range read of
+   * the running-limits table.
    */
-  async overdueNow(filter: StatsFilter, columns: readonly string[], policy: SuppressionPolicy, now: Date): Promise<Map<string, number>> {
-    const pub = publishableAtom(policy, 's');
-    // Overdue running rows counted per atom first (by their filter's index), then each atom's size by primary key.
-    const perAtom = atomFilter(this.knex('case_stats_running as r'), filter, 'r').where('r.due_at', '<', now.toISOString())
-      .select(ATOM_KEY.map((c) => `r.${c}`)).select(this.knex.raw('count(*) as overdue')).groupBy(ATOM_KEY.map((c) => `r.${c}`));
-    const query = this.knex.from(perAtom.as('o')).crossJoin('case_stats_cells as s' as any)
-      .whereRaw(ATOM_JOIN('s', 'o')).whereRaw(pub.sql, pub.bindings)
-      .select(this.knex.raw('sum(o.overdue) as n'));
-    if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
-    const result = new Map<string, number>();
-    for (const row of rowsOf<Row>(await query)) result.set(groupKeyOf(columns, row), Number(row.n));
+  async overdueNow(filter: StatsFilter, columns: readonly string[], policy: FigurePolicy, now: Date): Promise<Map<string, FigureParts>> {
+    const query = atomFilter(this.knex('case_stats_running as r'), filter, 'r').where('r.due_at', '<', now.toISOString())
+      .select(this.knex.raw('count(*) as n'), this.knex.raw('sum(r.record_key) as k'));
+    if (columns.length) query.select(columns.map((c) => `r.${c}`)).groupBy(columns.map((c) => `r.${c}`));
+    const result = new Map<string, FigureParts>();
+    for (const row of rowsOf<Row>(await withExactPart(this.knex, query, policy, 'r'))) {
+      const key = groupKeyOf(columns, row);
+      if (!result.has(key)) result.set(key, noParts());
+      addToParts(result.get(key)!, row.exact_part, Number(row.n), Number(row.k ?? 0));
+    }
     return result;
   }
 
   /**
-   * The earliest due time at or after `now` among the running limits the filter selects in atoms publishable to the
-   * policy (epoch ms; Infinity when none): until then, and until a write, `overdueNow` for this filter cannot change.
-   * Only publishable atoms count, as in `overdueNow`: the instant is told to the gateway (it keeps answers until
-   * then), and a due time in a withheld atom is nothing a caller could learn from published counts.
+   * The earliest due time at or after `now` among the running limits the filter selects (epoch ms; Infinity when
+   * none): until then, and until a write, `overdueNow` for this filter cannot change. The instant stays between the
+   * subgraph and the gateway (it bounds how long an answer is kept) and never reaches a client.
    */
-  async nextDue(filter: StatsFilter, policy: SuppressionPolicy, now: Date): Promise<number> {
-    const pub = publishableAtom(policy, 's');
+  async nextDue(filter: StatsFilter, now: Date): Promise<number> {
     const [row] = rowsOf<Row>(await atomFilter(this.knex('case_stats_running as r'), filter, 'r')
-      .join('case_stats_cells as s', (on) => { for (const c of ATOM_KEY) on.on(`s.${c}`, '=', `r.${c}`); })
-      .where('r.due_at', '>=', now.toISOString()).whereRaw(pub.sql, pub.bindings).min({ due: 'r.due_at' }));
+      .where('r.due_at', '>=', now.toISOString()).min({ due: 'r.due_at' }));
     return row?.due ? Date.parse(toIso(row.due)!) : Infinity;
   }
 

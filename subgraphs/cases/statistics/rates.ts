@@ -1,7 +1,8 @@
 /**
  * Every rate and duration the statistics report, defined once, each beside its code. All figures describe a cohort:
- * the cases *received* (submitted) in the period, as they stand now. Rates are exact fractions of counted cases
- * (numerator and denominator are both given); a rate with no cases to divide is null, never 0.
+ * the cases *received* (submitted) in the period, as they stand now. Rates are fractions of counted cases, exact
+ * or perturbed as the counts are (numerator and denominator are both given); a rate with no cases to divide is null,
+ * never 0.
  * test/case-statistics-rates.test.ts checks each on a hand-counted data set.
  */
 import type { CaseFacts } from './cells.js';
@@ -12,12 +13,16 @@ const DAY = 86_400_000;
 export interface Rate {
   numerator: number;
   denominator: number;
-  /** numerator / denominator, or null when the denominator is 0. */
+  /** numerator / denominator, at most 1, or null when the denominator is 0. */
   value: number | null;
 }
 
+/**
+ * A share of counted cases. Published counts carry independent noise (statistics/disclosure.ts), so a numerator can
+ * come out above its denominator: the share is then 1, and both counts are still given as published.
+ */
 export function rate(numerator: number, denominator: number): Rate {
-  return { numerator, denominator, value: denominator === 0 ? null : numerator / denominator };
+  return { numerator, denominator, value: denominator === 0 ? null : Math.min(1, numerator / denominator) };
 }
 
 /** Cases still being worked on: not yet rejected, closed or withdrawn. */

@@ -42,7 +42,7 @@ function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   return names;
 }
 
-const count = (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) => row.counts?.[name] ?? null;
+const count = (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) => row.counts[name];
 
 export const CaseStatsRow = {
   institution: (row: StatsRow) => reference(row.group.institution_id),
@@ -52,6 +52,8 @@ export const CaseStatsRow = {
   channel: (row: StatsRow) => orNull(row.group.channel),
   month: (row: StatsRow) => orNull(row.group.month),
   status: (row: StatsRow) => orNull(row.group.status),
+  perturbed: (row: StatsRow) => row.perturbed,
+  suppressed: (row: StatsRow) => row.gate === 'withheld',
   received: count('n'),
   accepted: count('accepted'),
   rejected: count('rejected'),

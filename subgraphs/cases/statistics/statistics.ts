@@ -10,16 +10,20 @@ import { badInput } from '../../../kit/errors.js';
 import { DISTRICTS } from '../../../kit/reference-data.js';
 import type { Principal } from '../../../kit/principal.js';
 import type { JurisdictionProfile } from '../deadlines/deadlines.js';
-import { COUNTERS, type Counters } from './cells.js';
-import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type Dimension, type StatsFilter } from './queries.js';
+import { COUNTERS } from './cells.js';
+import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type CellSums, type ClosureHistograms, type Dimension, type StatsFilter } from './queries.js';
 import {
   checkTargets, mediatedWithin30DaysShare, OPEN_STATUSES, percentileDays, respondedWithin48HoursShare, successRate,
   type TargetMeasure,
 } from './rates.js';
-import { suppressionPolicy, type SuppressionPolicy } from './suppression.js';
+import {
+  addToParts, figurePolicy, loadPerturbation, noParts, percentileGate, policyKey, publishFigure,
+  type CellKeyPerturbation, type FigureParts, type FigurePolicy, type PercentileGate,
+} from './disclosure.js';
 import { GenerationCache, type RequestReads } from '../../../kit/generation.js';
 
 export interface StatisticsOptions {
+  /** Published counts are 0 or at least this (JIEFEN_SUPPRESSION_THRESHOLD): the perturbation table's threshold. */
   suppressionThreshold: number;
   /** Keep computed figures until the next cube write (kit/generation.ts). */
   cache: boolean;
@@ -27,14 +31,22 @@ export interface StatisticsOptions {
   clock: () => Date;
 }
 
+/** The figures of a row, as published to the request's principal. */
+export type Counts = Record<(typeof COUNTERS)[number] | 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open', number>;
+
 /** What one row of statistics is built from. */
 export interface StatsRow {
   /** The query it belongs to, and its group within it: lazy figures are looked up with these. */
   spec: QuerySpec;
   groupKey: string;
   group: Record<string, string>;
-  counts: (Counters & Record<'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open', number>) | null;
-  suppressed: boolean;
+  counts: Counts;
+  /** Some of the row's figures may carry noise (the principal does not see all of its cases exactly). */
+  perturbed: boolean;
+  /** The rest (outside the exact part) is published as a part of the row; when its count is published as 0 it is left out of every figure. */
+  restShown: boolean;
+  /** Which closed mediations the percentiles are taken over (disclosure.ts `percentileGate`). */
+  gate: PercentileGate;
 }
 
 interface QuerySpec {
@@ -58,27 +70,56 @@ export function checkStatsFilter(filter: StatsFilter | null | undefined, path = 
 /** A row as folded from the cube, before it is tied to a request's query (kept across requests: never changed). */
 type FoldedRow = Omit<StatsRow, 'spec'>;
 
-function fold(columns: readonly string[], entries: { group: Record<string, string>; status: string; sums: Counters; withheld: boolean }[]): FoldedRow[] {
-  const rows = new Map<string, FoldedRow & { published: boolean }>();
+/** The sets a row publishes a figure of: each counter, each status of interest, the open cases and the closed mediations. */
+const FIGURES = [...COUNTERS, 'resolved', 'unresolved', 'rejected', 'withdrawn', 'open', 'closed'] as const;
+type Figure = (typeof FIGURES)[number];
+
+const zeroCounts = (): Counts => ({ n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 });
+
+/** The status figures an atom of this status counts in (its `n` cases and their keys). */
+function statusFigures(status: string): Figure[] {
+  const figures: Figure[] = [];
+  if (status === 'RESOLVED' || status === 'UNRESOLVED') figures.push(status === 'RESOLVED' ? 'resolved' : 'unresolved', 'closed');
+  else if (status === 'REJECTED') figures.push('rejected');
+  else if (status === 'WITHDRAWN') figures.push('withdrawn');
+  else if ((OPEN_STATUSES as readonly string[]).includes(status)) figures.push('open');
+  return figures;
+}
+
+/** Does every case the row can hold fall in the exact part (its group or the filter pins the exact column)? */
+function allExact(policy: FigurePolicy, filter: StatsFilter, group: Record<string, string>): boolean {
+  if (policy.exact === 'everything') return true;
+  if (policy.exact === 'nothing') return false;
+  const { column, value } = policy.exact;
+  if (group[column] !== undefined) return group[column] === value;
+  if (column === 'institution_id') return filter.institutionId === value || (!!filter.institutionIds?.length && filter.institutionIds.every((id) => id === value));
+  return filter.supervisingUnitId === value;
+}
+
+function fold(policy: FigurePolicy, filter: StatsFilter, columns: readonly string[], entries: CellSums[]): FoldedRow[] {
+  const groups = new Map<string, { group: Record<string, string>; parts: Record<Figure, FigureParts> }>();
   for (const e of entries) {
     const key = groupKeyOf(columns, e.group);
-    let row = rows.get(key);
-    if (!row) {
-      rows.set(key, (row = { groupKey: key, group: e.group, suppressed: false, published: false,
-        counts: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 } }));
-    }
-    if (e.withheld) row.suppressed = true;
-    if (e.sums.n > 0) row.published = true;
-    const counts = row.counts!;
-    for (const k of COUNTERS) counts[k] += e.sums[k];
-    if (e.status === 'RESOLVED') counts.resolved += e.sums.n;
-    else if (e.status === 'UNRESOLVED') counts.unresolved += e.sums.n;
-    else if (e.status === 'REJECTED') counts.rejected += e.sums.n;
-    else if (e.status === 'WITHDRAWN') counts.withdrawn += e.sums.n;
-    else if ((OPEN_STATUSES as readonly string[]).includes(e.status)) counts.open += e.sums.n;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { group: e.group, parts: Object.fromEntries(FIGURES.map((f) => [f, noParts()])) as Record<Figure, FigureParts> }));
+    const add = (figure: Figure, count: number, keySum: number) => addToParts(g!.parts[figure], e.exactPart ? 1 : 0, count, keySum);
+    for (const k of COUNTERS) add(k, e.sums[k], e.keys[k]);
+    for (const f of statusFigures(e.status)) add(f, e.sums.n, e.keys.n);
   }
-  // Nothing publishable left: every figure is withheld, not reported as 0.
-  return [...rows.values()].map(({ published, ...row }) => (published ? row : { ...row, counts: null }));
+  const rows: FoldedRow[] = [];
+  for (const [groupKey, { group, parts }] of groups) {
+    // The rest's received count decides for all of the rest: published as 0, none of its figures is shown, so the
+    // row is exactly what it would be if the rest held no case.
+    const restShown = policy.perturbation.publish(parts.n.rest.count, parts.n.rest.keySum) > 0;
+    const counts = zeroCounts();
+    for (const f of FIGURES) {
+      if (f !== 'closed') counts[f] = restShown ? publishFigure(policy, parts[f]) : parts[f].exact;
+    }
+    // A group with nothing published is no row at all, as a group without cases is none.
+    if (counts.n === 0) continue;
+    rows.push({ groupKey, group, counts, restShown, perturbed: !allExact(policy, filter, group), gate: restShown ? percentileGate(policy, parts.closed.rest) : 'exact part' });
+  }
+  return rows;
 }
 
 /**
@@ -113,11 +154,11 @@ export interface LazyFigures {
   daysToClose: boolean;
 }
 
-/** The statistics of one request: its principal's suppression policy and loaders that batch every read. */
+/** The statistics of one request: its principal's figure policy and loaders that batch every read. */
 export class RequestStatistics {
-  private readonly policy: SuppressionPolicy;
-  private readonly histograms: PerSpecFigure<Map<number, number>>;
-  private readonly overdue: PerSpecFigure<number>;
+  readonly policy: FigurePolicy;
+  private readonly histograms: PerSpecFigure<ClosureHistograms>;
+  private readonly overdue: PerSpecFigure<FigureParts>;
   /** One loader per period and figures asked: thousands of entities share it, so its key is made once per call cheaply. */
   private readonly institutionRows = new Map<string, DataLoader<string, StatsRow>>();
 
@@ -125,9 +166,9 @@ export class RequestStatistics {
   private readonly kept: RequestReads;
   private readonly policyKey: string;
 
-  constructor(private readonly reader: StatsReader, cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal) {
-    this.policy = suppressionPolicy(principal, options.suppressionThreshold);
-    this.policyKey = JSON.stringify([this.policy.threshold, this.policy.ownScope?.column ?? null, this.policy.ownScope?.value ?? null]);
+  constructor(private readonly reader: StatsReader, cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal, perturbation: CellKeyPerturbation) {
+    this.policy = figurePolicy(principal, perturbation);
+    this.policyKey = policyKey(this.policy);
     this.kept = cache.forRequest(() => options.clock().getTime());
     // One statement per query for all its groups (none when computed at this generation before).
     this.histograms = new PerSpecFigure((spec) => this.cached('histograms', spec, async () =>
@@ -137,7 +178,7 @@ export class RequestStatistics {
       // Kept, the counts hold until the next due time among the running limits they count. Without a cache that time
       // is not read, so the counts are known to hold only now.
       const [value, validUntil] = await Promise.all([reader.overdueNow(spec.filter, spec.columns, this.policy, now),
-        cache.enabled ? reader.nextDue(spec.filter, this.policy, now) : now.getTime()]);
+        cache.enabled ? reader.nextDue(spec.filter, now) : now.getTime()]);
       return { value, validUntil };
     }));
   }
@@ -155,13 +196,18 @@ export class RequestStatistics {
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
     const folded = await this.cached('rows', spec, async () =>
-      ({ value: fold(spec.columns, await this.reader.cellSums(spec.filter, spec.columns, this.policy)), validUntil: Infinity }));
+      ({ value: fold(this.policy, spec.filter, spec.columns, await this.reader.cellSums(spec.filter, spec.columns, this.policy)), validUntil: Infinity }));
     return folded.map((row) => ({ ...row, spec }));
   }
 
   private emptyRow(spec: QuerySpec, group: Record<string, string>): StatsRow {
-    return { spec, groupKey: groupKeyOf(spec.columns, group), group, suppressed: false,
-      counts: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 } };
+    return { spec, groupKey: groupKeyOf(spec.columns, group), group, counts: zeroCounts(), restShown: false, gate: 'exact part',
+      perturbed: !allExact(this.policy, spec.filter, group) };
+  }
+
+  /** A count of cases read elsewhere (`totalCount`), published as the same set's figure would be here. */
+  publish(parts: FigureParts): number {
+    return publishFigure(this.policy, parts);
   }
 
   async query(filter: StatsFilter | null | undefined, groupBy: readonly Dimension[] | null | undefined): Promise<StatsRow[]> {
@@ -196,17 +242,25 @@ export class RequestStatistics {
     });
   }
 
-  overdueNow(row: StatsRow): number | null | Promise<number | null> {
-    if (!row.counts) return null;
+  overdueNow(row: StatsRow): number | Promise<number> {
+    const publish = (all: Map<string, FigureParts>) => {
+      const parts = all.get(row.groupKey);
+      if (!parts) return 0;
+      return row.restShown ? publishFigure(this.policy, parts) : parts.exact;
+    };
     const all = this.overdue.of(row.spec);
-    return all instanceof Map ? (all.get(row.groupKey) ?? 0) : all.then((read) => read.get(row.groupKey) ?? 0);
+    return all instanceof Map ? publish(all) : all.then(publish);
   }
 
   daysToClose(row: StatsRow, p: number): number | null | Promise<number | null> {
-    if (!row.counts) return null;
-    const percentile = (all: Map<string, Map<number, number>>) => {
-      const histogram = all.get(row.groupKey);
-      return histogram ? percentileDays(histogram, p) : null;
+    if (row.gate === 'withheld') return null;
+    const percentile = (all: Map<string, ClosureHistograms>) => {
+      const histograms = all.get(row.groupKey);
+      if (!histograms) return null;
+      if (row.gate === 'exact part') return percentileDays(histograms.exact, p);
+      const merged = new Map(histograms.exact);
+      for (const [days, n] of histograms.rest) merged.set(days, (merged.get(days) ?? 0) + n);
+      return percentileDays(merged, p);
     };
     const all = this.histograms.of(row.spec);
     return all instanceof Map ? percentile(all) : all.then(percentile);
@@ -214,7 +268,6 @@ export class RequestStatistics {
 
   rates(row: StatsRow) {
     const c = row.counts;
-    if (!c) return { successRate: null, respondedWithin48Hours: null, mediatedWithin30Days: null };
     return {
       successRate: successRate(c.resolved, c.unresolved),
       respondedWithin48Hours: respondedWithin48HoursShare(c.responded_48h, c.dispatched),
@@ -230,8 +283,10 @@ export class RequestStatistics {
 export class CaseStatistics {
   private readonly reader: StatsReader;
   private readonly cache: GenerationCache;
+  private readonly perturbation: CellKeyPerturbation;
   constructor(knex: Knex, private readonly options: StatisticsOptions) {
     this.reader = new StatsReader(knex);
+    this.perturbation = loadPerturbation(options.suppressionThreshold);
     this.cache = new GenerationCache(() => this.reader.generation(), options.cache);
   }
 
@@ -241,6 +296,6 @@ export class CaseStatistics {
   }
 
   forRequest(principal: Principal): RequestStatistics {
-    return new RequestStatistics(this.reader, this.cache, this.options, principal);
+    return new RequestStatistics(this.reader, this.cache, this.options, principal, this.perturbation);
   }
 }
