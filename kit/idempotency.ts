@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { badInput } from './errors.js';
 import type { Principal } from './principal.js';
+import { sessionOf, type StoreSession } from './store.js';
+
+const asSession = (db: Knex.Transaction | StoreSession): StoreSession => ('raw' in db ? sessionOf(db) : db);
 
 export const IDEMPOTENCY_TABLE = 'idempotency_keys';
 
@@ -70,20 +73,19 @@ export async function oneResultPerKey<T>(knex: Knex, request: IdempotentRequest,
 }
 
 /** The stored result of an earlier identical request, or undefined when the key is new (or none was given). */
-export async function recall<T>(trx: Knex.Transaction, request: IdempotentRequest): Promise<T | undefined> {
+export async function recall<T>(db: Knex.Transaction | StoreSession, request: IdempotentRequest): Promise<T | undefined> {
   if (request.key === undefined || request.key === null) return undefined;
   const id = identify(request);
-  const row = await trx(IDEMPOTENCY_TABLE).where({ principal: id.principal, key: id.key }).first();
+  const row = await asSession(db).get<{ request_hash: string; operation: string; result: string }>(
+    `select request_hash, operation, result from ${IDEMPOTENCY_TABLE} where principal = ? and "key" = ?`, [id.principal, id.key]);
   if (!row) return undefined;
   if (row.request_hash !== id.hash) throw badInput('idempotencyKey', `already used for a different ${row.operation} request: use a new key for a new request`);
   return JSON.parse(row.result) as T;
 }
 
-export async function remember(trx: Knex.Transaction, request: IdempotentRequest, result: unknown): Promise<void> {
+export async function remember(db: Knex.Transaction | StoreSession, request: IdempotentRequest, result: unknown): Promise<void> {
   if (request.key === undefined || request.key === null) return;
   const id = identify(request);
-  await trx(IDEMPOTENCY_TABLE).insert({
-    principal: id.principal, key: id.key, operation: request.operation, request_hash: id.hash,
-    result: JSON.stringify(result), created_at: new Date().toISOString(),
-  });
+  await asSession(db).run(`insert into ${IDEMPOTENCY_TABLE} (principal, "key", operation, request_hash, result, created_at) values (?, ?, ?, ?, ?, ?)`,
+    [id.principal, id.key, request.operation, id.hash, JSON.stringify(result), new Date().toISOString()]);
 }

@@ -137,6 +137,35 @@ export async function selectForUpdate<T = Record<string, any>>(trx: Knex.Transac
   return trx(table).where(where).first();
 }
 
+/**
+ * One transaction's statements, the same on every store: plain SQL with `?` placeholders. A change is written once
+ * over it; `transaction` runs it on sqlite's kept prepared statements or in a PostgreSQL transaction.
+ */
+export interface StoreSession extends SqliteSession {
+  /** Appended to a select of rows the transaction will change: locks them on PostgreSQL (sqlite's writer lock is taken at BEGIN). */
+  readonly forUpdate: string;
+}
+
+/** A knex transaction's statements as a session (a transaction knex opened, e.g. one that also inserts through knex). */
+export function sessionOf(trx: Knex.Transaction): StoreSession {
+  const postgres = isPostgres(trx);
+  return {
+    forUpdate: postgres ? ' for update' : '',
+    get: async <R>(sql: string, params: unknown[]) => rowsOf<R>(await trx.raw(sql, params as Knex.RawBinding[]))[0],
+    all: async <R>(sql: string, params: unknown[]) => rowsOf<R>(await trx.raw(sql, params as Knex.RawBinding[])),
+    run: async (sql, params) => {
+      const result = (await trx.raw(sql, params as Knex.RawBinding[])) as { rowCount?: number; changes?: number };
+      return (postgres ? result.rowCount : result.changes) ?? 0;
+    },
+  };
+}
+
+/** Runs `work` in one transaction, on each store's quickest way to run plain statements; commits when it resolves. */
+export function transaction<T>(knex: Knex, work: (session: StoreSession) => Promise<T>): Promise<T> {
+  if (isPostgres(knex)) return knex.transaction((trx) => work(sessionOf(trx)));
+  return sqliteTransaction(knex, (session) => work({ ...session, forUpdate: '' }));
+}
+
 /** Plain statements on sqlite's own connection, inside one transaction (see `sqliteTransaction`). */
 export interface SqliteSession {
   get<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T | undefined>;

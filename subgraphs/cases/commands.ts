@@ -4,7 +4,7 @@
  * Order of checks: input, existence, permission, idempotent replay, version, transition.
  */
 import type { Knex } from '../../kit/store.js';
-import { rowsOf, isPostgres, sqliteTransaction, type SqliteSession } from '../../kit/store.js';
+import { sessionOf, transaction, type StoreSession } from '../../kit/store.js';
 import { nextYearlyNumber } from '../../kit/yearly-numbers.js';
 import { checkExpectedVersion } from '../../kit/input.js';
 import { badInput, changedMeanwhile, notFound, staleVersion } from '../../kit/errors.js';
@@ -52,19 +52,6 @@ export interface ImportReport {
 
 export const MAX_IMPORT = 1000;
 
-/** The steps of one status change, on a knex transaction or on sqlite's prepared statements (see `change`). */
-interface ChangeStatements {
-  load(id: string): Promise<CaseRecord | null>;
-  recall(): Promise<CaseRecord | undefined>;
-  /** Sets the columns if the case is still at the record's version; the updated row, or undefined. */
-  update(record: CaseRecord, set: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
-  writeEvent(event: Record<string, unknown>): Promise<void>;
-  moveDeadlines(seq: number, action: Action, at: Date): Promise<void>;
-  /** Keeps the statistics cube in step (statistics/cells.ts). */
-  recordStatistics(before: CaseRecord, after: CaseRecord): Promise<void>;
-  remember(result: CaseRecord): Promise<void>;
-}
-
 /** A timeline event's row: who, in which role, when, from which state to which, and why. */
 function eventRow(seq: number, action: Action, caller: Caller, from: string | null, to: string, at: Date, reason: string | null): Record<string, unknown> {
   return { case_seq: seq, at: at.toISOString(), action, actor: caller.principal.sub, actor_role: caller.principal.role, from_status: from, to_status: to, reason };
@@ -83,25 +70,23 @@ export class CaseCommands {
   }
 
   /** The case row, locked for the rest of the transaction where the database can (sqlite serializes writers anyway). */
-  private async load(trx: Knex.Transaction, id: string): Promise<CaseRecord | null> {
-    const query = trx('cases').where('id', id).first();
-    if (isPostgres(this.knex)) query.forUpdate();
-    const row = await query;
+  private async load(session: StoreSession, id: string): Promise<CaseRecord | null> {
+    const row = await session.get(`select * from cases where id = ? limit 1${session.forUpdate}`, [id]);
     return row ? toCase(row) : null;
   }
 
-  private async writeEvent(trx: Knex.Transaction, seq: number, action: Action, caller: Caller, from: string | null, to: string, at: Date, reason: string | null) {
-    await trx('case_events').insert(eventRow(seq, action, caller, from, to, at, reason));
+  private async writeEvent(session: StoreSession, event: Record<string, unknown>): Promise<void> {
+    const columns = Object.keys(event);
+    await session.run(`insert into case_events (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`, columns.map((c) => event[c]));
   }
 
-  private async moveDeadlines(trx: Knex.Transaction, seq: number, action: Action, at: Date) {
+  private async moveDeadlines(session: StoreSession, seq: number, action: Action, at: Date): Promise<void> {
     if (!this.timedActions.has(action)) return;
     // The running instances of the rules this action ends are closed by one statement, without reading them first.
     const ended = rulesEndedBy(this.options.profile, action);
-    if (ended.length) await trx('case_deadlines').where({ case_seq: seq }).whereNull('met_at').whereIn('rule', ended).update({ met_at: at.toISOString() });
-    const { start } = deadlineChanges(this.options.profile, [], action, at);
-    if (start.length) {
-      await trx('case_deadlines').insert(start.map((d) => ({ case_seq: seq, rule: d.rule, started_at: d.startedAt.toISOString(), due_at: d.dueAt.toISOString() })));
+    if (ended.length) await session.run(`update case_deadlines set met_at = ? where case_seq = ? and met_at is null and rule in (${ended.map(() => '?').join(', ')})`, [at.toISOString(), seq, ...ended]);
+    for (const d of deadlineChanges(this.options.profile, [], action, at).start) {
+      await session.run('insert into case_deadlines (case_seq, rule, started_at, due_at) values (?, ?, ?, ?)', [seq, d.rule, d.startedAt.toISOString(), d.dueAt.toISOString()]);
     }
   }
 
@@ -121,8 +106,9 @@ export class CaseCommands {
     await trx('parties').insert(input.parties.map((p) => ({
       case_seq: seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
     })));
-    await this.writeEvent(trx, seq, 'SUBMIT', caller, null, 'SUBMITTED', now, null);
-    await this.moveDeadlines(trx, seq, 'SUBMIT', now);
+    const session = sessionOf(trx);
+    await this.writeEvent(session, eventRow(seq, 'SUBMIT', caller, null, 'SUBMITTED', now, null));
+    await this.moveDeadlines(session, seq, 'SUBMIT', now);
     const created = toCase(await trx('cases').where('seq', seq).first());
     await recordCaseChange(trx, null, created);
     return created;
@@ -187,11 +173,11 @@ export class CaseCommands {
     // Checks that need another system (the registry) run before the transaction, which stays short.
     let extra: Record<string, unknown> = {};
     if (preflight) {
-      const seen = await this.knex.transaction(async (trx) => {
-        const record = await this.load(trx, id);
+      const seen = await transaction(this.knex, async (session) => {
+        const record = await this.load(session, id);
         if (!record) throw notFound('case');
         authorize(transitionOf(request.action), caller.principal, record);
-        const earlier = await recall<CaseRecord>(trx, idem);
+        const earlier = await recall<CaseRecord>(session, idem);
         // An illegal move is refused here already, without asking the other system.
         if (!earlier) nextStatus(transitionOf(request.action === 'DISPATCH' ? dispatchAction(record.status) : request.action), record.status, request.outcome, record.respondentWilling);
         return { record, earlier };
@@ -200,74 +186,30 @@ export class CaseCommands {
       extra = await preflight(seen.record);
     }
 
-    const apply = async (statements: ChangeStatements): Promise<CaseRecord> => {
-      const record = await statements.load(id);
+    // One way to write the change, on either store: the same statements, in one transaction.
+    return transaction(this.knex, async (session) => {
+      const record = await this.load(session, id);
       if (!record) throw notFound('case');
       const action = request.action === 'DISPATCH' ? dispatchAction(record.status) : request.action;
       const transition = transitionOf(action);
       authorize(transition, caller.principal, record);
-      const earlier = await statements.recall();
+      const earlier = await recall<CaseRecord>(session, idem);
       if (earlier) return earlier;
-      if (record.version !== request.expectedVersion) {
-        throw staleVersion('case', record.version, request.expectedVersion);
-      }
+      if (record.version !== request.expectedVersion) throw staleVersion('case', record.version, request.expectedVersion);
       const status = nextStatus(transition, record.status, request.outcome, record.respondentWilling);
       const now = this.now();
-      const columns = { ...(request.columns?.(now, record) ?? {}), ...extra };
-      const row = await statements.update(record, { ...columns, status, version: record.version + 1 });
+      const set: Record<string, unknown> = { ...(request.columns?.(now, record) ?? {}), ...extra, status, version: record.version + 1 };
+      const columns = Object.keys(set);
+      const row = await session.get(`update cases set ${columns.map((c) => `"${c}" = ?`).join(', ')} where seq = ? and version = ? returning *`,
+        [...columns.map((c) => set[c]), record.seq, record.version]);
       if (!row) throw changedMeanwhile('case');
-      await statements.writeEvent(eventRow(record.seq, action, caller, record.status, status, now, request.reason ?? null));
-      await statements.moveDeadlines(record.seq, action, now);
+      await this.writeEvent(session, eventRow(record.seq, action, caller, record.status, status, now, request.reason ?? null));
+      await this.moveDeadlines(session, record.seq, action, now);
       const result = toCase(row);
-      await statements.recordStatistics(record, result);
-      await statements.remember(result);
+      await recordCaseChange(session, record, result);
+      await remember(session, idem, result);
       return result;
-    };
-    // On sqlite a change without an idempotency key runs on prepared statements: the same steps at a fraction of knex's cost.
-    if (!isPostgres(this.knex) && (idem.key === undefined || idem.key === null)) return sqliteTransaction(this.knex, (session) => apply(this.sqliteStatements(session)));
-    return this.knex.transaction((trx) => apply(this.knexStatements(trx, idem)));
-  }
-
-  private knexStatements(trx: Knex.Transaction, idem: IdempotentRequest): ChangeStatements {
-    return {
-      load: (id) => this.load(trx, id),
-      recall: () => recall<CaseRecord>(trx, idem),
-      update: async (record, set) => (await trx('cases').where({ seq: record.seq, version: record.version }).update(set, '*'))[0],
-      writeEvent: async (event) => { await trx('case_events').insert(event); },
-      moveDeadlines: (seq, action, at) => this.moveDeadlines(trx, seq, action, at),
-      recordStatistics: (before, after) => recordCaseChange(trx, before, after),
-      remember: (result) => remember(trx, idem, result),
-    };
-  }
-
-  /** The same statements in plain SQL for sqlite; only for changes without an idempotency key (nothing to recall or remember). */
-  private sqliteStatements(session: SqliteSession): ChangeStatements {
-    return {
-      load: async (id) => {
-        const row = await session.get('select * from cases where id = ? limit 1', [id]);
-        return row ? toCase(row) : null;
-      },
-      recall: async () => undefined,
-      update: (record, set) => {
-        const columns = Object.keys(set);
-        return session.get(`update cases set ${columns.map((c) => `"${c}" = ?`).join(', ')} where seq = ? and version = ? returning *`,
-          [...columns.map((c) => set[c]), record.seq, record.version]);
-      },
-      writeEvent: async (event) => {
-        const columns = Object.keys(event);
-        await session.run(`insert into case_events (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`, columns.map((c) => event[c]));
-      },
-      moveDeadlines: async (seq, action, at) => {
-        if (!this.timedActions.has(action)) return;
-        const ended = rulesEndedBy(this.options.profile, action);
-        if (ended.length) await session.run(`update case_deadlines set met_at = ? where case_seq = ? and met_at is null and rule in (${ended.map(() => '?').join(', ')})`, [at.toISOString(), seq, ...ended]);
-        for (const d of deadlineChanges(this.options.profile, [], action, at).start) {
-          await session.run('insert into case_deadlines (case_seq, rule, started_at, due_at) values (?, ?, ?, ?)', [seq, d.rule, d.startedAt.toISOString(), d.dueAt.toISOString()]);
-        }
-      },
-      recordStatistics: (before, after) => recordCaseChange(session, before, after),
-      remember: async () => {},
-    };
+    });
   }
 
   dispatch(caller: Caller, id: string, institutionId: string, expectedVersion: number, idempotencyKey?: string | null) {
