@@ -10,7 +10,8 @@ import { rowsOf, type Knex } from '../../../kit/store.js';
 import { localDate } from '../deadlines/working-days.js';
 import { toIso } from '../../../kit/scalars.js';
 import { raiseGeneration } from '../../../kit/generation.js';
-import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES } from './rates.js';
+import { closureDays, respondedWithin48Hours, mediatedWithin30Days, OPEN_STATUSES, type CaseFacts } from './rates.js';
+
 
 /** The atom's key columns, in primary-key order. */
 export const ATOM_KEY = ['month', 'institution_id', 'supervising_unit_id', 'district', 'category', 'channel', 'status'] as const;
@@ -26,22 +27,6 @@ export const GENERATION_TABLE = 'case_stats_generation';
 
 export type AtomKey = Record<(typeof ATOM_KEY)[number], string>;
 export type Counters = Record<(typeof COUNTERS)[number], number>;
-
-/** The fields of a case its statistics depend on (a CaseRecord has them all). */
-export interface CaseFacts {
-  status: string;
-  category: string;
-  channel: string;
-  district: string;
-  submittedAt: string;
-  dispatchedAt: string | null;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  institutionId: string | null;
-  supervisingUnitId: string | null;
-  /** The case's secret record key (statistics/disclosure.ts). */
-  recordKey: number;
-}
 
 export interface Contribution {
   key: AtomKey;

@@ -5,7 +5,21 @@
  * never 0.
  * test/case-statistics-rates.test.ts checks each on a hand-counted data set.
  */
-import type { CaseFacts } from './cells.js';
+/** The fields of a case its statistics depend on (a CaseRecord has them all). */
+export interface CaseFacts {
+  status: string;
+  category: string;
+  channel: string;
+  district: string;
+  submittedAt: string;
+  dispatchedAt: string | null;
+  acceptedAt: string | null;
+  closedAt: string | null;
+  institutionId: string | null;
+  supervisingUnitId: string | null;
+  /** The case's secret record key (statistics/disclosure.ts). */
+  recordKey: number;
+}
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
