@@ -43,14 +43,20 @@ describe('case rows', () => {
     expect((await listing({ role: 'admin' })).ids).toEqual(all);
   });
 
-  it('go to an analyst only within its grants\' scopes; outside them it gets the figure', async () => {
+  it('go to an analyst only within its grants\' scopes, once approved; outside them it gets the figure', async () => {
     const analyst = { role: 'analyst' };
     const none = await listing(analyst);
     expect(none.ids).toEqual([]);
     expect(none.totalCount).toBeGreaterThan(300);
     expect(await caseById(c.id, analyst)).toBeNull();
     const grant = dataOf(await hub.query(`mutation($scope: GrantScopeInput, $at: DateTime!) { grantDataAccess(grantee: "test-analyst", categories: [CLAIMS],
-      purpose: "review of one institution", scope: $scope, expiresAt: $at) { id } }`, { scope: { institutionId: c.institutionId }, at: new Date(Date.now() + 3_600_000).toISOString() }, { role: 'steward' })).grantDataAccess;
+      purpose: "review of one institution", scope: $scope, expiresAt: $at) { id status } }`, { scope: { institutionId: c.institutionId }, at: new Date(Date.now() + 3_600_000).toISOString() }, { role: 'steward' })).grantDataAccess;
+    // An institution's cases are wider than one case: until a second steward approves, the grant opens no row.
+    expect(grant.status).toBe('AWAITING_APPROVAL');
+    expect((await listing(analyst)).ids).toEqual([]);
+    expect(await caseById(c.id, analyst)).toBeNull();
+    const approved = dataOf(await hub.query('mutation($id: ID!) { approveDataGrant(id: $id) { status } }', { id: grant.id }, { role: 'steward', sub: 'second-steward' }));
+    expect(approved.approveDataGrant.status).toBe('IN_FORCE');
     const granted = await listing(analyst);
     expect(granted.ids).toEqual(await idsWhere((q) => q.where('institution_id', c.institutionId)));
     expect(granted.totalCount).toBe(none.totalCount);

@@ -3,6 +3,8 @@
  * ReferralEvent.reason): in clear only to the court or commission that declined, to whom handles the case, and to a
  * grantee whose grant covers the case; withheld from everybody else on every path: the gateway's lean path and
  * Apollo's, a referral read alone or reached from its case or its court, and the referrals subgraph called directly.
+ * Reached from its case, most of those without clearance get no case row at all (CASE_ROWS in kit/figure-access.ts);
+ * the operator and the desk that received the case get the row, and the reason withheld in it.
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +21,8 @@ let c: CaseFixture;
 let others: Awaited<ReturnType<typeof outsiders>>;
 let referralId: string;
 let declinedBy: { role: string; org: string };
+/** The intake desk that received the case: it gets the case as a row, but no clearance. */
+let desk: string;
 let apolloPath: string;
 /** The reason the court gave, naming the applicant: what must not leak. */
 let reason: string;
@@ -30,6 +34,7 @@ beforeAll(async () => {
   referralId = submitted.id;
   c = await caseFixture(hub, submitted.case_id, submitted.target_id);
   others = await outsiders(hub, c);
+  desk = (await hub.knex.cases('cases').where('id', c.id).first()).submitted_by;
   const target = await hub.knex.institutions('institutions').where('id', submitted.target_id).first();
   declinedBy = { role: target.kind === 'COURT' ? 'court' : 'arbitration', org: submitted.target_id };
   reason = `申请人${c.truth.parties[0]!.name}未到庭说明情况`;
@@ -72,6 +77,7 @@ const allWithheld = (data: unknown) => reasonsIn(data).every((r) => r === null);
 const outsidersOf = (): [string, As][] => [
   ['an analyst', { role: 'analyst' }],
   ['an admin', { role: 'admin' }],
+  ['the desk that received the case', { role: 'intake', sub: desk }],
   ['a steward', { role: 'steward' }],
   ['another institution', { role: 'institution', org: others.institution }],
   ['another supervising unit', { role: 'supervisor', org: others.unit }],
@@ -79,7 +85,7 @@ const outsidersOf = (): [string, As][] => [
 ];
 
 describe.each(['lean', 'apollo'] as const)('decline reasons on the %s path', (path) => {
-  it.each([['alone', ALONE], ['from its case', FROM_CASE], ['from its court', FROM_COURT], ['listed, through a fragment', LISTED]])(
+  it.each([['alone', ALONE], ['from its court', FROM_COURT], ['listed, through a fragment', LISTED]])(
     'are withheld from everybody without clearance: the referral read %s', async (_label, query) => {
       for (const [, as] of outsidersOf()) {
         const data = await ask(path, query, as);
@@ -88,6 +94,25 @@ describe.each(['lean', 'apollo'] as const)('decline reasons on the %s path', (pa
         expect(leaked(c, data)).toEqual([]);
       }
     });
+
+  it('are withheld from everybody without clearance: the referral read from its case, which is a row only to the operator and its desk', async () => {
+    const outcomes: [string, string][] = [];
+    for (const [label, as] of outsidersOf()) {
+      const data = await ask(path, FROM_CASE, as);
+      expect(JSON.stringify(data)).not.toContain(reason);
+      expect(leaked(c, data)).toEqual([]);
+      outcomes.push([label, data.case === null ? 'no row' : allWithheld(data) ? 'row, reason withheld' : 'row, reason in clear']);
+    }
+    expect(outcomes).toEqual([
+      ['an analyst', 'no row'],
+      ['an admin', 'row, reason withheld'],
+      ['the desk that received the case', 'row, reason withheld'],
+      ['a steward', 'no row'],
+      ['another institution', 'no row'],
+      ['another supervising unit', 'no row'],
+      ['another court', 'no row'],
+    ]);
+  });
 
   it('are in clear for the court that declined, the case\'s institution and its supervising unit', async () => {
     for (const as of [declinedBy, { role: 'institution', org: c.institutionId }, { role: 'supervisor', org: c.supervisingUnitId }]) {

@@ -162,7 +162,7 @@ function restrictTo(query: Knex.QueryBuilder, scope: SearchScope, knex: Knex): v
   }
 }
 
-/** Adds "or in this grant's scope" for each grant (empty scope fields do not narrow: grantScopeCovers, as SQL). */
+/** Adds "or in this grant's scope" for each grant (empty scope fields do not narrow: scopeCovers in privacy/policy.ts, as SQL). */
 function orInGrantScopes(any: Knex.QueryBuilder, grants: readonly Grant[]): void {
   for (const g of grants) {
     any.orWhere((one) => {

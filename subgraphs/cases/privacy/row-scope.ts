@@ -8,7 +8,7 @@
 import type DataLoader from 'dataloader';
 import type { Principal } from '../../../kit/principal.js';
 import { CASE_ROWS } from '../../../kit/figure-access.js';
-import type { Grant } from './policy.js';
+import { scopeCovers, type Grant } from './policy.js';
 import type { GrantStore } from './grants.js';
 
 /** A case's columns the rule reads. */
@@ -24,13 +24,6 @@ export interface RowFacts {
 export type RowScope =
   | { every: true }
   | { every: false; own: { column: 'institution_id' | 'supervising_unit_id' | 'submitted_by'; value: string } | null; grants: Grant[] };
-
-/** Does a grant's scope take in this case? Empty scope fields do not narrow. */
-export function grantScopeCovers(grant: Grant, record: Pick<RowFacts, 'id' | 'district' | 'institutionId'>): boolean {
-  return (!grant.scopeInstitutionId || grant.scopeInstitutionId === record.institutionId)
-    && (!grant.scopeDistrict || grant.scopeDistrict === record.district)
-    && (!grant.scopeCaseId || grant.scopeCaseId === record.id);
-}
 
 /** One request's row rule: the grants are read once, and only for a principal that does not see every case. */
 export class CaseRowAccess {
@@ -71,6 +64,6 @@ export class CaseRowAccess {
       if (value === own.value) return true;
     }
     if (rows === 'cases referred to it' && this.principal.org && (await this.deps.referredTo.load(record.id)).includes(this.principal.org)) return true;
-    return (await this.activeGrants()).some((g) => grantScopeCovers(g, record));
+    return (await this.activeGrants()).some((g) => scopeCovers(g, record));
   }
 }
