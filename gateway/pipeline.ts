@@ -103,7 +103,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     async answer(schema, facts, params, result, contentType) {
       const formatted = formatResult(result, formatError);
       for (const stage of stages) await stage.result?.({ params, schema, operation: facts, answer: formatted.body });
-      return serialise(formatted, contentType);
+      return serialise(formatted, contentType, facts?.operationName ?? null);
     },
     sent(facts, response) {
       for (const stage of stages) stage.sent?.(facts, response);
@@ -147,7 +147,9 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     };
     try {
       const answered = await options.lean(operationFacts, prepared, runner);
-      return answered ?? { handOver: params };
+      if (!answered) return { handOver: params };
+      // An answer given at once (a kept one, clean when it was kept) was not serialised here.
+      return answered.summary ? answered : { ...answered, summary: { operationName: operationFacts.operationName, codes: [], data: true } };
     } catch (error) {
       return refuse(schema, params, error, operationFacts);
     }

@@ -34,6 +34,9 @@ import { rateLimitStage } from './rate-limits.js';
 import { persistedDocumentsStage } from './persisted-documents.js';
 import { operationLimitsStage } from './operation-limits.js';
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './settings.js';
+import { ServiceMetrics } from '../kit/metrics.js';
+import { reportPlugin } from '../kit/request-report.js';
+import { gatewayMetrics, trustedOperationNames } from './gateway-metrics.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 /** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
@@ -95,6 +98,10 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const clients: SubgraphClient<GatewayContext>[] = [];
   const answerDeadlineMs = Math.max(...Object.values(config.subgraphTimeoutsMs));
   const clientsByName = new Map<string, SubgraphClient<GatewayContext>>();
+  const settings = options.settings ?? DEFAULT_GATEWAY_SETTINGS;
+  const metrics = new ServiceMetrics('gateway', config.metrics);
+  if (settings.trustedDocuments) metrics.allowOperations(trustedOperationNames(settings.trustedDocuments));
+  const observed = gatewayMetrics(metrics, () => clientsByName);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
@@ -102,7 +109,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     experimental_approximateQueryPlanStoreMiB: 16,
     buildService: ({ name, url }) => {
       const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
-        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger });
+        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger, observe: observed.subgraphCalls(name) });
       clients.push(client);
       clientsByName.set(name, client);
       return client;
@@ -123,8 +130,9 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     },
   }) : undefined;
 
-  const settings = options.settings ?? DEFAULT_GATEWAY_SETTINGS;
-  const rateLimits = settings.rateLimits ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger }) : undefined;
+  const rateLimits = settings.rateLimits
+    ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger, onRefusal: observed.rateLimited })
+    : undefined;
   const limits = operationLimitsStage<GatewayContext>(settings.limits, config.production ? [...GATEWAY_RULES, NoSchemaIntrospectionCustomRule] : GATEWAY_RULES);
   // Every check a request passes, in order, on both request paths (gateway/pipeline.ts). Authentication and the
   // body limit come before, in kit/http.ts.
@@ -137,6 +145,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     redaction.stage(),
     ...(kept ? [keptAnswersStage(kept)] : []),
     responseHooksStage(responseHooks),
+    observed.stage(),
     { name: 'echo scrubbing', result: ({ params, schema: apiSchema, answer }) => scrubAnswerErrors(answer, params, apiSchema) },
   ];
   let schema: GraphQLSchema | undefined;
@@ -171,7 +180,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // Persisted documents are the pipeline's (gateway/persisted-documents.ts), the same on both paths.
     persistedQueries: false,
     // The pipeline's operation, result and sent stages, for the requests Apollo Server serves.
-    plugins: [pipeline.plugin(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [pipeline.plugin(), reportPlugin(), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   await rateLimits?.connected();
@@ -189,6 +198,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     refused: pipeline.refused,
     maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
+    metrics,
     // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).
     ready: () => gatewayReadiness(clientsByName),
   });

@@ -3,6 +3,7 @@
  * Development defaults exist for secrets only outside production; production refuses to start without them.
  */
 import type { WebhookSubscriber } from './outbox.js';
+import type { MetricsSettings } from './metrics.js';
 
 export interface HubConfig {
   production: boolean;
@@ -48,6 +49,11 @@ export interface HubConfig {
    * changed (gateway/kept-answers.ts; JIEFEN_KEPT_ANSWERS, default on).
    */
   keptAnswers: boolean;
+  /**
+   * `GET /metrics` of every service (kit/metrics.ts): the token a scrape presents (`JIEFEN_METRICS_TOKEN`) and the
+   * operation names counted under their own (`JIEFEN_METRICS_OPERATIONS`).
+   */
+  metrics: MetricsSettings;
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -123,6 +129,15 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
     if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
     return { name, url, secret, ...(types ? { types: types as string[] } : {}) };
   });
+}
+
+/** `JIEFEN_METRICS_OPERATIONS`: operation names, separated by commas. */
+function metricsOperations(raw: string | undefined): string[] {
+  if (!raw) return [];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const bad = names.findIndex((name) => !/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name));
+  if (bad !== -1) throw new ConfigError(`JIEFEN_METRICS_OPERATIONS must list GraphQL operation names separated by commas; entry ${bad + 1} is not one`);
+  return names;
 }
 
 function auditRetentionDays(raw: string | undefined): number {
@@ -206,5 +221,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
     statisticsCache: onUnlessOff(env, 'JIEFEN_STATISTICS_CACHE'),
     keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
+    metrics: { token: env.JIEFEN_METRICS_TOKEN || undefined, operations: metricsOperations(env.JIEFEN_METRICS_OPERATIONS), production },
   };
 }

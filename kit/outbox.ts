@@ -20,6 +20,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
+import type { OutboxLag } from './metrics.js';
 import { isPostgres, rowsOf } from './store.js';
 
 export const DELIVERY_TABLE = 'outbox_deliveries';
@@ -126,6 +127,16 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+  }
+
+  /** Each subscriber's events not yet delivered, and its failed attempts in a row (the service's metrics read it). */
+  async lag(): Promise<OutboxLag[]> {
+    if (this.subscribers.length === 0) return [];
+    const states = await this.knex(DELIVERY_TABLE).where({ source: this.source.name }).whereIn('subscriber', this.subscribers.map((s) => s.name)).select('subscriber', 'cursor', 'attempts');
+    return Promise.all(states.map(async (state: { subscriber: string; cursor: unknown; attempts: unknown }) => {
+      const [row] = await this.source.select(this.knex).clearSelect().where(this.source.keyColumn, '>', Number(state.cursor)).count({ n: '*' });
+      return { source: this.source.name, subscriber: state.subscriber, events: Number(row?.n ?? 0), attempts: Number(state.attempts) };
+    }));
   }
 
   private schedule(ms: number) {

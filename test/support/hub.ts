@@ -36,6 +36,8 @@ export interface HubOptions {
   keptAnswers?: boolean;
   /** The gateway's limits, rate limits and trusted documents (default: the defaults), and whether it has its lean path. */
   gateway?: Pick<GatewayOptions, 'settings' | 'leanPath' | 'rateLimitKeyPrefix'>;
+  /** Every service's metrics settings over the defaults (operation names counted, the scrape's token). */
+  metrics?: Partial<HubConfig['metrics']>;
 }
 
 export interface GraphQLResult {
@@ -54,7 +56,7 @@ export async function startHub(options: HubOptions = {}) {
   });
   const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
     webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, statisticsCache: options.statisticsCache ?? base.statisticsCache,
-    keptAnswers: options.keptAnswers ?? base.keptAnswers };
+    keptAnswers: options.keptAnswers ?? base.keptAnswers, metrics: { ...base.metrics, ...options.metrics } };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
