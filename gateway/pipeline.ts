@@ -10,9 +10,9 @@
  * A stage refuses by throwing a GraphQLError; the refusal is answered through the result stages like any answer.
  */
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
-import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { DocumentCache, isRefused, type CachedDocument, type PreparedDocument } from '../kit/document-cache.js';
-import { formatResult, serialise, type ErrorFormatter, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
+import { formatResult, serialise, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
 import type { GraphQLParams, HandOver, PipelineRequest, RequestInfo } from '../kit/http.js';
 
 export interface RequestFacts {
@@ -69,7 +69,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface PipelineOptions<TContext> {
   stages: readonly Stage<TContext>[];
-  formatError: ErrorFormatter;
+  /** `context`: the request's, when its operation is known (its logger names the request). */
+  formatError(formatted: GraphQLFormattedError, error: unknown, context?: TContext): GraphQLFormattedError;
   /** The API schema now (undefined until the gateway has loaded it). */
   schema(): GraphQLSchema | undefined;
   /**
@@ -101,7 +102,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       return undefined;
     },
     async answer(schema, facts, params, result, contentType) {
-      const formatted = formatResult(result, formatError);
+      const formatted = formatResult(result, facts ? (error, raw) => formatError(error, raw, facts.context) : formatError);
       for (const stage of stages) await stage.result?.({ params, schema, operation: facts, answer: formatted.body });
       return serialise(formatted, contentType, facts?.operationName ?? null);
     },

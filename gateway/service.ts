@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { HubConfig } from '../kit/config.js';
-import { errorFormatter } from '../kit/format-error.js';
+import { errorFormatter, requestLoggerPlugin } from '../kit/format-error.js';
 import { createApolloHttpServer, listen } from '../kit/http.js';
 import { createLogger, type Logger } from '../kit/log.js';
 import type { Principal } from '../kit/principal.js';
@@ -151,7 +151,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   let schema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => { schema = apiSchema; });
   const pipeline = gatewayPipeline<GatewayContext>({
-    stages, formatError, schema: () => schema,
+    stages, formatError: (formatted, error, context) => formatError(formatted, error, undefined, context?.logger), schema: () => schema,
     lean: options.leanPath === false ? undefined : gatewayLeanPath<GatewayContext>(gateway),
   });
   // Apollo Server takes its documents from the pipeline's document stage, which has parsed, limited and validated
@@ -167,6 +167,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Apollo Server's own lines in the service's JSON log, not its console text.
+    logger,
     formatError,
     includeStacktraceInErrorResponses: false,
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
@@ -180,7 +182,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // Persisted documents are the pipeline's (gateway/persisted-documents.ts), the same on both paths.
     persistedQueries: false,
     // The pipeline's operation, result and sent stages, for the requests Apollo Server serves.
-    plugins: [pipeline.plugin(), reportPlugin(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [pipeline.plugin(), reportPlugin(), requestLoggerPlugin(), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   await rateLimits?.connected();

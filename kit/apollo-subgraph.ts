@@ -15,7 +15,7 @@ import { DocumentCache } from './document-cache.js';
 import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js';
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
-import { errorFormatter } from './format-error.js';
+import { errorFormatter, requestLoggerPlugin } from './format-error.js';
 import { echoScrubPlugin, lazyInputs, scrubError } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
@@ -79,9 +79,11 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   const formatError = errorFormatter(options.logger, schema);
   const apollo = new ApolloServer<TContext>({
     schema,
+    // Apollo Server's own lines in the service's JSON log, not its console text.
+    logger: options.logger,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
     plugins: [
-      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), reportPlugin<TContext>(),
+      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), reportPlugin<TContext>(), requestLoggerPlugin<TContext>(),
       ...(options.finish ? [finishPlugin(options.finish)] : []),
     ],
     // "Did you mean …?" would let a caller fish for field names it may not know.
@@ -134,7 +136,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
       }
       // The lean path scrubs as echoScrubPlugin does on Apollo Server's.
       const inputs = lazyInputs(params, schema);
-      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs), inputs), leanContentType, operation.name?.value ?? null);
+      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs, request.info.logger), inputs), leanContentType, operation.name?.value ?? null);
     },
   });
   const running = await listen(server, options.port, options.host);

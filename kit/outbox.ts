@@ -20,6 +20,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
+import { loggableError } from './format-error.js';
 import type { OutboxLag } from './metrics.js';
 import { isPostgres, rowsOf } from './store.js';
 
@@ -142,7 +143,7 @@ export class OutboxRelay {
   private schedule(ms: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.round().catch((error) => this.options.logger.error({ err: error, source: this.source.name }, 'outbox relay round failed'))
+      this.running = this.round().catch((error) => this.options.logger.error({ err: loggableError(error), source: this.source.name }, 'outbox relay round failed'))
         .finally(() => { this.running = null; this.schedule(this.options.pollMs); });
     }, ms);
     this.timer.unref();

@@ -12,7 +12,7 @@ export interface AnswerSummary {
   operationName: string | null;
   /** The `extensions.code` of each error, in order. */
   codes: string[];
-  /** Whether the answer carried data (a partial answer does). */
+  /** Whether the answer carried data: some root field not null (a partial answer does). */
   data: boolean;
 }
 
@@ -45,7 +45,7 @@ export function summarise(body: { data?: unknown; errors?: readonly { extensions
   return {
     operationName,
     codes: (body.errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR')),
-    data: body.data !== undefined && body.data !== null,
+    data: typeof body.data === 'object' && body.data !== null && Object.values(body.data).some((value) => value !== null && value !== undefined),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from './config.js';
 import type { Logger } from './log.js';
+import { loggableError } from './format-error.js';
 
 export interface StoppableService {
   url: string;
@@ -16,7 +17,7 @@ export async function runService(logger: Logger, start: () => Promise<StoppableS
     service = await start();
   } catch (error) {
     if (error instanceof ConfigError) logger.fatal(`configuration: ${error.message}`);
-    else logger.fatal({ err: error }, 'could not start');
+    else logger.fatal({ err: loggableError(error) }, 'could not start');
     process.exit(1);
   }
   logger.info({ url: service.url }, 'listening');

@@ -170,7 +170,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       });
       const request = (context as { reply?: { request?: FastifyRequest } }).reply?.request;
       const inputs = lazyInputs(((request?.method === 'GET' ? request.query : request?.body) ?? {}) as RequestText, schema);
-      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs), inputs));
+      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs, request?.log as Logger | undefined), inputs));
       if (request) request.summary = summarise({ data: response.data, errors });
       return { statusCode, response: { data: response.data ?? null, errors } };
     },
