@@ -201,6 +201,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
     metrics,
+    corsOrigins: config.corsOrigins,
     // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).
     ready: () => gatewayReadiness(clientsByName),
   });

@@ -54,6 +54,8 @@ export interface HubConfig {
    * operation names counted under their own (`JIEFEN_METRICS_OPERATIONS`).
    */
   metrics: MetricsSettings;
+  /** Origins whose browser pages may call the gateway (`JIEFEN_CORS_ORIGINS`); none: same-origin pages only. */
+  corsOrigins: string[];
 }
 
 export const DEV_JWT_SECRET = 'jiefen-dev-user-token-secret';
@@ -128,6 +130,23 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
     if (typeof secret !== 'string' || secret.length < 16) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].secret must be at least 16 characters`);
     if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
     return { name, url, secret, ...(types ? { types: types as string[] } : {}) };
+  });
+}
+
+/** `JIEFEN_CORS_ORIGINS`: origins (`https://host[:port]`), separated by commas. */
+function corsOrigins(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin, i) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`JIEFEN_CORS_ORIGINS entry ${i + 1} must be an origin: http(s)://host[:port], without a path or a trailing slash`);
+    }
+    return origin;
   });
 }
 
@@ -222,5 +241,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     statisticsCache: onUnlessOff(env, 'JIEFEN_STATISTICS_CACHE'),
     keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
     metrics: { token: env.JIEFEN_METRICS_TOKEN || undefined, operations: metricsOperations(env.JIEFEN_METRICS_OPERATIONS), production },
+    corsOrigins: corsOrigins(env.JIEFEN_CORS_ORIGINS),
   };
 }

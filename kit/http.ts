@@ -8,6 +8,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import corsMiddleware from 'cors';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { errorBody, ErrorCode, payloadTooLarge, statusFor } from './errors.js';
 import { logRequest, type Logger } from './log.js';
@@ -77,6 +78,11 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
    * and the count, instead of the name of the operation the request itself ran (the query plan's fetch).
    */
   operationHeader?: string;
+  /**
+   * Origins whose browser pages may call the service (the gateway's `JIEFEN_CORS_ORIGINS`): their preflights are
+   * answered and their answers readable. Absent or empty: no CORS headers, same-origin pages only.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** Runs work at most `limit` at a time, the rest in arrival order. */
@@ -177,6 +183,27 @@ function searchOf(params: GraphQLParams): string {
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Headers a page may send: the token, the request id, and the ones Apollo Server's CSRF prevention takes as a sign
+ * that a preflight was made. No credentials mode: users authenticate with a bearer token, never a cookie.
+ */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', REQUEST_ID_HEADER, 'apollo-require-preflight', 'x-apollo-operation-name'];
+/** Seconds a browser may keep a preflight's answer. */
+const CORS_MAX_AGE = 600;
+
+type Cors = ReturnType<typeof corsMiddleware>;
+
+/**
+ * The CORS headers for an allowed origin (none for another: its page cannot read the answer); a preflight is
+ * answered here (204), before authentication, as it carries no token. False when the request was answered.
+ */
+function applyCors(cors: Cors, req: IncomingMessage, res: ServerResponse): boolean {
+  // With a fixed list of origins the middleware decides at once: it calls on, or ends a preflight.
+  let goOn = false;
+  cors(req as never, res as never, () => { goOn = true; });
+  return goOn;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -246,6 +273,10 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
   const admission = new Admission(options.maxConcurrentRequests ?? Infinity);
   metrics.observeAdmission(admission);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const cors = options.corsOrigins?.length ? corsMiddleware({
+    origin: [...options.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: CORS_REQUEST_HEADERS,
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'], maxAge: CORS_MAX_AGE, credentials: false,
+  }) : undefined;
   return http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const arrivedAt = Date.now();
@@ -262,7 +293,8 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       const operationName = (options.operationHeader && operationNameOf(req.headers[options.operationHeader])) || (summary?.operationName ?? null);
       const outcome = outcomeOf(res.statusCode, summary);
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      if (route === '/graphql') metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
+      // A preflight is no GraphQL request.
+      if (route === '/graphql' && req.method !== 'OPTIONS') metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
       logRequest(logger, { requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served: report.served, operationName, outcome, codes: summary?.codes, durationMs });
     });
     /** A refusal by the HTTP front itself (not authenticated, body too large or not JSON). */
@@ -271,6 +303,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       sendJson(res, status, errorBody(code, message, extra), requestId, headers);
     };
     try {
+      if (cors && !applyCors(cors, req, res)) return;
       if (route === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
       if (route === '/readyz') return await probe(res, requestId, options.ready);
       if (route === '/metrics') {
