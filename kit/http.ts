@@ -183,6 +183,20 @@ function searchOf(params: GraphQLParams): string {
 
 class BodyTooLarge extends Error {}
 
+/** Request errors of a well-formed request: its document does not parse or validate, or its variables do not coerce. */
+const DOCUMENT_ERRORS = new Set<string>([ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT, ErrorCode.LIMIT_EXCEEDED]);
+
+/**
+ * GraphQL over HTTP: a client that asks for `application/json` (the legacy media type, which it gets) reads a
+ * request error from the body, and is answered 200 for one; a client of `application/graphql-response+json`, or one
+ * that names no type, gets the 4xx status.
+ */
+function statusForMediaType(status: number, accept: string | undefined, contentType: string | undefined, summary: AnswerSummary | undefined): number {
+  if (status !== 400 || !summary || summary.data || summary.codes.length === 0) return status;
+  if (!accept?.includes('application/json') || !contentType?.startsWith('application/json')) return status;
+  return summary.codes.every((code) => DOCUMENT_ERRORS.has(code)) ? 200 : status;
+}
+
 /**
  * Headers a page may send: the token, the request id, and the ones Apollo Server's CSRF prevention takes as a sign
  * that a preflight was made. No credentials mode: users authenticate with a bearer token, never a cookie.
@@ -336,6 +350,11 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         return;
       }
       let body: unknown = undefined;
+      if (req.method === 'POST' && !req.headers['content-type']?.startsWith('application/json')) {
+        // Nor is it read: a form's POST (which a browser sends without a preflight) never reaches a GraphQL pipeline.
+        await options.refused?.(info);
+        return refuse(415, ErrorCode.BAD_REQUEST, 'a POST must send its request as Content-Type: application/json');
+      }
       if (req.method === 'POST') {
         let text: string;
         try {
@@ -376,7 +395,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       } else if (outcome) {
         report.served = outcome.served ?? 'lean';
         report.summary = outcome.summary;
-        res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
+        res.writeHead(statusForMediaType(outcome.status, req.headers.accept, outcome.headers['content-type'], outcome.summary), { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
         res.end(outcome.body);
         return;
       }
@@ -392,7 +411,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     report.summary = summaryFor(httpGraphQLRequest) ?? (response.status && response.status >= 400 ? summarise({ errors: [{ extensions: { code: ErrorCode.BAD_REQUEST } }] }) : undefined);
     const outHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
     for (const [name, value] of response.headers) outHeaders[name] = value;
-    res.writeHead(response.status ?? 200, outHeaders);
+    res.writeHead(statusForMediaType(response.status ?? 200, req.headers.accept, outHeaders['content-type'], report.summary), outHeaders);
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
     } else {
