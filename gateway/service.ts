@@ -107,6 +107,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     logger,
     // Query plans are kept per query text, bounded in (approximate) bytes: a flood of distinct documents stays within it.
     experimental_approximateQueryPlanStoreMiB: 16,
+    // Its OpenTelemetry spans (kit/tracing.ts) carry neither the document nor the errors' messages, which may quote input.
+    telemetry: { includeDocument: false, recordExceptions: false },
     buildService: ({ name, url }) => {
       const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
         { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger, observe: observed.subgraphCalls(name) });

@@ -19,6 +19,7 @@ import { subgraphUnavailable } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
 import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
+import { propagate } from '../kit/tracing.js';
 import { SubgraphGuard, SubgraphUnavailable, type CircuitName, type SubgraphState, type UnavailableReason } from './subgraph-health.js';
 
 export interface SubgraphCallContext {
@@ -86,6 +87,8 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
       if (context.operation.name) headers[OPERATION_NAME_HEADER] = context.operation.name;
       headers[DOCUMENT_HASH_HEADER] = context.operation.documentHash;
     }
+    // The call's `traceparent`: the subgraph's span is a child of Apollo Gateway's `gateway.fetch`.
+    propagate(headers);
     let response: RawAnswer;
     const started = performance.now();
     try {

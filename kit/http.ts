@@ -16,7 +16,8 @@ import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
 import { responseContentType, type FastResponse } from './graphql-response.js';
 import type { ServiceMetrics } from './metrics.js';
-import { operationNameOf, outcomeOf, summarise, summaryFor, type AnswerSummary } from './request-report.js';
+import { operationNameOf, outcomeOf, summarise, summaryFor, type AnswerSummary, type Outcome } from './request-report.js';
+import { traced, tracingOn } from './tracing.js';
 
 /** The body limit of a service that sets none: the gateway sets its own (gateway/limits.ts). */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -291,7 +292,16 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     origin: [...options.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: CORS_REQUEST_HEADERS,
     exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'], maxAge: CORS_MAX_AGE, credentials: false,
   }) : undefined;
-  return http.createServer(async (req, res) => {
+  /** Paths whose requests get no span: probes and scrapes. */
+  const untraced = new Set(['/healthz', '/readyz', '/metrics']);
+  return http.createServer((req, res) => {
+    if (!tracingOn()) return handle(req, res);
+    const path = req.url?.split('?', 1)[0] ?? '/';
+    if (untraced.has(path)) return handle(req, res);
+    return traced(metrics.service, req.method, ROUTES.has(path) ? path : 'unrouted', req.headers, (end) => handle(req, res, end));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, endSpan?: (status: number, outcome: Outcome, operationName: string | null) => void): Promise<void> {
     const started = process.hrtime.bigint();
     const arrivedAt = Date.now();
     const requestId = requestIdOf(req);
@@ -310,6 +320,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       // A preflight is no GraphQL request.
       if (route === '/graphql' && req.method !== 'OPTIONS') metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
       logRequest(logger, { requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served: report.served, operationName, outcome, codes: summary?.codes, durationMs });
+      endSpan?.(res.statusCode, outcome, operationName);
     });
     /** A refusal by the HTTP front itself (not authenticated, body too large or not JSON). */
     const refuse = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
@@ -379,7 +390,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
       else res.end();
     }
-  });
+  }
 
   /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; reports which served it and how it ended. */
   async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string, report: RequestReport): Promise<void> {

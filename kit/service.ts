@@ -11,7 +11,8 @@ export interface StoppableService {
   close(): Promise<void>;
 }
 
-export async function runService(logger: Logger, start: () => Promise<StoppableService>): Promise<void> {
+/** `tracing`: the process's tracer (kit/tracing.ts), flushed and stopped after the service. */
+export async function runService(logger: Logger, start: () => Promise<StoppableService>, tracing?: { shutdown(): Promise<void> } | null): Promise<void> {
   let service: StoppableService;
   try {
     service = await start();
@@ -27,6 +28,7 @@ export async function runService(logger: Logger, start: () => Promise<StoppableS
     stopping = true;
     logger.info({ signal }, 'stopping');
     await service.close();
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { observeStore } from './tracing.js';
 
 export type { Knex };
 
@@ -42,6 +43,7 @@ export async function openStore(options: StoreOptions): Promise<Knex> {
     await knex.destroy();
     throw error;
   }
+  observeStore(knex, options.name);
   return knex;
 }
 

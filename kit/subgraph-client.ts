@@ -9,6 +9,7 @@ import { Pool } from 'undici';
 import { GraphQLError } from 'graphql';
 import { hubError, ErrorCode } from './errors.js';
 import { REQUEST_ID_HEADER } from './http.js';
+import { propagate } from './tracing.js';
 
 export interface Caller {
   /** The `Authorization` header the caller's request came with (an internal token). */
@@ -24,9 +25,11 @@ export function subgraphClient(name: string, url: string, timeoutMs = 5000) {
     let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
     try {
       pool ??= new Pool(target.origin, { connections: 16, keepAliveTimeout: 30_000 });
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: caller.authorization, [REQUEST_ID_HEADER]: caller.requestId };
+      propagate(headers);
       const response = await pool.request({
         method: 'POST', path,
-        headers: { 'content-type': 'application/json', authorization: caller.authorization, [REQUEST_ID_HEADER]: caller.requestId },
+        headers,
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });

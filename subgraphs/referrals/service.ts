@@ -19,7 +19,8 @@ import { InternalAuthError, internalTokenVerifier } from '../../kit/internal-tok
 import { createLogger, logRequest, type Logger } from '../../kit/log.js';
 import { ServiceMetrics } from '../../kit/metrics.js';
 import { OPERATION_NAME_HEADER } from '../../kit/privacy.js';
-import { operationNameOf, outcomeOf, summarise, type AnswerSummary } from '../../kit/request-report.js';
+import { operationNameOf, outcomeOf, summarise, type AnswerSummary, type Outcome } from '../../kit/request-report.js';
+import { traced, tracingOn } from '../../kit/tracing.js';
 import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
@@ -68,6 +69,8 @@ declare module 'fastify' {
     principal: Principal;
     /** What the request's answer came to (kit/request-report.ts), for its log line and count. */
     summary?: AnswerSummary;
+    /** Closes the request's server span (kit/tracing.ts), when tracing is on. */
+    endSpan?(status: number, outcome: Outcome, operationName: string | null): void;
   }
 }
 
@@ -104,6 +107,14 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   // Fastify's own request lines carry the URL as sent, query string and all (a GET's whole document): one line per
   // request instead, as kit/http.ts writes it, naming the route matched.
   const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, logController: new HubLogController() });
+  // Traced when a collector is named (kit/tracing.ts): the rest of the request's lifecycle runs under its server span.
+  if (tracingOn()) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const route = request.routeOptions.url;
+      if (route && PUBLIC_ROUTES.has(route)) return done();
+      traced('referrals', request.method, route ?? 'unrouted', request.headers, (end) => { request.endSpan = end; done(); });
+    });
+  }
   app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.routeOptions.url ?? 'unrouted';
@@ -113,6 +124,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     const outcome = outcomeOf(reply.statusCode, summary);
     if (path === '/graphql') metrics.request(operationName, outcome, summary?.codes[0], reply.elapsedTime / 1000);
     logRequest(logger, { requestId: request.id, method: request.method, path, status: reply.statusCode, operationName, outcome, codes: summary?.codes, durationMs: reply.elapsedTime });
+    request.endSpan?.(reply.statusCode, outcome, operationName);
   });
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
