@@ -10,9 +10,9 @@
  * A stage refuses by throwing a GraphQLError; the refusal is answered through the result stages like any answer.
  */
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
-import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { DocumentCache, isRefused, type CachedDocument, type PreparedDocument } from '../kit/document-cache.js';
-import { formatResult, serialise, type ErrorFormatter, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
+import { formatResult, responseContentType, serialise, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
 import type { GraphQLParams, HandOver, PipelineRequest, RequestInfo } from '../kit/http.js';
 
 export interface RequestFacts {
@@ -67,9 +67,13 @@ export interface Stage<TContext> {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The media type a refusal goes out with: the one the request's Accept prefers, plain JSON when it names none plainly. */
+const refusalType = (info: RequestInfo): string => responseContentType(info.headers.accept) ?? JSON_TYPE;
+
 export interface PipelineOptions<TContext> {
   stages: readonly Stage<TContext>[];
-  formatError: ErrorFormatter;
+  /** `context`: the request's, when its operation is known (its logger names the request). */
+  formatError(formatted: GraphQLFormattedError, error: unknown, context?: TContext): GraphQLFormattedError;
   /** The API schema now (undefined until the gateway has loaded it). */
   schema(): GraphQLSchema | undefined;
   /**
@@ -101,18 +105,18 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       return undefined;
     },
     async answer(schema, facts, params, result, contentType) {
-      const formatted = formatResult(result, formatError);
+      const formatted = formatResult(result, facts ? (error, raw) => formatError(error, raw, facts.context) : formatError);
       for (const stage of stages) await stage.result?.({ params, schema, operation: facts, answer: formatted.body });
-      return serialise(formatted, contentType);
+      return serialise(formatted, contentType, facts?.operationName ?? null);
     },
     sent(facts, response) {
       for (const stage of stages) stage.sent?.(facts, response);
     },
   };
 
-  const refuse = async (schema: GraphQLSchema, params: GraphQLParams, error: unknown, facts?: OperationFacts<TContext>): Promise<FastResponse> => {
+  const refuse = async (info: RequestInfo, schema: GraphQLSchema, params: GraphQLParams, error: unknown, facts?: OperationFacts<TContext>): Promise<FastResponse> => {
     if (!isGraphQLError(error)) throw error;
-    return { ...(await runner.answer(schema, facts, params, { errors: [error] }, JSON_TYPE)), served: 'refused' };
+    return { ...(await runner.answer(schema, facts, params, { errors: [error] }, refusalType(info))), served: 'refused' };
   };
 
   /** Tells the stages that a request was refused for what it sent. */
@@ -129,14 +133,14 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       for (const stage of stages) await stage.request?.(facts);
     } catch (error) {
       // Not charged: a persisted document not yet held is a step of the protocol, not abuse.
-      return refuse(schema, params, error);
+      return refuse(request.info, schema, params, error);
     }
     // No query text: Apollo Server answers that it needs one.
     if (typeof params.query !== 'string' || params.query === '') return { handOver: params };
     const prepared = documentStage!.document!({ ...facts, query: params.query, schema });
     if (isRefused(prepared)) {
       await refused(request.info);
-      return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, JSON_TYPE)), served: 'refused' };
+      return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, refusalType(request.info))), served: 'refused' };
     }
     if (!options.lean || !request.leanContentType || prepared.introspection) return { handOver: params };
     const operation = DocumentCache.operation(prepared, params.operationName) ?? undefined;
@@ -147,9 +151,11 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     };
     try {
       const answered = await options.lean(operationFacts, prepared, runner);
-      return answered ?? { handOver: params };
+      if (!answered) return { handOver: params };
+      // An answer given at once (a kept one, clean when it was kept) was not serialised here.
+      return answered.summary ? answered : { ...answered, summary: { operationName: operationFacts.operationName, codes: [], data: true } };
     } catch (error) {
-      return refuse(schema, params, error, operationFacts);
+      return refuse(request.info, schema, params, error, operationFacts);
     }
   }
 
@@ -162,7 +168,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       for (const stage of stages) await stage.arrival?.(info);
       return null;
     } catch (error) {
-      return refuse(schema, params, error);
+      return refuse(info, schema, params, error);
     }
   }
 

@@ -60,6 +60,8 @@ export interface RateLimiterOptions {
   /** Prefix of the keys in Redis (tests keep apart with it). */
   keyPrefix?: string;
   logger: Logger;
+  /** Told of each request refused for its caller's spent budget (the gateway counts them by role). */
+  onRefusal?(role: string): void;
 }
 
 /** The key a principal's requests are counted under: never the raw subject, which need not be short or plain. */
@@ -106,7 +108,10 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
       try {
         await limiterOf(info.principal.role).bursty.consume(keyOf(info.principal, info.remoteAddress));
       } catch (refusal) {
-        if (refusal instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
+        if (refusal instanceof RateLimiterRes) {
+          options.onRefusal?.(info.principal.role);
+          throw rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
+        }
         throw refusal;
       }
     },

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { HubConfig } from '../kit/config.js';
-import { errorFormatter } from '../kit/format-error.js';
+import { errorFormatter, requestLoggerPlugin } from '../kit/format-error.js';
 import { createApolloHttpServer, listen } from '../kit/http.js';
 import { createLogger, type Logger } from '../kit/log.js';
 import type { Principal } from '../kit/principal.js';
@@ -34,6 +34,9 @@ import { rateLimitStage } from './rate-limits.js';
 import { persistedDocumentsStage } from './persisted-documents.js';
 import { operationLimitsStage } from './operation-limits.js';
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from './settings.js';
+import { ServiceMetrics } from '../kit/metrics.js';
+import { reportPlugin } from '../kit/request-report.js';
+import { gatewayMetrics, trustedOperationNames } from './gateway-metrics.js';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 /** What the gateway takes from each subgraph answer's extensions: values withheld, and until when figures hold. */
@@ -95,14 +98,20 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
   const clients: SubgraphClient<GatewayContext>[] = [];
   const answerDeadlineMs = Math.max(...Object.values(config.subgraphTimeoutsMs));
   const clientsByName = new Map<string, SubgraphClient<GatewayContext>>();
+  const settings = options.settings ?? DEFAULT_GATEWAY_SETTINGS;
+  const metrics = new ServiceMetrics('gateway', config.metrics);
+  if (settings.trustedDocuments) metrics.allowOperations(trustedOperationNames(settings.trustedDocuments));
+  const observed = gatewayMetrics(metrics, () => clientsByName);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
     // Query plans are kept per query text, bounded in (approximate) bytes: a flood of distinct documents stays within it.
     experimental_approximateQueryPlanStoreMiB: 16,
+    // Its OpenTelemetry spans (kit/tracing.ts) carry neither the document nor the errors' messages, which may quote input.
+    telemetry: { includeDocument: false, recordExceptions: false },
     buildService: ({ name, url }) => {
       const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
-        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger });
+        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger, observe: observed.subgraphCalls(name) });
       clients.push(client);
       clientsByName.set(name, client);
       return client;
@@ -123,8 +132,9 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     },
   }) : undefined;
 
-  const settings = options.settings ?? DEFAULT_GATEWAY_SETTINGS;
-  const rateLimits = settings.rateLimits ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger }) : undefined;
+  const rateLimits = settings.rateLimits
+    ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger, onRefusal: observed.rateLimited })
+    : undefined;
   const limits = operationLimitsStage<GatewayContext>(settings.limits, config.production ? [...GATEWAY_RULES, NoSchemaIntrospectionCustomRule] : GATEWAY_RULES);
   // Every check a request passes, in order, on both request paths (gateway/pipeline.ts). Authentication and the
   // body limit come before, in kit/http.ts.
@@ -137,12 +147,13 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     redaction.stage(),
     ...(kept ? [keptAnswersStage(kept)] : []),
     responseHooksStage(responseHooks),
+    observed.stage(),
     { name: 'echo scrubbing', result: ({ params, schema: apiSchema, answer }) => scrubAnswerErrors(answer, params, apiSchema) },
   ];
   let schema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => { schema = apiSchema; });
   const pipeline = gatewayPipeline<GatewayContext>({
-    stages, formatError, schema: () => schema,
+    stages, formatError: (formatted, error, context) => formatError(formatted, error, undefined, context?.logger), schema: () => schema,
     lean: options.leanPath === false ? undefined : gatewayLeanPath<GatewayContext>(gateway),
   });
   // Apollo Server takes its documents from the pipeline's document stage, which has parsed, limited and validated
@@ -158,6 +169,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Apollo Server's own lines in the service's JSON log, not its console text.
+    logger,
     formatError,
     includeStacktraceInErrorResponses: false,
     // kit/service.ts handles SIGINT/SIGTERM: Apollo's own handler would re-send the signal and race it.
@@ -171,7 +184,7 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // Persisted documents are the pipeline's (gateway/persisted-documents.ts), the same on both paths.
     persistedQueries: false,
     // The pipeline's operation, result and sent stages, for the requests Apollo Server serves.
-    plugins: [pipeline.plugin(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [pipeline.plugin(), reportPlugin(), requestLoggerPlugin(), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   await rateLimits?.connected();
@@ -189,6 +202,8 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     refused: pipeline.refused,
     maxBodyBytes: settings.limits.bodyBytes,
     maxConcurrentRequests: GATEWAY_CONCURRENCY,
+    metrics,
+    corsOrigins: config.corsOrigins,
     // Ready while it can serve: one office down leaves the gateway in rotation (gateway/readiness.ts).
     ready: () => gatewayReadiness(clientsByName),
   });

@@ -19,7 +19,8 @@ import { subgraphUnavailable } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
 import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
-import { SubgraphGuard, SubgraphUnavailable, type SubgraphState } from './subgraph-health.js';
+import { propagate } from '../kit/tracing.js';
+import { SubgraphGuard, SubgraphUnavailable, type CircuitName, type SubgraphState, type UnavailableReason } from './subgraph-health.js';
 
 export interface SubgraphCallContext {
   principal?: Principal;
@@ -31,10 +32,12 @@ export interface SubgraphCallContext {
   deadline?: number;
 }
 
-/** The subgraph's deadline per call, and where its circuit's changes are logged. */
+/** The subgraph's deadline per call, where its circuit's changes are logged, and where its calls are counted. */
 export interface SubgraphFailover {
   timeoutMs: number;
   logger: Logger;
+  /** Told of each GraphQL call: `answered`, or why it got no answer, and how long it took. */
+  observe?(outcome: 'answered' | UnavailableReason, seconds: number): void;
 }
 
 interface RawAnswer { statusCode: number; contentType: string; text: string }
@@ -45,6 +48,7 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
   private readonly generationPath: string;
   private readonly readinessPath: string;
   private readonly guard: SubgraphGuard;
+  private readonly observe: NonNullable<SubgraphFailover['observe']>;
 
   constructor(
     private readonly name: string, private readonly url: string, private readonly credentials: (principal: Principal) => Promise<string>,
@@ -59,6 +63,12 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
     this.readinessPath = parsed.pathname.replace(/\/graphql$/, '/readyz');
     this.pool = new Pool(parsed.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
     this.guard = new SubgraphGuard(name, failover.timeoutMs, failover.logger);
+    this.observe = failover.observe ?? (() => {});
+  }
+
+  /** Its circuit's state now. */
+  get circuit(): CircuitName {
+    return this.guard.circuit;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<TContext>) {
@@ -77,11 +87,16 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
       if (context.operation.name) headers[OPERATION_NAME_HEADER] = context.operation.name;
       headers[DOCUMENT_HASH_HEADER] = context.operation.documentHash;
     }
+    // The call's `traceparent`: the subgraph's span is a child of Apollo Gateway's `gateway.fetch`.
+    propagate(headers);
     let response: RawAnswer;
+    const started = performance.now();
     try {
       response = await this.guard.call((signal) => this.send('POST', this.path, headers, body, signal), mayRetry(request.query, request.variables), context.deadline);
+      this.observe('answered', (performance.now() - started) / 1000);
     } catch (error) {
       if (!(error instanceof SubgraphUnavailable)) throw error;
+      this.observe(error.reason, (performance.now() - started) / 1000);
       context.logger?.warn({ subgraph: this.name, reason: error.message }, 'subgraph unavailable');
       return { errors: unavailableErrors(this.name, error.message, request.query, request.variables) };
     }
@@ -123,7 +138,7 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
   private async send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<RawAnswer> {
     const response = await this.pool.request({ method, path, headers, body, signal });
     const text = await response.body.text();
-    if (response.statusCode >= 500) throw new SubgraphUnavailable(`it answered HTTP ${response.statusCode}`);
+    if (response.statusCode >= 500) throw new SubgraphUnavailable(`it answered HTTP ${response.statusCode}`, 'server_error');
     return { statusCode: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text };
   }
 

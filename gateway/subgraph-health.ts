@@ -47,10 +47,24 @@ export const SUBGRAPH_POLICY = {
  * of these only the subgraph's own: not a call cut short because its request had spent its time elsewhere.
  */
 export class SubgraphUnavailable extends Error {
-  constructor(why: string, readonly connectionFailed = false, readonly subgraphsFault = true) {
+  constructor(why: string, readonly reason: UnavailableReason, readonly subgraphsFault = true) {
     super(why);
   }
+
+  get connectionFailed(): boolean {
+    return this.reason === 'connection';
+  }
 }
+
+/**
+ * Why a call got no answer, in a word (the `outcome` of its count, gateway/gateway-metrics.ts): no answer within its
+ * deadline; its connection failed; its circuit open; every slot taken while the subgraph stalled; no time left of
+ * the request's deadline; an HTTP 5xx; its /readyz not ready.
+ */
+export type UnavailableReason = 'timeout' | 'connection' | 'circuit_open' | 'overloaded' | 'no_time' | 'server_error' | 'not_ready';
+
+/** A circuit's state, as metrics name it. */
+export type CircuitName = 'closed' | 'half_open' | 'open';
 
 /** `up`: answering and ready; `degraded`: circuit closed but its last call or readiness failed; `open`: failing fast. */
 export type SubgraphState = 'up' | 'degraded' | 'open';
@@ -94,7 +108,7 @@ class InFlightLimit {
   }
 
   private turn(signal: AbortSignal): Promise<void> {
-    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${Math.round(this.stallAfterMs())} ms`);
+    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${Math.round(this.stallAfterMs())} ms`, 'overloaded');
     if (this.stalled()) return Promise.reject(stuck());
     return new Promise<void>((resolve, reject) => {
       const leave = (error: Error) => {
@@ -105,7 +119,7 @@ class InFlightLimit {
         reject(error);
       };
       const waiter = { go: () => { clearInterval(watch); signal.removeEventListener('abort', onAbort); resolve(); } };
-      const onAbort = () => leave(new SubgraphUnavailable('no slot for the call before its deadline'));
+      const onAbort = () => leave(new SubgraphUnavailable('no slot for the call before its deadline', 'overloaded'));
       const watch = setInterval(() => { if (this.stalled()) leave(stuck()); }, this.stallMs / 2);
       signal.addEventListener('abort', onAbort);
       this.waiting.push(waiter);
@@ -137,9 +151,9 @@ export class SubgraphGuard {
    */
   async call<T>(attempt: (signal: AbortSignal) => Promise<T>, retry: boolean, due = Infinity): Promise<T> {
     // cockatiel queues every call behind a half-open probe; to a frozen subgraph that is the whole timeout.
-    if (this.breaker.state === CircuitState.HalfOpen) throw new SubgraphUnavailable('its circuit is open (a probe call is under way)');
+    if (this.breaker.state === CircuitState.HalfOpen) throw new SubgraphUnavailable('its circuit is open (a probe call is under way)', 'circuit_open');
     const left = Math.min(this.timeoutMs, due - Date.now());
-    if (left <= 0) throw new SubgraphUnavailable('the request\'s deadline passed before the call', false, false);
+    if (left <= 0) throw new SubgraphUnavailable('the request\'s deadline passed before the call', 'no_time', false);
     const signal = AbortSignal.timeout(left);
     const cutShort = left < this.timeoutMs;
     try {
@@ -148,7 +162,7 @@ export class SubgraphGuard {
       return result;
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-        throw new SubgraphUnavailable(`its circuit is open after ${SUBGRAPH_POLICY.failuresToOpen} calls without an answer`);
+        throw new SubgraphUnavailable(`its circuit is open after ${SUBGRAPH_POLICY.failuresToOpen} calls without an answer`, 'circuit_open');
       }
       if (error instanceof SubgraphUnavailable) this.lastCallFailed = true;
       throw error;
@@ -171,12 +185,16 @@ export class SubgraphGuard {
   private translate(error: unknown, signal: AbortSignal, cutShortMs: number | null): unknown {
     if (error instanceof SubgraphUnavailable) return error;
     if (signal.aborted && cutShortMs !== null) {
-      return new SubgraphUnavailable(`no answer within the ${Math.round(cutShortMs)} ms left of the request's deadline`, false, cutShortMs >= SUBGRAPH_POLICY.cutShortCountsFromShare * this.timeoutMs);
+      return new SubgraphUnavailable(`no answer within the ${Math.round(cutShortMs)} ms left of the request's deadline`, 'timeout', cutShortMs >= SUBGRAPH_POLICY.cutShortCountsFromShare * this.timeoutMs);
     }
-    if (signal.aborted) return new SubgraphUnavailable(`no answer within ${this.timeoutMs} ms`);
+    if (signal.aborted) return new SubgraphUnavailable(`no answer within ${this.timeoutMs} ms`, 'timeout');
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return new SubgraphUnavailable(`connection failed (${code})`, true);
+    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return new SubgraphUnavailable(`connection failed (${code})`, 'connection');
     return error;
+  }
+
+  get circuit(): CircuitName {
+    return this.breaker.state === CircuitState.Closed ? 'closed' : this.breaker.state === CircuitState.HalfOpen ? 'half_open' : 'open';
   }
 
   /** Its state for the gateway's readiness, after asking the subgraph's own /readyz (`probe`). */
@@ -184,7 +202,7 @@ export class SubgraphGuard {
     if (this.breaker.state === CircuitState.Open) {
       // An open circuit closes only on a call that succeeds: the readiness check is one, so an idle gateway heals too.
       const answered = await this.breaker.execute(async () => {
-        if (!(await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs)))) throw new SubgraphUnavailable('not ready');
+        if (!(await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs)))) throw new SubgraphUnavailable('not ready', 'not_ready');
         return true;
       }).catch(() => false);
       if (answered) this.lastCallFailed = false;

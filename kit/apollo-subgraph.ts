@@ -15,11 +15,14 @@ import { DocumentCache } from './document-cache.js';
 import { graphqlResponse, type ExecutionResultLike } from './graphql-response.js';
 import { AuthError, createApolloHttpServer, listen, type RequestInfo, type RunningServer } from './http.js';
 import { InternalAuthError, internalTokenVerifier } from './internal-token.js';
-import { errorFormatter } from './format-error.js';
+import { errorFormatter, requestLoggerPlugin } from './format-error.js';
 import { echoScrubPlugin, lazyInputs, scrubError } from './echo-scrub.js';
 import type { Logger } from './log.js';
 import { guardNonPublicFields, publicCoordinates } from './public-fields.js';
 import { refuseNulInArguments } from './input.js';
+import type { ServiceMetrics } from './metrics.js';
+import { OPERATION_NAME_HEADER } from './privacy.js';
+import { reportPlugin } from './request-report.js';
 
 /** What a `finish` step knows of the request it closes. */
 export interface FinishedRequest {
@@ -47,6 +50,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   finish?(context: TContext, result: ExecutionResultLike, request: FinishedRequest): Promise<void>;
   /** The generation the subgraph keeps reads under (kit/generation.ts), served at `GET /generation`. */
   generation?(): Promise<number>;
+  /** The service's metrics (kit/metrics.ts), served at `/metrics`. */
+  metrics: ServiceMetrics;
 }
 
 function finishPlugin<TContext extends BaseContext>(finish: NonNullable<SubgraphOptions<TContext>['finish']>): ApolloServerPlugin<TContext> {
@@ -74,9 +79,11 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
   const formatError = errorFormatter(options.logger, schema);
   const apollo = new ApolloServer<TContext>({
     schema,
+    // Apollo Server's own lines in the service's JSON log, not its console text.
+    logger: options.logger,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
     plugins: [
-      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(),
+      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), reportPlugin<TContext>(), requestLoggerPlugin<TContext>(),
       ...(options.finish ? [finishPlugin(options.finish)] : []),
     ],
     // "Did you mean …?" would let a caller fish for field names it may not know.
@@ -104,6 +111,9 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     context: options.context,
     ready: options.ready,
     generation: options.generation,
+    metrics: options.metrics,
+    // The gateway names the client operation each call serves: a subgraph's lines and counts name it too.
+    operationHeader: OPERATION_NAME_HEADER,
     // The plain case (a JSON POST of a query text) runs the operation compiled once (kit/compiled-execution.ts) on a
     // document validated once; anything else takes Apollo Server's pipeline.
     async pipeline(request) {
@@ -126,7 +136,7 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
       }
       // The lean path scrubs as echoScrubPlugin does on Apollo Server's.
       const inputs = lazyInputs(params, schema);
-      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs), inputs), leanContentType);
+      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs, request.info.logger), inputs), leanContentType, operation.name?.value ?? null);
     },
   });
   const running = await listen(server, options.port, options.host);

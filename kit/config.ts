@@ -3,6 +3,7 @@
  * Development defaults exist for secrets only outside production; production refuses to start without them.
  */
 import type { WebhookSubscriber } from './outbox.js';
+import type { MetricsSettings } from './metrics.js';
 
 export interface HubConfig {
   production: boolean;
@@ -48,6 +49,13 @@ export interface HubConfig {
    * changed (gateway/kept-answers.ts; JIEFEN_KEPT_ANSWERS, default on).
    */
   keptAnswers: boolean;
+  /**
+   * `GET /metrics` of every service (kit/metrics.ts): the token a scrape presents (`JIEFEN_METRICS_TOKEN`) and the
+   * operation names counted under their own (`JIEFEN_METRICS_OPERATIONS`).
+   */
+  metrics: MetricsSettings;
+  /** Origins whose browser pages may call the gateway (`JIEFEN_CORS_ORIGINS`); none: same-origin pages only. */
+  corsOrigins: string[];
 }
 
 /** The processes of the hub: each loads only the configuration it needs (`loadConfig(env, service)`). */
@@ -139,6 +147,32 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
     if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
     return { name, url, secret, ...(types ? { types: types as string[] } : {}) };
   });
+}
+
+/** `JIEFEN_CORS_ORIGINS`: origins (`https://host[:port]`), separated by commas. */
+function corsOrigins(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin, i) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`JIEFEN_CORS_ORIGINS entry ${i + 1} must be an origin: http(s)://host[:port], without a path or a trailing slash`);
+    }
+    return origin;
+  });
+}
+
+/** `JIEFEN_METRICS_OPERATIONS`: operation names, separated by commas. */
+function metricsOperations(raw: string | undefined): string[] {
+  if (!raw) return [];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const bad = names.findIndex((name) => !/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name));
+  if (bad !== -1) throw new ConfigError(`JIEFEN_METRICS_OPERATIONS must list GraphQL operation names separated by commas; entry ${bad + 1} is not one`);
+  return names;
 }
 
 function auditRetentionDays(raw: string | undefined): number {
@@ -234,5 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: Servi
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
     keptReads: onUnlessOff(env, keptReadsVariable(env)),
     keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
+    metrics: { token: env.JIEFEN_METRICS_TOKEN || undefined, operations: metricsOperations(env.JIEFEN_METRICS_OPERATIONS), production },
+    corsOrigins: corsOrigins(env.JIEFEN_CORS_ORIGINS),
   };
 }

@@ -3,6 +3,7 @@
  * (syntax, validation) pass through; anything unexpected (a SQL failure, a bug) becomes a plain internal
  * error, logged in full on the server only.
  */
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from './errors.js';
 import { knownName, scrubForLog } from './echo-scrub.js';
@@ -31,18 +32,41 @@ export function loggableError(error: unknown, inputs: readonly string[] = []): R
   return { name: e.name, code: (e as { code?: unknown }).code, message: scrubForLog(message, inputs).slice(0, 300), stack: frames };
 }
 
+/** The logger of the request each error arose in: Apollo Server's formatError is told the error, not the request. */
+const requestLoggers = new WeakMap<object, Logger>();
+
+/** Lets the formatter log an error of Apollo Server's pipeline with its request's logger (its `requestId`). */
+export function requestLoggerPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const logger = (contextValue as { logger?: Logger }).logger;
+      if (!logger) return;
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) requestLoggers.set(error, logger);
+        },
+      };
+    },
+  };
+}
+
 /**
  * The service's error formatter. `schema` (a subgraph's own) lets the log name a response path by the schema's
- * field names only (aliases are request text); `inputs`, where the caller knows the request, scrubs its text too.
+ * field names only (aliases are request text); `inputs`, where the caller knows the request, scrubs its text too;
+ * `log`, the request's logger, where the caller has it (else the one `requestLoggerPlugin` noted, else the service's).
  */
 export function errorFormatter(logger: Logger, schema?: GraphQLSchema) {
-  return (formatted: GraphQLFormattedError, error: unknown, inputs?: () => readonly string[]): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error: unknown, inputs?: () => readonly string[], log?: Logger): GraphQLFormattedError => {
     if (isExposable(formatted, error)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     const path = schema ? formatted.path?.map((key) => (typeof key === 'number' || knownName(schema, key) ? key : '<alias>')) : formatted.path;
-    logger.error({ err: loggableError(error, inputs?.()), path }, 'unexpected error');
+    const target = log ?? (typeof error === 'object' && error !== null ? requestLoggers.get(error) : undefined) ?? logger;
+    const subgraph = formatted.extensions?.serviceName;
+    // A subgraph's own internal error reaches the gateway as one: the subgraph logged it, with its stack.
+    if (typeof subgraph === 'string' && formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) target.warn({ subgraph, path }, 'a subgraph answered an internal error');
+    else target.error({ err: loggableError(error, inputs?.()), path }, 'unexpected error');
     return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
 }

@@ -6,6 +6,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from './errors.js';
+import { summarise, type AnswerSummary } from './request-report.js';
 
 export interface ExecutionResultLike {
   data?: Record<string, unknown> | null;
@@ -19,6 +20,8 @@ export interface FastResponse {
   body: string;
   /** How the request was served, for its log line: by the lean path (default) or refused before execution. */
   served?: 'lean' | 'refused';
+  /** What the answer came to, for the request's log line and count (kit/request-report.ts). */
+  summary?: AnswerSummary;
 }
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -79,10 +82,14 @@ export function formatResult(result: ExecutionResultLike, formatError: ErrorForm
   return { status, headers, body };
 }
 
-export function serialise({ status, headers, body }: FormattedResult, contentType: string): FastResponse {
-  return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(body)}\n` };
+/** `operationName`: the name of the operation that ran, for the summary. */
+export function serialise({ status, headers, body }: FormattedResult, contentType: string, operationName: string | null = null): FastResponse {
+  return {
+    status, headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(body)}\n`,
+    summary: summarise(body, operationName),
+  };
 }
 
-export function graphqlResponse(result: ExecutionResultLike, formatError: ErrorFormatter, contentType: string): FastResponse {
-  return serialise(formatResult(result, formatError), contentType);
+export function graphqlResponse(result: ExecutionResultLike, formatError: ErrorFormatter, contentType: string, operationName: string | null = null): FastResponse {
+  return serialise(formatResult(result, formatError), contentType, operationName);
 }

@@ -1,24 +1,32 @@
 /**
  * The HTTP front of an Apollo-based service (the gateway and the Apollo subgraphs): `POST|GET /graphql`,
- * `GET /healthz` (alive), `GET /readyz` (dependencies reachable) and, for a subgraph that keeps reads under a
- * generation, `GET /generation` (authenticated: the gateway checks its kept answers with it), a request id on every
- * request and one JSON log line per request. Plain node:http: nothing between the socket and Apollo that costs time.
+ * `GET /healthz` (alive), `GET /readyz` (dependencies reachable), `GET /metrics` (kit/metrics.ts) and, for a
+ * subgraph that keeps reads under a generation, `GET /generation` (authenticated: the gateway checks its kept
+ * answers with it), a request id on every request, and one JSON log line and one count per request
+ * (kit/request-report.ts). Plain node:http: nothing between the socket and Apollo that costs time.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import corsMiddleware from 'cors';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { errorBody, ErrorCode, payloadTooLarge, statusFor } from './errors.js';
-import type { Logger } from './log.js';
+import { logRequest, type Logger } from './log.js';
 import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
 import { responseContentType, type FastResponse } from './graphql-response.js';
+import type { ServiceMetrics } from './metrics.js';
+import { operationNameOf, outcomeOf, summarise, summaryFor, type AnswerSummary, type Outcome } from './request-report.js';
+import { traced, tracingOn } from './tracing.js';
 
 /** The body limit of a service that sets none: the gateway sets its own (gateway/limits.ts). */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export const REQUEST_ID_HEADER = 'x-request-id';
-/** The paths served, matched exactly; `/healthz` and `/readyz` are the only ones answered without a principal. */
-const ROUTES = new Set(['/graphql', '/generation', '/healthz', '/readyz']);
+/**
+ * The paths served, matched exactly; `/healthz`, `/readyz` and `/metrics` (which has its own token) are the only
+ * ones answered without a principal.
+ */
+const ROUTES = new Set(['/graphql', '/generation', '/healthz', '/readyz', '/metrics']);
 
 /** Thrown by an authenticate hook: the request is answered 401 with this message. */
 export class AuthError extends Error {}
@@ -64,6 +72,18 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
    * once buys no throughput (the work is CPU), only memory: each holds its answer being built.
    */
   maxConcurrentRequests?: number;
+  /** The service's metrics: served at `/metrics`, and every GraphQL request counted in them. */
+  metrics: ServiceMetrics;
+  /**
+   * A header naming the client operation a request serves (a subgraph's: the gateway names it), for the log line
+   * and the count, instead of the name of the operation the request itself ran (the query plan's fetch).
+   */
+  operationHeader?: string;
+  /**
+   * Origins whose browser pages may call the service (the gateway's `JIEFEN_CORS_ORIGINS`): their preflights are
+   * answered and their answers readable. Absent or empty: no CORS headers, same-origin pages only.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** Runs work at most `limit` at a time, the rest in arrival order. */
@@ -72,6 +92,14 @@ class Admission {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
+
+  get runningCount(): number {
+    return this.running;
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) await new Promise<void>((turn) => this.waiting.push(turn));
@@ -156,6 +184,41 @@ function searchOf(params: GraphQLParams): string {
 
 class BodyTooLarge extends Error {}
 
+/** Request errors of a well-formed request: its document does not parse or validate, or its variables do not coerce. */
+const DOCUMENT_ERRORS = new Set<string>([ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT, ErrorCode.LIMIT_EXCEEDED]);
+
+/**
+ * GraphQL over HTTP: a client that asks for `application/json` (the legacy media type, which it gets) reads a
+ * request error from the body, and is answered 200 for one; a client of `application/graphql-response+json`, or one
+ * that names no type, gets the 4xx status.
+ */
+function statusForMediaType(status: number, accept: string | undefined, contentType: string | undefined, summary: AnswerSummary | undefined): number {
+  if (status !== 400 || !summary || summary.data || summary.codes.length === 0) return status;
+  if (!accept?.includes('application/json') || !contentType?.startsWith('application/json')) return status;
+  return summary.codes.every((code) => DOCUMENT_ERRORS.has(code)) ? 200 : status;
+}
+
+/**
+ * Headers a page may send: the token, the request id, and the ones Apollo Server's CSRF prevention takes as a sign
+ * that a preflight was made. No credentials mode: users authenticate with a bearer token, never a cookie.
+ */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', REQUEST_ID_HEADER, 'apollo-require-preflight', 'x-apollo-operation-name'];
+/** Seconds a browser may keep a preflight's answer. */
+const CORS_MAX_AGE = 600;
+
+type Cors = ReturnType<typeof corsMiddleware>;
+
+/**
+ * The CORS headers for an allowed origin (none for another: its page cannot read the answer); a preflight is
+ * answered here (204), before authentication, as it carries no token. False when the request was answered.
+ */
+function applyCors(cors: Cors, req: IncomingMessage, res: ServerResponse): boolean {
+  // With a fixed list of origins the middleware decides at once: it calls on, or ends a preflight.
+  let goOn = false;
+  cors(req as never, res as never, () => { goOn = true; });
+  return goOn;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -213,11 +276,32 @@ export async function probe(res: ServerResponse, requestId: string, check: () =>
   }
 }
 
+/** What became of one request, told by whatever answered it, for its log line and its count. */
+interface RequestReport {
+  /** Which path served a GraphQL request: 'lean', 'full' (Apollo Server's pipeline) or 'refused' (by the pipeline). */
+  served?: string;
+  summary?: AnswerSummary;
+}
+
 export function createApolloHttpServer<TContext extends BaseContext>(options: ApolloHttpOptions<TContext>): http.Server {
-  const { apollo, logger } = options;
+  const { apollo, logger, metrics } = options;
   const admission = new Admission(options.maxConcurrentRequests ?? Infinity);
+  metrics.observeAdmission(admission);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return http.createServer(async (req, res) => {
+  const cors = options.corsOrigins?.length ? corsMiddleware({
+    origin: [...options.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: CORS_REQUEST_HEADERS,
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'], maxAge: CORS_MAX_AGE, credentials: false,
+  }) : undefined;
+  /** Paths whose requests get no span: probes and scrapes. */
+  const untraced = new Set(['/healthz', '/readyz', '/metrics']);
+  return http.createServer((req, res) => {
+    if (!tracingOn()) return handle(req, res);
+    const path = req.url?.split('?', 1)[0] ?? '/';
+    if (untraced.has(path)) return handle(req, res);
+    return traced(metrics.service, req.method, ROUTES.has(path) ? path : 'unrouted', req.headers, (end) => handle(req, res, end));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, endSpan?: (status: number, outcome: Outcome, operationName: string | null) => void): Promise<void> {
     const started = process.hrtime.bigint();
     const arrivedAt = Date.now();
     const requestId = requestIdOf(req);
@@ -225,19 +309,34 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), search: queryAt === -1 ? '' : target.slice(queryAt) };
-    // Which path served a GraphQL request: 'lean', 'full' (Apollo Server's pipeline) or 'refused' (by the pipeline).
-    let served: string | undefined;
+    const report: RequestReport = {};
     // The route served, or null: the log names it rather than the path as sent, which is request text.
     const route = ROUTES.has(url.pathname) ? url.pathname : null;
-    // The request line is logged only where the level lets it through, so a quieter service does no work for it.
-    if (logger.isLevelEnabled('info')) {
-      res.on('finish', () => {
-        logger.info({ requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-      });
-    }
+    res.on('finish', () => {
+      const { summary } = report;
+      const operationName = (options.operationHeader && operationNameOf(req.headers[options.operationHeader])) || (summary?.operationName ?? null);
+      const outcome = outcomeOf(res.statusCode, summary);
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // A preflight is no GraphQL request.
+      if (route === '/graphql' && req.method !== 'OPTIONS') metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
+      logRequest(logger, { requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served: report.served, operationName, outcome, codes: summary?.codes, durationMs });
+      endSpan?.(res.statusCode, outcome, operationName);
+    });
+    /** A refusal by the HTTP front itself (not authenticated, body too large or not JSON). */
+    const refuse = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+      report.summary = { operationName: null, codes: [code], data: false };
+      sendJson(res, status, errorBody(code, message, extra), requestId, headers);
+    };
     try {
+      if (cors && !applyCors(cors, req, res)) return;
       if (route === '/healthz') return sendJson(res, 200, JSON.stringify({ status: 'alive' }), requestId);
       if (route === '/readyz') return await probe(res, requestId, options.ready);
+      if (route === '/metrics') {
+        const scrape = await metrics.scrape(req.headers.authorization);
+        res.writeHead(scrape.status, { ...scrape.headers, [REQUEST_ID_HEADER]: requestId });
+        res.end(scrape.body);
+        return;
+      }
 
       // Deny by default: every path but the two probes authenticates before it is routed, so no spelling of a path
       // (and no path added later) reaches anything without a principal. Routes match the exact path only.
@@ -246,7 +345,7 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         principal = await options.authenticate(req);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
-        return sendJson(res, statusFor(ErrorCode.UNAUTHENTICATED), errorBody(ErrorCode.UNAUTHENTICATED, error.message), requestId);
+        return refuse(statusFor(ErrorCode.UNAUTHENTICATED), ErrorCode.UNAUTHENTICATED, error.message);
       }
       if (route === '/generation' && options.generation) return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
       if (route !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
@@ -255,12 +354,18 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       // The pipeline's checks of who is asking (rate limits) come before the body is read: a refused caller costs little.
       const turnedAway = await options.arrival?.(info);
       if (turnedAway) {
-        served = 'refused';
+        report.served = 'refused';
+        report.summary = turnedAway.summary;
         res.writeHead(turnedAway.status, { ...turnedAway.headers, 'content-length': Buffer.byteLength(turnedAway.body), [REQUEST_ID_HEADER]: requestId, connection: 'close' });
         res.end(turnedAway.body);
         return;
       }
       let body: unknown = undefined;
+      if (req.method === 'POST' && !req.headers['content-type']?.startsWith('application/json')) {
+        // Nor is it read: a form's POST (which a browser sends without a preflight) never reaches a GraphQL pipeline.
+        await options.refused?.(info);
+        return refuse(415, ErrorCode.BAD_REQUEST, 'a POST must send its request as Content-Type: application/json');
+      }
       if (req.method === 'POST') {
         let text: string;
         try {
@@ -269,25 +374,26 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
           if (!(error instanceof BodyTooLarge)) throw error;
           const refusal = payloadTooLarge(maxBodyBytes);
           await options.refused?.(info);
-          return sendJson(res, 413, errorBody(ErrorCode.PAYLOAD_TOO_LARGE, refusal.message, { limit: 'bodyBytes', max: maxBodyBytes }), requestId, { connection: 'close' });
+          return refuse(413, ErrorCode.PAYLOAD_TOO_LARGE, refusal.message, { limit: 'bodyBytes', max: maxBodyBytes }, { connection: 'close' });
         }
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch {
           await options.refused?.(info);
-          return sendJson(res, 400, errorBody(ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON'), requestId);
+          return refuse(400, ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON');
         }
       }
-      await admission.run(() => answer(req, res, url.search, body, info, requestId, (how) => { served = how; }));
+      await admission.run(() => answer(req, res, url.search, body, info, requestId, report));
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
+      report.summary = { operationName: report.summary?.operationName ?? null, codes: [ErrorCode.INTERNAL_SERVER_ERROR], data: false };
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
       else res.end();
     }
-  });
+  }
 
-  /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; says which served it. */
-  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string, servedBy: (how: string) => void): Promise<void> {
+  /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; reports which served it and how it ended. */
+  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string, report: RequestReport): Promise<void> {
     const method = req.method ?? 'GET';
     if (options.pipeline) {
       const params = method === 'POST' || method === 'GET' ? graphqlParams(method, search, body) : null;
@@ -298,8 +404,9 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         if (method === 'POST') body = Object.fromEntries(Object.entries(outcome.handOver).filter(([, value]) => value !== undefined));
         else search = searchOf(outcome.handOver);
       } else if (outcome) {
-        servedBy(outcome.served ?? 'lean');
-        res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
+        report.served = outcome.served ?? 'lean';
+        report.summary = outcome.summary;
+        res.writeHead(statusForMediaType(outcome.status, req.headers.accept, outcome.headers['content-type'], outcome.summary), { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
         res.end(outcome.body);
         return;
       }
@@ -308,14 +415,14 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    servedBy('full');
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => options.context(info),
-    });
+    report.served = 'full';
+    const httpGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
+    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => options.context(info) });
+    // A request Apollo Server refused before its pipeline began (no query, a malformed parameter) ran nothing.
+    report.summary = summaryFor(httpGraphQLRequest) ?? (response.status && response.status >= 400 ? summarise({ errors: [{ extensions: { code: ErrorCode.BAD_REQUEST } }] }) : undefined);
     const outHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
     for (const [name, value] of response.headers) outHeaders[name] = value;
-    res.writeHead(response.status ?? 200, outHeaders);
+    res.writeHead(statusForMediaType(response.status ?? 200, req.headers.accept, outHeaders['content-type'], report.summary), outHeaders);
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
     } else {

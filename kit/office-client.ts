@@ -10,6 +10,7 @@ import { GraphQLError } from 'graphql';
 import { internalError } from './errors.js';
 import { REQUEST_ID_HEADER } from './http.js';
 import type { Caller } from './principal.js';
+import { propagate } from './tracing.js';
 
 export function officeClient(name: string, url: string, timeoutMs = 5000) {
   const target = new URL(url);
@@ -19,9 +20,11 @@ export function officeClient(name: string, url: string, timeoutMs = 5000) {
     let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
     try {
       pool ??= new Pool(target.origin, { connections: 16, keepAliveTimeout: 30_000 });
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: caller.authorization, [REQUEST_ID_HEADER]: caller.requestId };
+      propagate(headers);
       const response = await pool.request({
         method: 'POST', path,
-        headers: { 'content-type': 'application/json', authorization: caller.authorization, [REQUEST_ID_HEADER]: caller.requestId },
+        headers,
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -20,6 +20,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from './log.js';
+import { loggableError } from './format-error.js';
+import type { OutboxLag } from './metrics.js';
 import { isPostgres, rowsOf } from './store.js';
 
 export const DELIVERY_TABLE = 'outbox_deliveries';
@@ -128,10 +130,20 @@ export class OutboxRelay {
     await this.running;
   }
 
+  /** Each subscriber's events not yet delivered, and its failed attempts in a row (the service's metrics read it). */
+  async lag(): Promise<OutboxLag[]> {
+    if (this.subscribers.length === 0) return [];
+    const states = await this.knex(DELIVERY_TABLE).where({ source: this.source.name }).whereIn('subscriber', this.subscribers.map((s) => s.name)).select('subscriber', 'cursor', 'attempts');
+    return Promise.all(states.map(async (state: { subscriber: string; cursor: unknown; attempts: unknown }) => {
+      const [row] = await this.source.select(this.knex).clearSelect().where(this.source.keyColumn, '>', Number(state.cursor)).count({ n: '*' });
+      return { source: this.source.name, subscriber: state.subscriber, events: Number(row?.n ?? 0), attempts: Number(state.attempts) };
+    }));
+  }
+
   private schedule(ms: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.round().catch((error) => this.options.logger.error({ err: error, source: this.source.name }, 'outbox relay round failed'))
+      this.running = this.round().catch((error) => this.options.logger.error({ err: loggableError(error), source: this.source.name }, 'outbox relay round failed'))
         .finally(() => { this.running = null; this.schedule(this.options.pollMs); });
     }, ms);
     this.timer.unref();

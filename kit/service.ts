@@ -4,19 +4,21 @@
  */
 import { ConfigError } from './config.js';
 import type { Logger } from './log.js';
+import { loggableError } from './format-error.js';
 
 export interface StoppableService {
   url: string;
   close(): Promise<void>;
 }
 
-export async function runService(logger: Logger, start: () => Promise<StoppableService>): Promise<void> {
+/** `tracing`: the process's tracer (kit/tracing.ts), flushed and stopped after the service. */
+export async function runService(logger: Logger, start: () => Promise<StoppableService>, tracing?: { shutdown(): Promise<void> } | null): Promise<void> {
   let service: StoppableService;
   try {
     service = await start();
   } catch (error) {
     if (error instanceof ConfigError) logger.fatal(`configuration: ${error.message}`);
-    else logger.fatal({ err: error }, 'could not start');
+    else logger.fatal({ err: loggableError(error) }, 'could not start');
     process.exit(1);
   }
   logger.info({ url: service.url }, 'listening');
@@ -26,6 +28,7 @@ export async function runService(logger: Logger, start: () => Promise<StoppableS
     stopping = true;
     logger.info({ signal }, 'stopping');
     await service.close();
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

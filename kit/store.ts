@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { observeStore } from './tracing.js';
 
 export type { Knex };
 
@@ -41,12 +43,23 @@ export async function openStore(options: StoreOptions): Promise<Knex> {
     await knex.destroy();
     throw error;
   }
+  observeStore(knex, options.name);
   return knex;
 }
 
+const INT8_OID = 20;
+
+/**
+ * PostgreSQL's 64-bit integers (`count(*)`, `bigint` columns) read as numbers, as sqlite gives them: the same code
+ * and the same comparisons hold on both stores. Counts and keys stay far below 2^53.
+ */
+const types = {
+  getTypeParser: (oid: number, format: string) => (oid === INT8_OID && format === 'text' ? Number : pg.types.getTypeParser(oid, format as 'text')),
+};
+
 function openPostgres(url: string): Knex {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`database URL must start with postgres:// (got '${url.split(':')[0]}:…')`);
-  return knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  return knexFactory({ client: 'pg', connection: { connectionString: url, types }, pool: { min: 0, max: 10 } });
 }
 
 function openSqlite(filename: string): Knex {

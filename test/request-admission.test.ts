@@ -1,11 +1,13 @@
 /**
  * A service given `maxConcurrentRequests` (the gateway: four per core) works on at most that many GraphQL requests at
- * once; the others wait their turn in arrival order and are all answered. Health probes do not wait.
+ * once; the others wait their turn in arrival order and are all answered. Health probes and scrapes do not wait,
+ * and a scrape shows the queue.
  */
 import { describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import { createApolloHttpServer, listen } from '../kit/http.js';
 import { createLogger } from '../kit/log.js';
+import { ServiceMetrics } from '../kit/metrics.js';
 
 describe('admission', () => {
   it('runs at most the limit at once, then the rest in arrival order', async () => {
@@ -20,6 +22,7 @@ describe('admission', () => {
       authenticate: async () => ({ sub: 'test', role: 'admin' }),
       context: () => ({}),
       ready: async () => {},
+      metrics: new ServiceMetrics('test', { operations: [], production: false }),
       async pipeline(request) {
         running++;
         most = Math.max(most, running);
@@ -41,6 +44,9 @@ describe('admission', () => {
       }
       expect(running).toBe(2);
       expect((await fetch(service.url.replace(/\/graphql$/, '/healthz'))).status).toBe(200);
+      const scrape = await (await fetch(service.url.replace(/\/graphql$/, '/metrics'))).text();
+      expect(scrape).toContain('jiefen_admission_in_progress{service="test"} 2\n');
+      expect(scrape).toContain('jiefen_admission_queue_length{service="test"} 3\n');
       while (release.length || running) {
         release.shift()?.();
         await new Promise((settle) => setTimeout(settle, 10));

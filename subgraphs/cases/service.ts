@@ -25,6 +25,7 @@ import { closePrivacyLedger } from './privacy/close-ledger.js';
 import { pseudonymizer } from './privacy/pseudonym.js';
 import { CaseStatistics } from './statistics/statistics.js';
 import { CaseRowAccess } from './privacy/row-scope.js';
+import { ServiceMetrics } from '../../kit/metrics.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -63,6 +64,9 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   }, 86_400_000);
   pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
+  const metrics = new ServiceMetrics('cases', config.metrics);
+  metrics.observeStore(knex);
+  metrics.observeOutbox(relay);
   const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, cache: config.keptReads, profile, clock });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
@@ -78,6 +82,7 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
       if (validUntil !== Infinity) result.extensions = { ...result.extensions, validUntil };
     },
     generation: () => statistics.generation(),
+    metrics,
     logger,
     internalSecret: config.internalSecret,
     host: config.host,

@@ -11,6 +11,7 @@ import { migrations } from './migrations/index.js';
 import { resolvers, type InstitutionsContext } from './resolvers.js';
 import { HistoryStore, InstitutionStore } from './store.js';
 import { RegistryCommands } from './commands.js';
+import { ServiceMetrics } from '../../kit/metrics.js';
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -31,10 +32,13 @@ export async function startInstitutionsService(config: HubConfig, logger: Logger
   const history = new HistoryStore(knex);
   const commands = new RegistryCommands(knex);
   const cursors = new CursorCodec(config.cursorSecret);
+  const metrics = new ServiceMetrics('institutions', config.metrics);
+  metrics.observeStore(knex);
   const server = await startApolloSubgraph<InstitutionsContext>({
     typeDefs,
     resolvers,
     logger,
+    metrics,
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.institutions,

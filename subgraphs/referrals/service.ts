@@ -4,7 +4,7 @@
  * served by mercurius.
  */
 import fs from 'node:fs';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -12,11 +12,15 @@ import { parse } from 'graphql';
 import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
 import { errorBody, ErrorCode, statusFor } from '../../kit/errors.js';
-import { errorFormatter } from '../../kit/format-error.js';
+import { errorFormatter, loggableError } from '../../kit/format-error.js';
 import { lazyInputs, scrubError, type RequestText } from '../../kit/echo-scrub.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../../kit/http.js';
 import { InternalAuthError, internalTokenVerifier } from '../../kit/internal-token.js';
-import { createLogger, type Logger } from '../../kit/log.js';
+import { createLogger, logRequest, type Logger } from '../../kit/log.js';
+import { ServiceMetrics } from '../../kit/metrics.js';
+import { OPERATION_NAME_HEADER } from '../../kit/privacy.js';
+import { operationNameOf, outcomeOf, summarise, type AnswerSummary, type Outcome } from '../../kit/request-report.js';
+import { traced, tracingOn } from '../../kit/tracing.js';
 import type { Principal } from '../../kit/principal.js';
 import { resolveDefaultsAsGraphqlJs } from '../../kit/compiled-execution.js';
 import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields.js';
@@ -36,14 +40,39 @@ import { casesClearance, ReferralPrivacy } from './privacy.js';
 /** A log for mercurius's default error formatter, which would otherwise log each raw message. */
 const SILENT_LOG = { info() {} };
 
-/** The only routes answered without the internal token: liveness and readiness probes. */
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz']);
+/** The only routes answered without the internal token: liveness and readiness probes, and metrics (their own token). */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Fastify's own log lines as the other services write theirs: the request id as `requestId`; no incoming, completed
+ * or not-found lines (they carry the URL as sent, and the `request` line closes every request); an error Fastify
+ * answers itself logged at error with its stack when it is the service's fault (5xx), else at info by its code
+ * alone (a parser's message can quote the body).
+ */
+class HubLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'requestId' });
+  }
+
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
+  override routeNotFound(): void {}
+
+  override defaultErrorLog(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) reply.log.error({ err: loggableError(error) }, 'request failed');
+    else reply.log.info({ status: reply.statusCode, code: (error as { code?: unknown }).code }, 'request refused');
+  }
+}
 
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** What the request's answer came to (kit/request-report.ts), for its log line and count. */
+    summary?: AnswerSummary;
+    /** Closes the request's server span (kit/tracing.ts), when tracing is on. */
+    endSpan?(status: number, outcome: Outcome, operationName: string | null): void;
   }
 }
 
@@ -68,6 +97,9 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const figures = new GenerationCache(() => store.generation(), config.keptReads);
   const commands = new ReferralCommands(knex, partners(config.subgraphUrls), options.clock);
   const relay = await startReferralEventRelay(knex, config, logger);
+  const metrics = new ServiceMetrics('referrals', config.metrics);
+  metrics.observeStore(knex);
+  metrics.observeOutbox(relay);
   const cursors = new CursorCodec(config.cursorSecret);
   const verify = internalTokenVerifier(config.internalSecret);
   const document = parse(typeDefs);
@@ -80,10 +112,25 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
 
   // Fastify's own request lines carry the URL as sent, query string and all (a GET's whole document): one line per
   // request instead, as kit/http.ts writes it, naming the route matched.
-  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger, genReqId: requestIdOf, logController: new HubLogController() });
+  // Traced when a collector is named (kit/tracing.ts): the rest of the request's lifecycle runs under its server span.
+  if (tracingOn()) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const route = request.routeOptions.url;
+      if (route && PUBLIC_ROUTES.has(route)) return done();
+      traced('referrals', request.method, route ?? 'unrouted', request.headers, (end) => { request.endSpan = end; done(); });
+    });
+  }
   app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
   app.addHook('onResponse', async (request, reply) => {
-    logger.info({ requestId: request.id, method: request.method, path: request.routeOptions.url ?? 'unrouted', status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    const path = request.routeOptions.url ?? 'unrouted';
+    const { summary } = request;
+    // The gateway names the client operation each call serves.
+    const operationName = operationNameOf(request.headers[OPERATION_NAME_HEADER]) ?? summary?.operationName ?? null;
+    const outcome = outcomeOf(reply.statusCode, summary);
+    if (path === '/graphql') metrics.request(operationName, outcome, summary?.codes[0], reply.elapsedTime / 1000);
+    logRequest(logger, { requestId: request.id, method: request.method, path, status: reply.statusCode, operationName, outcome, codes: summary?.codes, durationMs: reply.elapsedTime });
+    request.endSpan?.(reply.statusCode, outcome, operationName);
   });
   app.get('/healthz', async () => ({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
@@ -97,6 +144,10 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   // Every GraphQL request, `_entities` and `_service` included, needs the internal token; so does the referrals'
   // generation, which the gateway checks its kept answers with (gateway/kept-answers.ts).
   app.get('/generation', async () => ({ generation: await store.generation() }));
+  app.get('/metrics', async (request, reply) => {
+    const scrape = await metrics.scrape(request.headers.authorization);
+    return reply.code(scrape.status).headers(scrape.headers).send(scrape.body);
+  });
   // Deny by default, on the route the router matched (it decodes the path and drops the query string), never on
   // the URL as sent: every request but the two probes needs the token, unmatched ones too (they are 401, not 404).
   app.addHook('onRequest', async (request, reply) => {
@@ -105,6 +156,7 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       request.principal = await verify(request.headers.authorization);
     } catch (error) {
       if (!(error instanceof InternalAuthError)) throw error;
+      request.summary = summarise({ errors: [{ extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
       return reply.code(statusFor(ErrorCode.UNAUTHENTICATED)).type('application/json').send(errorBody(ErrorCode.UNAUTHENTICATED, error.message));
     }
   });
@@ -134,7 +186,8 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
       });
       const request = (context as { reply?: { request?: FastifyRequest } }).reply?.request;
       const inputs = lazyInputs(((request?.method === 'GET' ? request.query : request?.body) ?? {}) as RequestText, schema);
-      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs), inputs));
+      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs, request?.log as Logger | undefined), inputs));
+      if (request) request.summary = summarise({ data: response.data, errors });
       return { statusCode, response: { data: response.data ?? null, errors } };
     },
   });

@@ -1,6 +1,8 @@
 /**
  * The whole federation for a test: fresh sqlite files in a temporary directory (or fresh PostgreSQL databases),
- * seeded with a small demo world, the three subgraphs and the gateway on free ports, over real HTTP.
+ * seeded with a small demo world, the three subgraphs and the gateway on free ports, over real HTTP. With
+ * `JIEFEN_TEST_STORE=postgres` every hub not given its databases gets fresh PostgreSQL ones (one per subgraph,
+ * dropped when it closes): CI runs the whole suite once on each store.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,16 @@ import { startGateway, type GatewayOptions } from '../../gateway/service.js';
 import { signDevToken } from '../../gateway/dev-token.js';
 import { seedDemo } from '../../seed/seed-demo.js';
 import { freePort } from '../../scripts/processes.js';
+import { createDatabases } from './postgres.js';
+
+/** The store a hub gets when a test names none: `JIEFEN_TEST_STORE`, `sqlite` (default) or `postgres`. */
+export const TEST_STORE = testStore(process.env.JIEFEN_TEST_STORE);
+
+function testStore(raw: string | undefined): 'sqlite' | 'postgres' {
+  if (raw === undefined || raw === '' || raw === 'sqlite') return 'sqlite';
+  if (raw === 'postgres') return 'postgres';
+  throw new Error(`JIEFEN_TEST_STORE must be sqlite or postgres, got '${raw}'`);
+}
 
 export interface HubOptions {
   cases?: number;
@@ -38,6 +50,8 @@ export interface HubOptions {
   keptAnswers?: boolean;
   /** The gateway's limits, rate limits and trusted documents (default: the defaults), and whether it has its lean path. */
   gateway?: Pick<GatewayOptions, 'settings' | 'leanPath' | 'rateLimitKeyPrefix'>;
+  /** Every service's metrics settings over the defaults (operation names counted, the scrape's token). */
+  metrics?: Partial<HubConfig['metrics']>;
 }
 
 export interface GraphQLResult {
@@ -54,9 +68,10 @@ export async function startHub(options: HubOptions = {}) {
     JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', NODE_ENV: 'test',
     CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
   });
-  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
+  const databases = !options.databaseUrls && TEST_STORE === 'postgres' ? await createDatabases(['cases', 'institutions', 'referrals']) : undefined;
+  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? databases?.urls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
     webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, keptReads: options.keptReads ?? base.keptReads,
-    keptAnswers: options.keptAnswers ?? base.keptAnswers };
+    keptAnswers: options.keptAnswers ?? base.keptAnswers, metrics: { ...base.metrics, ...options.metrics } };
   await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
@@ -112,6 +127,7 @@ export async function startHub(options: HubOptions = {}) {
       await Promise.all(extraGateways.map((g) => g.close()));
       await gateway.close();
       await Promise.all([cases.close(), institutions.close(), referrals.close()]);
+      await databases?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
