@@ -57,10 +57,16 @@ function cpuMsOf(children: Map<string, { pid?: number }>): Record<string, number
  * least 5 true cases are published (not 0), and the mean absolute noise.
  */
 async function publication(gatewayUrl: string, token: string, period: { from: string; to: string }) {
-  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: allInstitutionsQuery(DISTRICT_CODES, 'counts'), variables: period }) });
-  const body = (await response.json()) as { data: Record<string, { edges: { node: { id: string; caseStats: { received: number } } }[] }> };
-  const published = new Map(Object.values(body.data).flatMap((page) => page.edges.map((e) => [e.node.id, e.node.caseStats.received] as const)));
+  type Answer = { data?: Record<string, { edges: { node: { id: string; caseStats: { received: number } | null } }[] }>; errors?: unknown[] };
+  let body: Answer = {};
+  // On a loaded machine a subgraph can time out: asked again, up to three times, for a complete answer.
+  for (let attempt = 0; attempt < 3 && (!body.data || body.errors); attempt++) {
+    const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: allInstitutionsQuery(DISTRICT_CODES, 'counts'), variables: period }) });
+    body = (await response.json()) as Answer;
+  }
+  if (!body.data || body.errors) throw new Error(`the all-institutions answer failed three times: ${JSON.stringify(body.errors).slice(0, 300)}`);
+  const published = new Map(Object.values(body.data).flatMap((page) => page.edges.map((e) => [e.node.id, e.node.caseStats!.received] as const)));
   const { since, until } = dashboardVariables(DISTRICT_CODES[0]!, period);
   const store = await openStore({ name: 'cases', dataDir, migrations: casesMigrations });
   const truth = new Map((await store('cases').whereNotNull('institution_id').where('submitted_at', '>=', since).where('submitted_at', '<', until)
