@@ -117,7 +117,8 @@ describe('/metrics', () => {
 
   it('counts party-data values withheld, by category', async () => {
     const before = await scrape(hub.urls.gateway);
-    const result = await hub.query('{ cases(first: 2) { edges { node { id place } } } }', {}, { role: 'analyst' });
+    // The operator lists every case and, without a grant, sees none of its party data.
+    const result = await hub.query('{ cases(first: 2) { edges { node { id place } } } }', {}, { role: 'admin' });
     expect(result.body.extensions?.redaction).toEqual({ withheld: { DISPUTE_PLACE: 2 } });
     const after = await scrape(hub.urls.gateway);
     expect(after.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' }) - before.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' })).toBe(2);
