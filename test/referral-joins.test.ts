@@ -12,6 +12,9 @@ afterAll(async () => { await hub?.close(); });
 const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
 
 /** The figures, computed here from the referrals store's rows: what referralStats must say. */
+/** Rows as sqlite gives them: instants as ISO text (PostgreSQL's driver gives Date objects, which sort as text by weekday). */
+const asText = (rows: any[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
+
 function expectedStats(rows: any[]) {
   const decided = rows.filter((r) => r.status === 'DECIDED');
   const days = decided.map((r) => (Date.parse(r.decided_at) - Date.parse(r.submitted_at)) / 86_400_000).sort((a, b) => a - b);
@@ -51,7 +54,7 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
     expect(mine.history.map((e: any) => e.action)).toEqual(['REQUEST', 'ACCEPT']);
     expect(mine.target.referralsReceived.edges.map((e: any) => e.node.id)).toContain(referral.id);
     for (const e of mine.target.referralsReceived.edges) expect(['RESOLVED', 'UNRESOLVED']).toContain(e.node.case.status);
-    const rows = await hub.knex.referrals('referrals').where('target_id', court).where('submitted_at', '>=', '2020-01-01T00:00:00.000Z');
+    const rows = asText(await hub.knex.referrals('referrals').where('target_id', court).where('submitted_at', '>=', '2020-01-01T00:00:00.000Z'));
     expect(mine.target.referralStats).toEqual(expectedStats(rows));
     expect(mine.target.referralStats.received).toBeGreaterThan(1);
   });
@@ -73,7 +76,7 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
     const data = dataOf(await hub.query(query, PERIOD));
     expect(hub.counters.referrals.count()).toBe(1);
     const nodes = data.institutions.edges.map((e: any) => e.node);
-    const rows = await hub.knex.referrals('referrals');
+    const rows = asText(await hub.knex.referrals('referrals'));
     let withReferrals = 0;
     for (const node of nodes) {
       const own = rows.filter((r) => r.target_id === node.id);
@@ -96,7 +99,7 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
   it('counts referralStats asked without the median in SQL: the same figures, in one statement', async () => {
     const counted = 'received accepted declined decided decidedByResult { result count }';
     const query = `query($from: DateTime!, $to: DateTime!) { institutions(first: 100) { edges { node { id referralStats(from: $from, to: $to) { ${counted} } } } } }`;
-    const rows = await hub.knex.referrals('referrals');
+    const rows = asText(await hub.knex.referrals('referrals'));
     const sorted = rows.map((r) => r.submitted_at).sort();
     for (const period of [PERIOD, { from: sorted[Math.floor(sorted.length / 3)], to: sorted[Math.floor((2 * sorted.length) / 3)] }]) {
       hub.counters.referrals.reset();
