@@ -37,6 +37,8 @@ interface OutageFigures {
   lostWrites: number;
   /** Answers that were neither whole nor an office named (the gateway failing): target 0. */
   otherFailures: number;
+  /** What those answers said, by kind and error code, with how many. */
+  otherFailureKinds: Record<string, number>;
 }
 
 interface Latency { p50: number | null; p99: number | null; max: number | null }
@@ -54,6 +56,7 @@ async function outage(hub: DrillHub, load: DrillLoad, office: string, from: numb
   const named = samplesBetween(load.samples, from, to, failedKinds).filter((s) => s.outcome === 'partial' && s.unavailable.some((u) => u.subgraph === office));
   const recovered = firstAnsweredInFull(load.samples, to, failedKinds);
   const writes = await lostWrites(hub.casesDb, load);
+  const others = load.samples.filter((s) => s.outcome === 'failed' && !(s.kind === 'write' && s.detail?.startsWith('CONFLICT')));
   return {
     office,
     healthyAnswered: healthy.filter((s) => s.outcome === 'ok').length,
@@ -64,7 +67,12 @@ async function outage(hub: DrillHub, load: DrillLoad, office: string, from: numb
     recoveryMs: recovered === undefined ? null : Math.round(recovered - to),
     acknowledgedWrites: writes.acknowledged,
     lostWrites: writes.lost,
-    otherFailures: load.samples.filter((s) => s.outcome === 'failed' && !(s.kind === 'write' && s.detail?.startsWith('CONFLICT'))).length,
+    otherFailures: others.length,
+    otherFailureKinds: others.reduce<Record<string, number>>((kinds, s) => {
+      const what = `${s.kind}: ${s.detail ?? 'no detail'}`;
+      kinds[what] = (kinds[what] ?? 0) + 1;
+      return kinds;
+    }, {}),
   };
 }
 

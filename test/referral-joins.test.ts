@@ -13,7 +13,7 @@ const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
 
 /** The figures, computed here from the referrals store's rows: what referralStats must say. */
 /** Rows as sqlite gives them: instants as ISO text (PostgreSQL's driver gives Date objects, which sort as text by weekday). */
-const asText = (rows: any[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
+const asText = (rows: any[]): any[] => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
 
 function expectedStats(rows: any[]) {
   const decided = rows.filter((r) => r.status === 'DECIDED');
