@@ -8,6 +8,7 @@
  */
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../kit/config.js';
 import { DrillLoad, firstAnsweredInFull, lostWrites, samplesBetween, startDrillHub, type DrillHub, type Sample } from '../scripts/failover-drill.js';
+import { BENCH_RATE_LIMITS } from './harness.js';
 
 export interface FailoverFigures {
   timeoutMs: number;
@@ -81,7 +82,9 @@ export async function runFailoverBench(options: { cases: number; readers?: numbe
   const writers = options.writers ?? 8;
   const timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS;
   console.log(`failover: ${options.cases} cases, ${readers} readers and ${writers} writers, subgraph deadline ${timeoutMs} ms`);
-  const hub = await startDrillHub({ cases: options.cases, institutions: 200 });
+  // The readers are one principal asking far faster than a person would: the rate limits run with room, as in the
+  // other workloads, so every refusal counted here is the failover's.
+  const hub = await startDrillHub({ cases: options.cases, institutions: 200, env: { JIEFEN_RATE_LIMITS: BENCH_RATE_LIMITS } });
   try {
     // Killed: the cases subgraph dies under load; the supervisor starts it again.
     let load = await DrillLoad.start(hub, readers, writers);
