@@ -39,8 +39,12 @@ interface Attack {
 
 const repeat = (n: number, text: string) => Array.from({ length: n }, () => text).join(' ');
 const json = (query: string) => JSON.stringify({ query });
-const nestedFragments = (levels: number) => `{ institutions(first: 1) { edges { node { ...F0 } } } }\n${Array.from({ length: levels }, (_, i) =>
-  `fragment F${i} on Institution { supervisingUnit { managedInstitutions(first: 1) { edges { node { ${i < levels - 1 ? `...F${i + 1}` : 'id'} } } } } }`).join('\n')}`;
+const nestedFragments = (levels: number) =>
+  `{ institutions(first: 1) { edges { node { ...F0 } } } }\n${Array.from(
+    { length: levels },
+    (_, i) =>
+      `fragment F${i} on Institution { supervisingUnit { managedInstitutions(first: 1) { edges { node { ${i < levels - 1 ? `...F${i + 1}` : 'id'} } } } } }`,
+  ).join('\n')}`;
 
 /** A body made once: the attacker's own CPU would otherwise compete with the gateway for this machine's cores. */
 const once = (make: () => string) => {
@@ -50,20 +54,55 @@ const once = (make: () => string) => {
 
 /** Issue 13's table of requests. */
 const ATTACKS: Attack[] = [
-  { name: 'one field repeated 10,000 times (~88 KB)', body: once(() => json(`{ districts { ${repeat(10_000, 'code')} } }`)), sends: 100 },
-  { name: 'one field repeated 40,000 times', body: once(() => json(`{ districts { ${repeat(40_000, 'code')} } }`)), sends: 50 },
+  {
+    name: 'one field repeated 10,000 times (~88 KB)',
+    body: once(() => json(`{ districts { ${repeat(10_000, 'code')} } }`)),
+    sends: 100,
+  },
+  {
+    name: 'one field repeated 40,000 times',
+    body: once(() => json(`{ districts { ${repeat(40_000, 'code')} } }`)),
+    sends: 50,
+  },
   { name: '100,000 tokens', body: once(() => json(`{ districts { ${repeat(100_000, 'code')} } }`)), sends: 20 },
-  { name: '5,000 aliases of case(id:)', body: once(() => json(`{ ${Array.from({ length: 5000 }, (_, i) => `c${i}: case(id: "310000-2026-000000${i}") { id }`).join(' ')} }`)), sends: 50 },
+  {
+    name: '5,000 aliases of case(id:)',
+    body: once(() =>
+      json(
+        `{ ${Array.from({ length: 5000 }, (_, i) => `c${i}: case(id: "310000-2026-000000${i}") { id }`).join(' ')} }`,
+      ),
+    ),
+    sends: 50,
+  },
   { name: '200-level nested fragments', body: once(() => json(nestedFragments(200))), sends: 100 },
-  { name: '60-level nested fragments (under the token limit)', body: once(() => json(nestedFragments(60))), sends: 100 },
-  { name: '1.1 MB body', body: once(() => JSON.stringify({ query: '{ districts { code } }', variables: { pad: 'x'.repeat(1_100_000) } })), sends: 20 },
+  {
+    name: '60-level nested fragments (under the token limit)',
+    body: once(() => json(nestedFragments(60))),
+    sends: 100,
+  },
+  {
+    name: '1.1 MB body',
+    body: once(() => JSON.stringify({ query: '{ districts { code } }', variables: { pad: 'x'.repeat(1_100_000) } })),
+    sends: 20,
+  },
   { name: 'a browser GET of /graphql', method: 'GET', headers: { accept: 'text/html' }, body: () => '', sends: 100 },
 ];
 
 /** Floods of 100 distinct documents of ~360 KB each, after which the gateway's RSS is read. */
 const FLOODS: Attack[] = [
-  { name: '100 distinct 360 KB documents of repeated fields', body: (i) => json(`query Q${i} { districts { ${repeat(40_000, 'code')} } }`), sends: 100 },
-  { name: '100 distinct valid 360 KB documents (one long string each)', body: (i) => json(`query Q${i} { institutions(first: 1, filter: { district: "${String(i).padStart(6, '0')}${'x'.repeat(360_000)}" }) { totalCount } }`), sends: 100 },
+  {
+    name: '100 distinct 360 KB documents of repeated fields',
+    body: (i) => json(`query Q${i} { districts { ${repeat(40_000, 'code')} } }`),
+    sends: 100,
+  },
+  {
+    name: '100 distinct valid 360 KB documents (one long string each)',
+    body: (i) =>
+      json(
+        `query Q${i} { institutions(first: 1, filter: { district: "${String(i).padStart(6, '0')}${'x'.repeat(360_000)}" }) { totalCount } }`,
+      ),
+    sends: 100,
+  },
 ];
 
 interface Measured {
@@ -79,11 +118,24 @@ const dispatcher = new Agent({ connections: 4 });
 
 type Sender = Pick<AbuseTarget, 'url' | 'token'> & { pid: number };
 
-async function send(target: Sender, attack: Attack, i: number, authenticated: boolean): Promise<{ status: number; text: string }> {
-  const headers: Record<string, string> = { ...(attack.method === 'GET' ? {} : { 'content-type': 'application/json' }), ...attack.headers };
+async function send(
+  target: Sender,
+  attack: Attack,
+  i: number,
+  authenticated: boolean,
+): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = {
+    ...(attack.method === 'GET' ? {} : { 'content-type': 'application/json' }),
+    ...attack.headers,
+  };
   if (authenticated) headers.authorization = `Bearer ${target.token}`;
   try {
-    const response = await request(target.url, { method: attack.method ?? 'POST', headers, body: attack.method === 'GET' ? undefined : attack.body(i), dispatcher });
+    const response = await request(target.url, {
+      method: attack.method ?? 'POST',
+      headers,
+      body: attack.method === 'GET' ? undefined : attack.body(i),
+      dispatcher,
+    });
     return { status: response.statusCode, text: await response.body.text() };
   } catch (error) {
     return { status: 0, text: `no HTTP answer: ${(error as Error).message}` };
@@ -96,7 +148,9 @@ function summary(status: number, text: string): string {
     const body = JSON.parse(text) as { errors?: { extensions?: { code?: string; limit?: string } }[] };
     const error = body.errors?.[0]?.extensions;
     if (error) return `${status} ${error.code}${error.limit ? ` (${error.limit})` : ''}`;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return `${status}${text.startsWith('no HTTP') ? ` ${text}` : ''}`;
 }
 
@@ -107,7 +161,14 @@ async function measureAttack(target: Sender, attack: Attack, authenticated: bool
   for (let i = 1; i <= attack.sends; i++) await send(target, attack, i, authenticated);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = cpuSeconds(target.pid) - before;
-  return { name: attack.name, caller: authenticated ? 'admin' : 'anonymous', status: first.status, answer: summary(first.status, first.text), msToAnswer: ms / attack.sends, gatewayCpuMs: (cpu * 1000) / attack.sends };
+  return {
+    name: attack.name,
+    caller: authenticated ? 'admin' : 'anonymous',
+    status: first.status,
+    answer: summary(first.status, first.text),
+    msToAnswer: ms / attack.sends,
+    gatewayCpuMs: (cpu * 1000) / attack.sends,
+  };
 }
 
 /** Sends attacks in a loop until `until`, as an attacker would, while the probe runs. */
@@ -134,7 +195,8 @@ export async function runAbuse(options: AbuseTarget, reportDir: string, seconds:
   let rssBefore: { now: number; peak: number };
   let peak: number;
   try {
-    for (const attack of ATTACKS) for (const authenticated of [false, true]) rows.push(await measureAttack(target, attack, authenticated));
+    for (const attack of ATTACKS)
+      for (const authenticated of [false, true]) rows.push(await measureAttack(target, attack, authenticated));
     rssBefore = rssMiB(target.pid);
     for (const flood of FLOODS) {
       let answer = '';
@@ -158,9 +220,14 @@ export async function runAbuse(options: AbuseTarget, reportDir: string, seconds:
   try {
     const attacker: Sender = { ...target, pid: limited.pid };
     for (let round = 0; round < rounds; round++) {
-      quiet.push((await options.runLoad({ ...options.probe, watch: { gateway: limited.pid }, warmupSeconds: 1, seconds })).p99);
+      quiet.push(
+        (await options.runLoad({ ...options.probe, watch: { gateway: limited.pid }, warmupSeconds: 1, seconds })).p99,
+      );
       const until = Date.now() + (seconds + 1.5) * 1000;
-      const [probe, sent] = await Promise.all([options.runLoad({ ...options.probe, watch: { gateway: limited.pid }, warmupSeconds: 1, seconds }), attackUntil(attacker, until)]);
+      const [probe, sent] = await Promise.all([
+        options.runLoad({ ...options.probe, watch: { gateway: limited.pid }, warmupSeconds: 1, seconds }),
+        attackUntil(attacker, until),
+      ]);
       attacked.push(probe.p99);
       attacks += sent;
     }

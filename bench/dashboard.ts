@@ -21,20 +21,40 @@ import { runDashboardWorkload } from './load/dashboard.js';
 import { allInstitutionsQuery, dashboardVariables } from './load/dashboard-query.js';
 import { DISTRICT_CODES } from '../kit/reference-data.js';
 
-const { values } = parseArgs({ options: {
-  cases: { type: 'string', default: '1000000' }, institutions: { type: 'string', default: '7000' }, seconds: { type: 'string', default: '20' },
-  clients: { type: 'string', default: '10' }, writes: { type: 'string', default: '0.25,2' }, reuse: { type: 'boolean', default: false },
-  ports: { type: 'string', default: '4110' },
-} });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '1000000' },
+    institutions: { type: 'string', default: '7000' },
+    seconds: { type: 'string', default: '20' },
+    clients: { type: 'string', default: '10' },
+    writes: { type: 'string', default: '0.25,2' },
+    reuse: { type: 'boolean', default: false },
+    ports: { type: 'string', default: '4110' },
+  },
+});
 const CASES = Number(values.cases);
 const INSTITUTIONS = Number(values.institutions);
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
-const WRITE_RATES = values.writes.split(',').map(Number).filter((w) => w > 0);
+const WRITE_RATES = values.writes
+  .split(',')
+  .map(Number)
+  .filter((w) => w > 0);
 const dataDir = path.join(ROOT, 'bench', 'data', 'dashboard');
 const PORT = Number(values.ports);
-const PORTS = { GATEWAY_PORT: String(PORT), CASES_PORT: String(PORT + 1), INSTITUTIONS_PORT: String(PORT + 2), REFERRALS_PORT: String(PORT + 3) };
-const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+const PORTS = {
+  GATEWAY_PORT: String(PORT),
+  CASES_PORT: String(PORT + 1),
+  INSTITUTIONS_PORT: String(PORT + 2),
+  REFERRALS_PORT: String(PORT + 3),
+};
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...PORTS,
+  JIEFEN_DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'development',
+};
 const config = loadConfig(env);
 
 /** CPU time (user + system, ms) of each service process so far, from /proc, and of this load generator. */
@@ -45,7 +65,9 @@ function cpuMsOf(children: Map<string, { pid?: number }>): Record<string, number
     try {
       const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       out[name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-    } catch { /* not Linux, or gone: no figure */ }
+    } catch {
+      /* not Linux, or gone: no figure */
+    }
   }
   const own = process.cpuUsage();
   out['load generator'] = (own.user + own.system) / 1000;
@@ -57,20 +79,38 @@ function cpuMsOf(children: Map<string, { pid?: number }>): Record<string, number
  * least 5 true cases are published (not 0), and the mean absolute noise.
  */
 async function publication(gatewayUrl: string, token: string, period: { from: string; to: string }) {
-  type Answer = { data?: Record<string, { edges: { node: { id: string; caseStats: { received: number } | null } }[] }>; errors?: unknown[] };
+  type Answer = {
+    data?: Record<string, { edges: { node: { id: string; caseStats: { received: number } | null } }[] }>;
+    errors?: unknown[];
+  };
   let body: Answer = {};
   // On a loaded machine a subgraph can time out: asked again, up to three times, for a complete answer.
   for (let attempt = 0; attempt < 3 && (!body.data || body.errors); attempt++) {
-    const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: allInstitutionsQuery(DISTRICT_CODES, 'counts'), variables: period }) });
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: allInstitutionsQuery(DISTRICT_CODES, 'counts'), variables: period }),
+    });
     body = (await response.json()) as Answer;
   }
-  if (!body.data || body.errors) throw new Error(`the all-institutions answer failed three times: ${JSON.stringify(body.errors).slice(0, 300)}`);
-  const published = new Map(Object.values(body.data).flatMap((page) => page.edges.map((e) => [e.node.id, e.node.caseStats!.received] as const)));
+  if (!body.data || body.errors)
+    throw new Error(`the all-institutions answer failed three times: ${JSON.stringify(body.errors).slice(0, 300)}`);
+  const published = new Map(
+    Object.values(body.data).flatMap((page) => page.edges.map((e) => [e.node.id, e.node.caseStats!.received] as const)),
+  );
   const { since, until } = dashboardVariables(DISTRICT_CODES[0]!, period);
   const store = await openStore({ name: 'cases', dataDir, migrations: casesMigrations });
-  const truth = new Map((await store('cases').whereNotNull('institution_id').where('submitted_at', '>=', since).where('submitted_at', '<', until)
-    .groupBy('institution_id').select('institution_id').count({ n: '*' })).map((r: any) => [String(r.institution_id), Number(r.n)] as const));
+  const truth = new Map(
+    (
+      await store('cases')
+        .whereNotNull('institution_id')
+        .where('submitted_at', '>=', since)
+        .where('submitted_at', '<', until)
+        .groupBy('institution_id')
+        .select('institution_id')
+        .count({ n: '*' })
+    ).map((r: any) => [String(r.institution_id), Number(r.n)] as const),
+  );
   await store.destroy();
   let withFive = 0;
   let publishedWithFive = 0;
@@ -80,11 +120,28 @@ async function publication(gatewayUrl: string, token: string, period: { from: st
   let small = 0;
   for (const [id, received] of published) {
     const n = truth.get(id) ?? 0;
-    if (n > 0) { withCases++; noise += Math.abs(received - n); }
-    if (n >= 5) { withFive++; if (received > 0) publishedWithFive++; }
-    if (n >= 1 && n <= 4) { small++; if (received === 0) smallPublishedZero++; }
+    if (n > 0) {
+      withCases++;
+      noise += Math.abs(received - n);
+    }
+    if (n >= 5) {
+      withFive++;
+      if (received > 0) publishedWithFive++;
+    }
+    if (n >= 1 && n <= 4) {
+      small++;
+      if (received === 0) smallPublishedZero++;
+    }
   }
-  return { institutions: published.size, withFive, publishedWithFive, meanAbsoluteNoise: withCases ? noise / withCases : 0, withCases, small, smallPublishedZero };
+  return {
+    institutions: published.size,
+    withFive,
+    publishedWithFive,
+    meanAbsoluteNoise: withCases ? noise / withCases : 0,
+    withCases,
+    small,
+    smallPublishedZero,
+  };
 }
 let shared: Awaited<ReturnType<typeof publication>> | null = null;
 
@@ -108,12 +165,22 @@ const MODES: { key: string; label: string; cache: 'on' | 'off'; answers: 'on' | 
   { key: 'cold', label: 'nothing kept', cache: 'off', answers: 'off', writes: 0 },
   { key: 'kept', label: 'kept statistics', cache: 'on', answers: 'off', writes: 0 },
   { key: 'answers', label: 'kept answers', cache: 'on', answers: 'on', writes: 0 },
-  ...WRITE_RATES.map((w) => ({ key: `busy ${w}/s`, label: `kept answers, ${w} case changes/s`, cache: 'on' as const, answers: 'on' as const, writes: w })),
+  ...WRITE_RATES.map((w) => ({
+    key: `busy ${w}/s`,
+    label: `kept answers, ${w} case changes/s`,
+    cache: 'on' as const,
+    answers: 'on' as const,
+    writes: w,
+  })),
 ];
 type WorkloadResult = Awaited<ReturnType<typeof runDashboardWorkload>>;
 const results = {} as Record<string, WorkloadResult>;
 /** A pass's result (every pass has run by the time the report is written). */
-const of = (key: string): WorkloadResult => results[key] ?? (() => { throw new Error(`no result for pass ${key}`); })();
+const of = (key: string): WorkloadResult =>
+  results[key] ??
+  (() => {
+    throw new Error(`no result for pass ${key}`);
+  })();
 const writerTotals = { sent: 0, failed: 0, failures: [] as string[] };
 
 /**
@@ -122,40 +189,68 @@ const writerTotals = { sent: 0, failed: 0, failures: [] as string[] };
  */
 async function startWriter(perSecond: number, gatewayUrl: string): Promise<{ stop(): Promise<void> }> {
   const store = await openStore({ name: 'cases', dataDir, migrations: casesMigrations });
-  const cases: { id: string; version: number; institution_id: string }[] = await store('cases').where('status', 'ACCEPTED').whereNotNull('institution_id')
-    .orderBy('seq', 'desc').limit(1000).select('id', 'version', 'institution_id');
+  const cases: { id: string; version: number; institution_id: string }[] = await store('cases')
+    .where('status', 'ACCEPTED')
+    .whereNotNull('institution_id')
+    .orderBy('seq', 'desc')
+    .limit(1000)
+    .select('id', 'version', 'institution_id');
   await store.destroy();
   const tokens = new Map<string, Promise<string>>();
   const tokenOf = (org: string) => {
-    if (!tokens.has(org)) tokens.set(org, signDevToken({ sub: 'bench-writer', role: 'institution', org }, config.jwt.secret!));
+    if (!tokens.has(org))
+      tokens.set(org, signDevToken({ sub: 'bench-writer', role: 'institution', org }, config.jwt.secret!));
     return tokens.get(org)!;
   };
-  const mutation = 'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }';
+  const mutation =
+    'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }';
   let next = 0;
   const inFlight = new Set<Promise<void>>();
   const change = async () => {
     const target = cases[next++ % cases.length]!;
     const response = await fetch(gatewayUrl, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(target.institution_id)}` },
-      body: JSON.stringify({ query: mutation, variables: { id: target.id, v: target.version, at: new Date(Date.now() - 60_000).toISOString() } }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(target.institution_id)}` },
+      body: JSON.stringify({
+        query: mutation,
+        variables: { id: target.id, v: target.version, at: new Date(Date.now() - 60_000).toISOString() },
+      }),
     });
-    const body = (await response.json()) as { data?: { recordRespondentContact?: { version: number } }; errors?: unknown[] };
+    const body = (await response.json()) as {
+      data?: { recordRespondentContact?: { version: number } };
+      errors?: unknown[];
+    };
     const version = body.data?.recordRespondentContact?.version;
-    if (typeof version === 'number') { target.version = version; writerTotals.sent++; return; }
+    if (typeof version === 'number') {
+      target.version = version;
+      writerTotals.sent++;
+      return;
+    }
     writerTotals.failed++;
     if (writerTotals.failures.length < 3) writerTotals.failures.push(JSON.stringify(body.errors).slice(0, 300));
   };
   const timer = setInterval(() => {
-    const sent = change().catch((error: Error) => { writerTotals.failed++; writerTotals.failures.push(error.message); });
+    const sent = change().catch((error: Error) => {
+      writerTotals.failed++;
+      writerTotals.failures.push(error.message);
+    });
     inFlight.add(sent);
     void sent.finally(() => inFlight.delete(sent));
   }, 1000 / perSecond);
-  return { async stop() { clearInterval(timer); await Promise.all(inFlight); } };
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+    },
+  };
 }
 
 for (const mode of MODES) {
   const modeEnv = { ...env, JIEFEN_KEPT_READS: mode.cache, JIEFEN_KEPT_ANSWERS: mode.answers };
-  const group = startProcesses(modeEnv, path.join(dataDir, 'logs'), (_name, detail) => { console.error(detail); process.exit(1); });
+  const group = startProcesses(modeEnv, path.join(dataDir, 'logs'), (_name, detail) => {
+    console.error(detail);
+    process.exit(1);
+  });
   const gatewayUrl = `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`;
   try {
     await waitUntilReady(`http://127.0.0.1:${PORTS.GATEWAY_PORT}/readyz`, 120_000);
@@ -164,11 +259,17 @@ for (const mode of MODES) {
     try {
       // The last 12 months of the demo world (it ends on 2026-11-01).
       const token = await signDevToken({ sub: 'bench-analyst', role: 'analyst' }, config.jwt.secret!);
-      if (mode.writes === 0 && !shared) shared = await publication(gatewayUrl, token, { from: '2025-11', to: '2026-10' });
+      if (mode.writes === 0 && !shared)
+        shared = await publication(gatewayUrl, token, { from: '2025-11', to: '2026-10' });
       results[mode.key] = await runDashboardWorkload({
-        gatewayUrl, token,
+        gatewayUrl,
+        token,
         cpuMs: () => cpuMsOf(group.children),
-        clients: CLIENTS, warmupMs: 3000, durationMs: SECONDS * 1000, period: { from: '2025-11', to: '2026-10' }, allInstitutionsRuns: 6,
+        clients: CLIENTS,
+        warmupMs: 3000,
+        durationMs: SECONDS * 1000,
+        period: { from: '2025-11', to: '2026-10' },
+        allInstitutionsRuns: 6,
       });
     } finally {
       await writer?.stop();
@@ -178,44 +279,109 @@ for (const mode of MODES) {
   }
 }
 
-const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ');
 const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
 const met = (ok: boolean | null) => (ok === null ? '' : ok ? 'yes' : 'NO');
 type Figure = [string, string, (r: WorkloadResult) => string, string, ((r: WorkloadResult) => boolean) | null];
 const figures: Figure[] = [
-  ['reference dashboard query, p95 latency', `${CLIENTS} concurrent clients`, (r) => ms(r.dashboard.p95), '< 150 ms', (r) => r.dashboard.p95 !== null && r.dashboard.p95 < 150],
+  [
+    'reference dashboard query, p95 latency',
+    `${CLIENTS} concurrent clients`,
+    (r) => ms(r.dashboard.p95),
+    '< 150 ms',
+    (r) => r.dashboard.p95 !== null && r.dashboard.p95 < 150,
+  ],
   ['reference dashboard query, p50 / p99', '', (r) => `${ms(r.dashboard.p50)} / ${ms(r.dashboard.p99)}`, '', null],
   ['reference dashboard query, throughput', '', (r) => `${r.dashboard.perSecond.toFixed(1)} per second`, '', null],
-  ['reference dashboard query, CPU per answer (gateway + 3 subgraphs)', 'from /proc, see below', (r) => cpuTotal(r) === null ? 'n/a' : `${cpuTotal(r)!.toFixed(1)} ms`, '', null],
-  ['reference dashboard query, errors', 'answers measured', (r) => `${r.dashboard.errors} of ${r.dashboard.measured}`, '0', (r) => r.dashboard.errors === 0],
+  [
+    'reference dashboard query, CPU per answer (gateway + 3 subgraphs)',
+    'from /proc, see below',
+    (r) => (cpuTotal(r) === null ? 'n/a' : `${cpuTotal(r)!.toFixed(1)} ms`),
+    '',
+    null,
+  ],
+  [
+    'reference dashboard query, errors',
+    'answers measured',
+    (r) => `${r.dashboard.errors} of ${r.dashboard.measured}`,
+    '0',
+    (r) => r.dashboard.errors === 0,
+  ],
   ['institutions per dashboard answer', '', (r) => r.dashboard.institutionsPerAnswer.toFixed(0), '', null],
-  ['institution rows published as 0 to the analyst', '', (r) => `${r.dashboard.zeroRows} of ${r.dashboard.rows}`, '', null],
-  [`Institution.caseStats for all ${of('cold').allInstitutions.institutions} institutions in one query, every figure`, 'median of 5 runs (max)',
-    (r) => `${ms(r.allInstitutions.p50)} (${ms(r.allInstitutions.max)})`, '< 500 ms', (r) => r.allInstitutions.p50 !== null && r.allInstitutions.p50 < 500 && r.allInstitutions.errors === 0],
-  ['the same, counts and rates only (no overdue counts, no percentiles)', 'median of 5 runs (max)',
-    (r) => `${ms(r.allInstitutionsCounts.p50)} (${ms(r.allInstitutionsCounts.max)})`, '< 500 ms', (r) => r.allInstitutionsCounts.p50 !== null && r.allInstitutionsCounts.p50 < 500 && r.allInstitutionsCounts.errors === 0],
-  ['the same institutions without statistics (ids only: gateway and registry alone)', 'median of 5 runs (max)',
-    (r) => `${ms(r.allInstitutionsListOnly.p50)} (${ms(r.allInstitutionsListOnly.max)})`, '', null],
+  [
+    'institution rows published as 0 to the analyst',
+    '',
+    (r) => `${r.dashboard.zeroRows} of ${r.dashboard.rows}`,
+    '',
+    null,
+  ],
+  [
+    `Institution.caseStats for all ${of('cold').allInstitutions.institutions} institutions in one query, every figure`,
+    'median of 5 runs (max)',
+    (r) => `${ms(r.allInstitutions.p50)} (${ms(r.allInstitutions.max)})`,
+    '< 500 ms',
+    (r) => r.allInstitutions.p50 !== null && r.allInstitutions.p50 < 500 && r.allInstitutions.errors === 0,
+  ],
+  [
+    'the same, counts and rates only (no overdue counts, no percentiles)',
+    'median of 5 runs (max)',
+    (r) => `${ms(r.allInstitutionsCounts.p50)} (${ms(r.allInstitutionsCounts.max)})`,
+    '< 500 ms',
+    (r) =>
+      r.allInstitutionsCounts.p50 !== null && r.allInstitutionsCounts.p50 < 500 && r.allInstitutionsCounts.errors === 0,
+  ],
+  [
+    'the same institutions without statistics (ids only: gateway and registry alone)',
+    'median of 5 runs (max)',
+    (r) => `${ms(r.allInstitutionsListOnly.p50)} (${ms(r.allInstitutionsListOnly.max)})`,
+    '',
+    null,
+  ],
 ];
 function cpuTotal(r: WorkloadResult): number | null {
   const names = Object.keys(r.dashboard.cpuPerAnswer).filter((n) => n !== 'load generator');
   return names.length ? names.reduce((sum, n) => sum + r.dashboard.cpuPerAnswer[n]!, 0) : null;
 }
-const header = (first: string[]) => [`| ${[...first, ...MODES.map((m) => m.label)].join(' | ')} |`, `|${' --- |'.repeat(first.length + MODES.length)}`];
-const table = [...header(['figure', 'conditions']).map((line, i) => (i === 0 ? `${line} target | met (${MODES.map((m) => m.key).join(' / ')}) |` : `${line} --- | --- |`)),
-  ...figures.map(([f, c, v, t, ok]) => `| ${f} | ${c} | ${MODES.map((m) => v(of(m.key))).join(' | ')} | ${t} | ${ok ? MODES.map((m) => met(ok(of(m.key)))).join(' / ') : ''} |`),
-  `| SQL statements per dashboard query | test/case-statistics-batching.test.ts | constant (5 vs 50 institutions: equal) |${' |'.repeat(MODES.length - 1)} constant in institutions | yes |`].join('\n');
+const header = (first: string[]) => [
+  `| ${[...first, ...MODES.map((m) => m.label)].join(' | ')} |`,
+  `|${' --- |'.repeat(first.length + MODES.length)}`,
+];
+const table = [
+  ...header(['figure', 'conditions']).map((line, i) =>
+    i === 0 ? `${line} target | met (${MODES.map((m) => m.key).join(' / ')}) |` : `${line} --- | --- |`,
+  ),
+  ...figures.map(
+    ([f, c, v, t, ok]) =>
+      `| ${f} | ${c} | ${MODES.map((m) => v(of(m.key))).join(' | ')} | ${t} | ${ok ? MODES.map((m) => met(ok(of(m.key)))).join(' / ') : ''} |`,
+  ),
+  `| SQL statements per dashboard query | test/case-statistics-batching.test.ts | constant (5 vs 50 institutions: equal) |${' |'.repeat(MODES.length - 1)} constant in institutions | yes |`,
+].join('\n');
 const cpuNames = Object.keys(of('cold').dashboard.cpuPerAnswer);
-const cpuTable = cpuNames.length ? [...header(['process']),
-  ...cpuNames.map((name) => `| ${name} | ${MODES.map((m) => `${of(m.key).dashboard.cpuPerAnswer[name]?.toFixed(1) ?? 'n/a'} ms`).join(' | ')} |`),
-  `| services together (gateway + 3 subgraphs) | ${MODES.map((m) => `${cpuTotal(of(m.key))?.toFixed(1)} ms`).join(' | ')} |`].join('\n') : '(no per-process CPU counters on this platform)';
-const partsTable = [...header(['part, asked alone, one request at a time']),
-  ...Object.keys(of('cold').parts).map((name) => `| ${name} | ${MODES.map((m) => ms(of(m.key).parts[name] ?? null)).join(' | ')} |`)].join('\n');
+const cpuTable = cpuNames.length
+  ? [
+      ...header(['process']),
+      ...cpuNames.map(
+        (name) =>
+          `| ${name} | ${MODES.map((m) => `${of(m.key).dashboard.cpuPerAnswer[name]?.toFixed(1) ?? 'n/a'} ms`).join(' | ')} |`,
+      ),
+      `| services together (gateway + 3 subgraphs) | ${MODES.map((m) => `${cpuTotal(of(m.key))?.toFixed(1)} ms`).join(' | ')} |`,
+    ].join('\n')
+  : '(no per-process CPU counters on this platform)';
+const partsTable = [
+  ...header(['part, asked alone, one request at a time']),
+  ...Object.keys(of('cold').parts).map(
+    (name) => `| ${name} | ${MODES.map((m) => ms(of(m.key).parts[name] ?? null)).join(' | ')} |`,
+  ),
+].join('\n');
 const errorSamples = [...MODES.flatMap((m) => of(m.key).dashboard.errorSamples), ...writerTotals.failures];
 const share = shared!;
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
 const publicationTable = [
-  '| figure | value | target | met |', '| --- | --- | --- | --- |',
+  '| figure | value | target | met |',
+  '| --- | --- | --- | --- |',
   `| institution rows with at least 5 true cases in the period that are published (received ≥ 5) | ${share.publishedWithFive} of ${share.withFive} (${pct(share.publishedWithFive, share.withFive)}) | ≥ 95 % | ${share.publishedWithFive >= 0.95 * share.withFive ? 'yes' : 'NO'} |`,
   `| mean absolute noise of an institution's received count (rows with cases) | ${share.meanAbsoluteNoise.toFixed(2)} over ${share.withCases} rows | at most 3 each | |`,
   `| institution rows with 1 to 4 true cases published as 0 | ${share.smallPublishedZero} of ${share.small} | | |`,

@@ -23,27 +23,51 @@ export const GATEWAY_URL = `http://127.0.0.1:${PORTS.GATEWAY_PORT}/graphql`;
  * The load generator sends as one principal per role (and the abuse workload anonymously from one address) far faster
  * than a person would: the rate limits still run, with room, so the figures measure the rest of the pipeline.
  */
-export const BENCH_RATE_LIMITS = JSON.stringify(Object.fromEntries(['admin', 'institution', 'analyst', 'public'].map((role) => [role, { perSecond: 1_000_000, burst: 1_000_000 }])));
+export const BENCH_RATE_LIMITS = JSON.stringify(
+  Object.fromEntries(
+    ['admin', 'institution', 'analyst', 'public'].map((role) => [role, { perSecond: 1_000_000, burst: 1_000_000 }]),
+  ),
+);
 
 export const QUERIES = {
   lookup: 'query Lookup($id: ID!) { case(id: $id) { id status category district submittedAt version } }',
   join: 'query Join($district: String) { cases(first: 20, filter: { district: $district }) { edges { node { id status category institution { id name kind } referrals { id kind status } } } } }',
-  mutation: 'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }',
+  mutation:
+    'mutation Contact($id: ID!, $v: Int!, $at: DateTime!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }',
   // 100 cases with their party data, asked by an analyst without a grant: every marked value is withheld.
-  redaction: 'query Redaction { cases(first: 100) { edges { node { id status district occurredMonth occurredAt place claims parties { role kind pseudonym name idNumber phone } } } } }',
+  redaction:
+    'query Redaction { cases(first: 100) { edges { node { id status district occurredMonth occurredAt place claims parties { role kind pseudonym name idNumber phone } } } } }',
 };
 
 /** The gateways compared. `ours` runs gateway/main.ts; peers run bench/gateways/<name>.ts. */
-export const GATEWAY_ENTRIES: Record<string, { label: string; entry: string; env?: Record<string, string>; auth: 'user' | 'internal' }> = {
+export const GATEWAY_ENTRIES: Record<
+  string,
+  { label: string; entry: string; env?: Record<string, string>; auth: 'user' | 'internal' }
+> = {
   ours: { label: 'jiefen gateway', entry: 'gateway/main.ts', auth: 'user' },
   // The cost of the gateway's own redaction: the same gateway with its second enforcement off (the subgraph still redacts).
-  'ours-policy-off': { label: 'jiefen gateway, gateway redaction off', entry: 'gateway/main.ts', env: { JIEFEN_GATEWAY_REDACTION: 'off' }, auth: 'user' },
+  'ours-policy-off': {
+    label: 'jiefen gateway, gateway redaction off',
+    entry: 'gateway/main.ts',
+    env: { JIEFEN_GATEWAY_REDACTION: 'off' },
+    auth: 'user',
+  },
   // The abuse workload's attack phase: the rate limits as deployed.
-  'ours-default-limits': { label: 'jiefen gateway, default rate limits', entry: 'gateway/main.ts', env: { JIEFEN_RATE_LIMITS: '' }, auth: 'user' },
+  'ours-default-limits': {
+    label: 'jiefen gateway, default rate limits',
+    entry: 'gateway/main.ts',
+    env: { JIEFEN_RATE_LIMITS: '' },
+    auth: 'user',
+  },
   apollo: { label: 'bare @apollo/gateway', entry: 'bench/gateways/apollo.ts', auth: 'internal' },
   hive: { label: 'Hive Gateway', entry: 'bench/gateways/hive.ts', auth: 'internal' },
   mercurius: { label: 'mercurius gateway', entry: 'bench/gateways/mercurius.ts', auth: 'internal' },
-  'mercurius-fed1': { label: 'mercurius gateway (Federation 1 SDL)', entry: 'bench/gateways/mercurius.ts', env: { BENCH_MERCURIUS_FED1: '1' }, auth: 'internal' },
+  'mercurius-fed1': {
+    label: 'mercurius gateway (Federation 1 SDL)',
+    entry: 'bench/gateways/mercurius.ts',
+    env: { BENCH_MERCURIUS_FED1: '1' },
+    auth: 'internal',
+  },
 };
 
 export interface Subgraphs {
@@ -61,7 +85,10 @@ export interface Fixtures {
 }
 
 export async function postgresDatabases(): Promise<Record<string, string> | null> {
-  const admin = knexFactory({ client: 'pg', connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 },
+  });
   try {
     const urls: Record<string, string> = {};
     for (const name of ['cases', 'institutions', 'referrals']) {
@@ -85,36 +112,73 @@ export async function startSubgraphs(store: Store, cases: number): Promise<Subgr
   const dataDir = path.join(BENCH_DIR, 'data', store);
   fs.rmSync(dataDir, { recursive: true, force: true });
   // APOLLO_TELEMETRY_DISABLED: the bare @apollo/gateway peer would otherwise report usage off this machine.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS, JIEFEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', APOLLO_TELEMETRY_DISABLED: 'true', JIEFEN_RATE_LIMITS: BENCH_RATE_LIMITS };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...PORTS,
+    JIEFEN_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    JIEFEN_RATE_LIMITS: BENCH_RATE_LIMITS,
+  };
   if (store === 'postgres') {
     const urls = await postgresDatabases();
     if (!urls) return null;
-    Object.assign(env, { CASES_DATABASE_URL: urls.cases, INSTITUTIONS_DATABASE_URL: urls.institutions, REFERRALS_DATABASE_URL: urls.referrals });
+    Object.assign(env, {
+      CASES_DATABASE_URL: urls.cases,
+      INSTITUTIONS_DATABASE_URL: urls.institutions,
+      REFERRALS_DATABASE_URL: urls.referrals,
+    });
   }
   const config = loadConfig(env);
   process.stdout.write(`seeding ${cases} cases into ${store}… `);
   const seeded = Date.now();
   await seedDemo(config, { cases, institutions: 200, seed: 20261101, reset: true });
   console.log(`${((Date.now() - seeded) / 1000).toFixed(1)} s`);
-  const group = startProcesses(env, path.join(dataDir, 'logs'), (_name, detail) => { console.error(detail); process.exit(1); }, ['cases', 'institutions', 'referrals']);
-  for (const port of [PORTS.CASES_PORT, PORTS.INSTITUTIONS_PORT, PORTS.REFERRALS_PORT]) await waitUntilReady(`http://127.0.0.1:${port}/readyz`);
+  const group = startProcesses(
+    env,
+    path.join(dataDir, 'logs'),
+    (_name, detail) => {
+      console.error(detail);
+      process.exit(1);
+    },
+    ['cases', 'institutions', 'referrals'],
+  );
+  for (const port of [PORTS.CASES_PORT, PORTS.INSTITUTIONS_PORT, PORTS.REFERRALS_PORT])
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`);
   const casesDb = config.databaseUrls.cases
     ? knexFactory({ client: 'pg', connection: config.databaseUrls.cases })
-    : knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dataDir, 'cases.sqlite') }, useNullAsDefault: true });
+    : knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: path.join(dataDir, 'cases.sqlite') },
+        useNullAsDefault: true,
+      });
   return { config, env, group, casesDb, dataDir };
 }
 
-export interface GatewayProcess { child: ChildProcess; logFile: string; stop(): Promise<void> }
+export interface GatewayProcess {
+  child: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+}
 
 /** Starts one gateway as its own process; resolves once it answers a query, rejects with its log's end if it cannot. */
-export async function startGateway(name: string, subgraphs: Subgraphs, profileDir = process.env.JIEFEN_PROFILE_DIR): Promise<GatewayProcess> {
+export async function startGateway(
+  name: string,
+  subgraphs: Subgraphs,
+  profileDir = process.env.JIEFEN_PROFILE_DIR,
+): Promise<GatewayProcess> {
   const { entry, env } = GATEWAY_ENTRIES[name]!;
   const logFile = path.join(subgraphs.dataDir, 'logs', `gateway-${name}.log`);
   const out = fs.openSync(logFile, 'w');
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `gateway-${name}`)] : [];
   // Our gateway runs with the flags `npm start` gives it; the peers with Node's defaults.
   const flags = entry === 'gateway/main.ts' ? flagsOf('gateway') : [];
-  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: { ...subgraphs.env, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...subgraphs.env, ...env },
+    stdio: ['ignore', out, out],
+  });
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -128,8 +192,14 @@ export async function startGateway(name: string, subgraphs: Subgraphs, profileDi
   // `{ __typename }` needs no token at our gateway (the public directory allows it) and none at a peer.
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} stopped while starting:\n${tail()}`);
-    const ok = await fetch(GATEWAY_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })
-      .then(async (r) => r.ok && (await r.json() as { data?: unknown }).data !== undefined, () => false);
+    const ok = await fetch(GATEWAY_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    }).then(
+      async (r) => r.ok && ((await r.json()) as { data?: unknown }).data !== undefined,
+      () => false,
+    );
     if (ok) return { child, logFile, stop };
     if (Date.now() - started > 60_000) {
       await stop();
@@ -142,10 +212,20 @@ export async function startGateway(name: string, subgraphs: Subgraphs, profileDi
 /** One lookup and one join through the gateway: the error a gateway gives when it cannot serve our schema, or null. */
 export async function probe(auth: 'user' | 'internal', subgraphs: Subgraphs, data: Fixtures): Promise<string | null> {
   const principal = { sub: 'bench', role: 'admin' as const };
-  const token = auth === 'user' ? await signDevToken(principal, subgraphs.config.jwt.secret!, 600) : await signInternalToken(principal, subgraphs.config.internalSecret);
-  for (const [query, variables] of [[QUERIES.lookup, data.lookupIds[0]], [QUERIES.join, data.districts[0]]] as const) {
-    const response = await fetch(GATEWAY_URL, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-    const body = await response.json() as { errors?: { message: string }[] };
+  const token =
+    auth === 'user'
+      ? await signDevToken(principal, subgraphs.config.jwt.secret!, 600)
+      : await signInternalToken(principal, subgraphs.config.internalSecret);
+  for (const [query, variables] of [
+    [QUERIES.lookup, data.lookupIds[0]],
+    [QUERIES.join, data.districts[0]],
+  ] as const) {
+    const response = await fetch(GATEWAY_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { errors?: { message: string }[] };
     if (body.errors?.length) return `${query.split('(')[0]} answered: ${body.errors.map((e) => e.message).join('; ')}`;
   }
   return null;
@@ -153,10 +233,20 @@ export async function probe(auth: 'user' | 'internal', subgraphs: Subgraphs, dat
 
 export function runLoad(plan: LoadPlan): Promise<any> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'load', 'graphql-load.ts'), JSON.stringify(plan)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(BENCH_DIR, 'load', 'graphql-load.ts'), JSON.stringify(plan)],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.once('exit', (code) => code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`load generator exited with ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!))
+        : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
@@ -164,4 +254,3 @@ export function peakRssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024);
 }
-

@@ -5,8 +5,19 @@
  */
 import fs from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; endTime: number; startTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  endTime: number;
+  startTime: number;
+}
 
 export function summarize(file: string, top = 15, lastSeconds?: number) {
   const profile: Profile = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -25,17 +36,38 @@ export function summarize(file: string, top = 15, lastSeconds?: number) {
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const where = url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '');
-    byFunction.set(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + us);
-    const pkg = url.includes('node_modules/') ? url.split('node_modules/').at(-1)!.split('/').slice(0, url.split('node_modules/').at(-1)!.startsWith('@') ? 2 : 1).join('/')
-      : url.startsWith('node:') || url === '' ? (functionName.startsWith('(') ? functionName : 'node internals') : 'jiefen-hub';
+    byFunction.set(
+      `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`,
+      (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + us,
+    );
+    const pkg = url.includes('node_modules/')
+      ? url
+          .split('node_modules/')
+          .at(-1)!
+          .split('/')
+          .slice(0, url.split('node_modules/').at(-1)!.startsWith('@') ? 2 : 1)
+          .join('/')
+      : url.startsWith('node:') || url === ''
+        ? functionName.startsWith('(')
+          ? functionName
+          : 'node internals'
+        : 'jiefen-hub';
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
-  const rank = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => ({ what: k, share: us / total }));
+  const rank = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => ({ what: k, share: us / total }));
   return { totalMs: total / 1000, byPackage: rank(byPackage), byFunction: rank(byFunction) };
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts')) {
-  const result = summarize(process.argv[2]!, Number(process.argv[3] ?? 15), process.argv[4] ? Number(process.argv[4]) : undefined);
+  const result = summarize(
+    process.argv[2]!,
+    Number(process.argv[3] ?? 15),
+    process.argv[4] ? Number(process.argv[4]) : undefined,
+  );
   console.log(`total sampled: ${result.totalMs.toFixed(0)} ms`);
   for (const section of ['byPackage', 'byFunction'] as const) {
     console.log(`\n${section}:`);

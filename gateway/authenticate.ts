@@ -11,14 +11,18 @@ import { ANONYMOUS, principalFromClaims, type Principal } from '../kit/principal
 function reasonOf(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is not valid';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim '${error.claim}' rejected: ${error.reason}`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return `token claim '${error.claim}' rejected: ${error.reason}`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token was signed by a key the identity provider does not publish';
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return 'token was signed by a key the identity provider does not publish';
   return 'token is not a valid JWT';
 }
 
 export function userTokenVerifier(jwt: HubConfig['jwt']): (authorization: string | undefined) => Promise<Principal> {
-  const key: Uint8Array | JWTVerifyGetKey = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : new TextEncoder().encode(jwt.secret);
+  const key: Uint8Array | JWTVerifyGetKey = jwt.jwksUrl
+    ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+    : new TextEncoder().encode(jwt.secret);
   const options = {
     algorithms: jwt.jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
     issuer: jwt.issuer,
@@ -37,7 +41,8 @@ export function userTokenVerifier(jwt: HubConfig['jwt']): (authorization: string
     if (hit && hit.exp > Date.now() / 1000) return hit.principal;
     let payload;
     try {
-      ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+      ({ payload } =
+        typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
     } catch (error) {
       throw new AuthError(reasonOf(error));
     }

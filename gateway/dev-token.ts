@@ -8,7 +8,11 @@ export interface DevTokenClaims {
   org?: string;
 }
 
-export async function signDevToken(claims: DevTokenClaims, secret: string, lifetimeSeconds = 8 * 3600): Promise<string> {
+export async function signDevToken(
+  claims: DevTokenClaims,
+  secret: string,
+  lifetimeSeconds = 8 * 3600,
+): Promise<string> {
   const body: Record<string, string> = { role: claims.role };
   if (claims.org) body.org = claims.org;
   return new SignJWT(body)

@@ -14,10 +14,18 @@ import type { CachedDocument } from '../kit/document-cache.js';
 import type { OperationFacts, StageRunner } from './pipeline.js';
 
 export function gatewayLeanPath<TContext extends { logger: Logger }>(gateway: ApolloGateway) {
-  return async function leanPath(facts: OperationFacts<TContext>, cached: CachedDocument, run: StageRunner<TContext>): Promise<FastResponse | null> {
+  return async function leanPath(
+    facts: OperationFacts<TContext>,
+    cached: CachedDocument,
+    run: StageRunner<TContext>,
+  ): Promise<FastResponse | null> {
     const { operation, schema, context } = facts;
     if (operation) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions as VariableDefinitionNode[] ?? [], facts.variables);
+      const coerced = getVariableValues(
+        schema,
+        (operation.variableDefinitions as VariableDefinitionNode[]) ?? [],
+        facts.variables,
+      );
       if (coerced.errors) return null;
     }
     const early = await run.operation(facts);
@@ -25,7 +33,11 @@ export function gatewayLeanPath<TContext extends { logger: Logger }>(gateway: Ap
     const result = await gateway.executor({
       // The operation's name goes to the executor only when the document holds several: with it, the gateway
       // hashes the plan-cache key again on every request.
-      request: { query: facts.params.query, variables: facts.params.variables, operationName: cached.operations.size > 1 ? facts.operationName ?? undefined : undefined },
+      request: {
+        query: facts.params.query,
+        variables: facts.params.variables,
+        operationName: cached.operations.size > 1 ? (facts.operationName ?? undefined) : undefined,
+      },
       document: cached.document,
       queryHash: cached.hash,
       source: facts.params.query,

@@ -21,7 +21,8 @@ export function trustedOperationNames(documents: ReadonlyMap<string, string>): S
   const names = new Set<string>();
   for (const text of new Set(documents.values())) {
     try {
-      for (const definition of parse(text).definitions) if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+      for (const definition of parse(text).definitions)
+        if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
     } catch {
       // A manifest's document that does not parse is refused when it is asked for; it names nothing here.
     }
@@ -29,18 +30,40 @@ export function trustedOperationNames(documents: ReadonlyMap<string, string>): S
   return names;
 }
 
-export function gatewayMetrics(metrics: ServiceMetrics, circuits: () => Iterable<[string, { readonly circuit: CircuitName }]>) {
-  const calls = metrics.histogram('jiefen_subgraph_call_duration_seconds', 'Gateway calls to a subgraph, by outcome (answered, or why there was no answer), retries and queueing included', ['subgraph', 'outcome']);
-  metrics.gauge('jiefen_subgraph_circuit_state', 'Each subgraph\'s circuit breaker: 1 for the state it is in', ['subgraph', 'state'], (gauge) => {
-    for (const [subgraph, client] of circuits()) for (const state of CIRCUIT_NAMES) gauge.set({ subgraph, state }, client.circuit === state ? 1 : 0);
-  });
-  const withheld = metrics.counter('jiefen_withheld_values_total', 'Party-data values withheld from answers (nulled), by category', ['category']);
-  const refusals = metrics.counter('jiefen_rate_limit_refusals_total', 'Requests refused for a spent rate limit, by role', ['role']);
+export function gatewayMetrics(
+  metrics: ServiceMetrics,
+  circuits: () => Iterable<[string, { readonly circuit: CircuitName }]>,
+) {
+  const calls = metrics.histogram(
+    'jiefen_subgraph_call_duration_seconds',
+    'Gateway calls to a subgraph, by outcome (answered, or why there was no answer), retries and queueing included',
+    ['subgraph', 'outcome'],
+  );
+  metrics.gauge(
+    'jiefen_subgraph_circuit_state',
+    "Each subgraph's circuit breaker: 1 for the state it is in",
+    ['subgraph', 'state'],
+    (gauge) => {
+      for (const [subgraph, client] of circuits())
+        for (const state of CIRCUIT_NAMES) gauge.set({ subgraph, state }, client.circuit === state ? 1 : 0);
+    },
+  );
+  const withheld = metrics.counter(
+    'jiefen_withheld_values_total',
+    'Party-data values withheld from answers (nulled), by category',
+    ['category'],
+  );
+  const refusals = metrics.counter(
+    'jiefen_rate_limit_refusals_total',
+    'Requests refused for a spent rate limit, by role',
+    ['role'],
+  );
 
   return {
     /** The observer of one subgraph's calls (gateway/subgraph-client.ts). */
     subgraphCalls(subgraph: string) {
-      return (outcome: 'answered' | UnavailableReason, seconds: number) => calls.observe({ subgraph, outcome }, seconds);
+      return (outcome: 'answered' | UnavailableReason, seconds: number) =>
+        calls.observe({ subgraph, outcome }, seconds);
     },
     rateLimited(role: string) {
       refusals.inc({ role: bounded(role, ROLE_NAMES) });
@@ -52,7 +75,8 @@ export function gatewayMetrics(metrics: ServiceMetrics, circuits: () => Iterable
         result({ answer }) {
           const counts = (answer.extensions?.redaction as { withheld?: Record<string, unknown> } | undefined)?.withheld;
           if (!counts) return;
-          for (const [category, n] of Object.entries(counts)) if (typeof n === 'number' && n > 0) withheld.inc({ category: bounded(category, CATEGORIES) }, n);
+          for (const [category, n] of Object.entries(counts))
+            if (typeof n === 'number' && n > 0) withheld.inc({ category: bounded(category, CATEGORIES) }, n);
         },
       };
     },

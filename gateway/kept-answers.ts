@@ -19,7 +19,14 @@
  * The store is bounded in bytes, oldest first out, and an answer is kept five minutes at most: a generation only
  * counts writes, so a store restored from a backup could count its way back to a number an answer was kept under.
  */
-import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { FastResponse } from '../kit/graphql-response.js';
 import type { HubConfig } from '../kit/config.js';
 import type { Principal } from '../kit/principal.js';
@@ -58,22 +65,31 @@ export const KEPT_FIELDS: Readonly<Record<string, SubgraphName>> = {
 };
 
 /** The subgraphs whose generations an operation's answer depends on, or null when it may not be kept. */
-export function keptPlan(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): SubgraphName[] | null {
+export function keptPlan(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): SubgraphName[] | null {
   if (operation.operation !== 'query') return null;
   const subgraphs = new Set<SubgraphName>();
   let keepable = true;
   const typeInfo = new TypeInfo(schema);
   // Every definition of the document, fragments included (validation refused unused ones): a field anywhere in it
   // that is not kept makes the whole answer unkept.
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      if (node.name.value === '__typename') return;
-      const parent = typeInfo.getParentType()?.name;
-      const subgraph = parent ? KEPT_FIELDS[`${parent}.${node.name.value}`] ?? KEPT_FIELDS[`${parent}.*`] : undefined;
-      if (subgraph) subgraphs.add(subgraph);
-      else keepable = false;
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (node.name.value === '__typename') return;
+        const parent = typeInfo.getParentType()?.name;
+        const subgraph = parent
+          ? (KEPT_FIELDS[`${parent}.${node.name.value}`] ?? KEPT_FIELDS[`${parent}.*`])
+          : undefined;
+        if (subgraph) subgraphs.add(subgraph);
+        else keepable = false;
+      },
+    }),
+  );
   return keepable && subgraphs.size > 0 ? [...subgraphs].sort() : null;
 }
 
@@ -114,8 +130,22 @@ export class KeptAnswers {
     return byOperation.get(operation)!;
   }
 
-  static key(principal: Principal, queryHash: string, operationName: string | null, variables: unknown, contentType: string): string {
-    return JSON.stringify([principal.sub, principal.role, principal.org ?? null, queryHash, operationName, variables ?? null, contentType]);
+  static key(
+    principal: Principal,
+    queryHash: string,
+    operationName: string | null,
+    variables: unknown,
+    contentType: string,
+  ): string {
+    return JSON.stringify([
+      principal.sub,
+      principal.role,
+      principal.org ?? null,
+      queryHash,
+      operationName,
+      variables ?? null,
+      contentType,
+    ]);
   }
 
   /** The subgraphs' generations now, in the plan's order. */
@@ -146,7 +176,13 @@ export class KeptAnswers {
     if (bytes > this.maxBytes / 4) return;
     const earlier = this.answers.get(key);
     if (earlier) this.drop(key, earlier);
-    this.answers.set(key, { response, subgraphs, generations: before, validUntil: Math.min(validUntil, this.options.now() + this.maxAgeMs), bytes });
+    this.answers.set(key, {
+      response,
+      subgraphs,
+      generations: before,
+      validUntil: Math.min(validUntil, this.options.now() + this.maxAgeMs),
+      bytes,
+    });
     this.bytes += bytes;
     for (const [oldest, answer] of this.answers) {
       if (this.bytes <= this.maxBytes) break;
@@ -172,14 +208,32 @@ interface KeptRequest {
  * Kept answers as the pipeline's stage, on both request paths: the last operation stage serves a kept answer or
  * reads the generations, the result stage notes an answer with errors, and the sent stage keeps a clean one.
  */
-export function keptAnswersStage<TContext extends { principal: Principal; logger: { warn(o: object, m: string): void }; validUntil?: number }>(kept: KeptAnswers): Stage<TContext> {
+export function keptAnswersStage<
+  TContext extends { principal: Principal; logger: { warn(o: object, m: string): void }; validUntil?: number },
+>(kept: KeptAnswers): Stage<TContext> {
   const requests = new WeakMap<object, KeptRequest>();
   return {
     name: 'kept answers',
-    async operation({ schema, document, operation, operationName, queryHash, variables, params, context, contentType }) {
+    async operation({
+      schema,
+      document,
+      operation,
+      operationName,
+      queryHash,
+      variables,
+      params,
+      context,
+      contentType,
+    }) {
       const subgraphs = operation ? kept.plan(schema, document, operation) : null;
       if (!subgraphs) return;
-      const key = KeptAnswers.key(context.principal, queryHash, operationName, params.variables ?? variables, contentType);
+      const key = KeptAnswers.key(
+        context.principal,
+        queryHash,
+        operationName,
+        params.variables ?? variables,
+        contentType,
+      );
       const request: KeptRequest = { key, subgraphs, generations: null, failed: false };
       requests.set(context as object, request);
       try {

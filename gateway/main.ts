@@ -8,4 +8,8 @@ import { loadGatewaySettings } from './settings.js';
 // First, so that the stores and servers made afterwards are traced (when a collector is named).
 const tracing = startTracing('gateway');
 const logger = createLogger('gateway');
-void runService(logger, () => startGateway(loadConfig(process.env, 'gateway'), logger, { settings: loadGatewaySettings() }), tracing);
+void runService(
+  logger,
+  () => startGateway(loadConfig(process.env, 'gateway'), logger, { settings: loadGatewaySettings() }),
+  tracing,
+);

@@ -11,10 +11,12 @@ export function operationChoiceStage<TContext>(): Stage<TContext> {
     name: 'operation choice',
     operation({ operation, params }) {
       if (operation) return;
-      throw badRequest(typeof params.operationName === 'string' && params.operationName
-        // The name asked for is request text, not repeated.
-        ? 'The document holds no operation of the name given in operationName.'
-        : 'Must provide operation name if query contains multiple operations.');
+      throw badRequest(
+        typeof params.operationName === 'string' && params.operationName
+          ? // The name asked for is request text, not repeated.
+            'The document holds no operation of the name given in operationName.'
+          : 'Must provide operation name if query contains multiple operations.',
+      );
     },
   };
 }

@@ -27,9 +27,16 @@ const armorRefusal = (limit: string, max: number, what: string) => ({
 /** The rules that bound a document's size and shape: cheap, and run before any other. */
 export function limitRules(limits: Limits): ValidationRule[] {
   return [
-    maxDepthRule({ ...armorRefusal('depth', limits.depth, 'the operation is nested too deeply'), ignoreIntrospection: true }) as unknown as ValidationRule,
-    maxAliasesRule(armorRefusal('aliases', limits.aliases, 'the operation has too many aliases')) as unknown as ValidationRule,
-    maxDirectivesRule(armorRefusal('directives', limits.directives, 'the operation has too many directives')) as unknown as ValidationRule,
+    maxDepthRule({
+      ...armorRefusal('depth', limits.depth, 'the operation is nested too deeply'),
+      ignoreIntrospection: true,
+    }) as unknown as ValidationRule,
+    maxAliasesRule(
+      armorRefusal('aliases', limits.aliases, 'the operation has too many aliases'),
+    ) as unknown as ValidationRule,
+    maxDirectivesRule(
+      armorRefusal('directives', limits.directives, 'the operation has too many directives'),
+    ) as unknown as ValidationRule,
     MaxRootFieldsRule(limits.rootFields),
     MaxSelectionsRule(limits.selections),
     MaxRepeatedFieldsRule(limits.repeatedFields),
@@ -46,18 +53,31 @@ function answerable(prepared: RefusedDocument, maxTokens: number): RefusedDocume
   return {
     ...prepared,
     errors: prepared.errors.map((error) => {
-      if (prepared.phase === 'parse' && /contains more th(?:an|at) \d+ tokens/.test(error.message)) return limitExceeded('tokens', maxTokens, 'the document is too long');
+      if (prepared.phase === 'parse' && /contains more th(?:an|at) \d+ tokens/.test(error.message))
+        return limitExceeded('tokens', maxTokens, 'the document is too long');
       if (error.extensions.code) return error;
-      return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code, http: { status: 400 } } });
+      return new GraphQLError(error.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        extensions: { code, http: { status: 400 } },
+      });
     }),
   };
 }
 
-export function operationLimitsStage<TContext>(limits: Limits, rules: readonly ValidationRule[]): Stage<TContext> & { documents(schema: GraphQLSchema): DocumentCache } {
+export function operationLimitsStage<TContext>(
+  limits: Limits,
+  rules: readonly ValidationRule[],
+): Stage<TContext> & { documents(schema: GraphQLSchema): DocumentCache } {
   const caches = new WeakMap<GraphQLSchema, DocumentCache>();
   const documents = (schema: GraphQLSchema) => {
     let cache = caches.get(schema);
-    if (!cache) caches.set(schema, (cache = new DocumentCache(schema, { rules, cheapRules: limitRules(limits), maxTokens: limits.tokens })));
+    if (!cache)
+      caches.set(
+        schema,
+        (cache = new DocumentCache(schema, { rules, cheapRules: limitRules(limits), maxTokens: limits.tokens })),
+      );
     return cache;
   };
   return {
@@ -67,7 +87,9 @@ export function operationLimitsStage<TContext>(limits: Limits, rules: readonly V
       const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
       const prepared = documents(schema).prepare(query, (document) => {
         const cost = operationCost(schema, document, operationName, params.variables);
-        return cost !== null && cost > limits.cost ? limitExceeded('cost', limits.cost, 'the answer could hold too many objects') : null;
+        return cost !== null && cost > limits.cost
+          ? limitExceeded('cost', limits.cost, 'the answer could hold too many objects')
+          : null;
       });
       return isRefused(prepared) ? answerable(prepared, limits.tokens) : prepared;
     },

@@ -29,14 +29,20 @@ export function readTrustedDocuments(file: string): Map<string, string> {
   }
   const documents = new Map<string, string>();
   const add = (id: unknown, body: unknown, where: string) => {
-    if (typeof id !== 'string' || typeof body !== 'string' || !id || !body) throw new ConfigError(`JIEFEN_TRUSTED_DOCUMENTS: ${where} needs a string id and body`);
+    if (typeof id !== 'string' || typeof body !== 'string' || !id || !body)
+      throw new ConfigError(`JIEFEN_TRUSTED_DOCUMENTS: ${where} needs a string id and body`);
     documents.set(id, body);
     documents.set(sha256(body), body);
   };
   const operations = (manifest as { operations?: unknown })?.operations;
-  if (Array.isArray(operations)) operations.forEach((op: { id?: unknown; body?: unknown }, i) => add(op?.id, op?.body, `operations[${i}]`));
-  else if (manifest && typeof manifest === 'object' && !Array.isArray(manifest)) for (const [id, body] of Object.entries(manifest)) add(id, body, 'an entry');
-  else throw new ConfigError('JIEFEN_TRUSTED_DOCUMENTS must hold an Apollo persisted-query manifest or an object of id to document');
+  if (Array.isArray(operations))
+    operations.forEach((op: { id?: unknown; body?: unknown }, i) => add(op?.id, op?.body, `operations[${i}]`));
+  else if (manifest && typeof manifest === 'object' && !Array.isArray(manifest))
+    for (const [id, body] of Object.entries(manifest)) add(id, body, 'an entry');
+  else
+    throw new ConfigError(
+      'JIEFEN_TRUSTED_DOCUMENTS must hold an Apollo persisted-query manifest or an object of id to document',
+    );
   if (documents.size === 0) throw new ConfigError('JIEFEN_TRUSTED_DOCUMENTS holds no document');
   return documents;
 }
@@ -45,8 +51,10 @@ export function readTrustedDocuments(file: string): Map<string, string> {
 function persistedQuery(params: GraphQLParams): { hash: string } | null {
   const extension = params.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
   if (extension === undefined) return null;
-  if (extension === null || typeof extension !== 'object' || extension.version !== 1) throw badRequest('extensions.persistedQuery: only version 1 is supported');
-  if (typeof extension.sha256Hash !== 'string' || !/^[0-9a-f]{64}$/.test(extension.sha256Hash)) throw badRequest('extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits');
+  if (extension === null || typeof extension !== 'object' || extension.version !== 1)
+    throw badRequest('extensions.persistedQuery: only version 1 is supported');
+  if (typeof extension.sha256Hash !== 'string' || !/^[0-9a-f]{64}$/.test(extension.sha256Hash))
+    throw badRequest('extensions.persistedQuery.sha256Hash must be 64 hexadecimal digits');
   return { hash: extension.sha256Hash };
 }
 
@@ -60,8 +68,14 @@ function resolved(params: GraphQLParams, query: string): void {
   }
 }
 
-export function persistedDocumentsStage<TContext>(trusted: Map<string, string> | undefined, maxBytes = 16 * 1024 * 1024): Stage<TContext> {
-  const automatic = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (text) => 128 + text.length * 2 });
+export function persistedDocumentsStage<TContext>(
+  trusted: Map<string, string> | undefined,
+  maxBytes = 16 * 1024 * 1024,
+): Stage<TContext> {
+  const automatic = new LRUCache<string, string>({
+    maxSize: maxBytes,
+    sizeCalculation: (text) => 128 + text.length * 2,
+  });
   return {
     name: 'persisted documents',
     request({ params }) {
@@ -69,15 +83,28 @@ export function persistedDocumentsStage<TContext>(trusted: Map<string, string> |
       const id = params.documentId !== undefined ? params.documentId : extension?.hash;
       if (id !== undefined && typeof id !== 'string') throw badRequest('documentId must be a string');
       if (trusted) {
-        const text = id !== undefined ? trusted.get(id) : typeof params.query === 'string' ? trusted.get(sha256(params.query)) : undefined;
-        if (text === undefined) throw trustedDocumentRequired(id !== undefined ? 'no registered document has this id' : 'only registered documents are served here: send a registered document id');
-        if (typeof params.query === 'string' && params.query !== text) throw trustedDocumentRequired('the query text is not the registered document of this id');
+        const text =
+          id !== undefined
+            ? trusted.get(id)
+            : typeof params.query === 'string'
+              ? trusted.get(sha256(params.query))
+              : undefined;
+        if (text === undefined)
+          throw trustedDocumentRequired(
+            id !== undefined
+              ? 'no registered document has this id'
+              : 'only registered documents are served here: send a registered document id',
+          );
+        if (typeof params.query === 'string' && params.query !== text)
+          throw trustedDocumentRequired('the query text is not the registered document of this id');
         return resolved(params, text);
       }
-      if (params.documentId !== undefined) throw badRequest('documentId is served only with trusted documents: send the query text');
+      if (params.documentId !== undefined)
+        throw badRequest('documentId is served only with trusted documents: send the query text');
       if (!extension) return;
       if (typeof params.query === 'string') {
-        if (sha256(params.query) !== extension.hash) throw badRequest('extensions.persistedQuery.sha256Hash is not the SHA-256 of the query text');
+        if (sha256(params.query) !== extension.hash)
+          throw badRequest('extensions.persistedQuery.sha256Hash is not the SHA-256 of the query text');
         automatic.set(extension.hash, params.query);
         return resolved(params, params.query);
       }

@@ -10,9 +10,21 @@
  * A stage refuses by throwing a GraphQLError; the refusal is answered through the result stages like any answer.
  */
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
-import type { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type {
+  DocumentNode,
+  GraphQLError,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  OperationDefinitionNode,
+} from 'graphql';
 import { DocumentCache, isRefused, type CachedDocument, type PreparedDocument } from '../kit/document-cache.js';
-import { formatResult, responseContentType, serialise, type FastResponse, type FormattedResult } from '../kit/graphql-response.js';
+import {
+  formatResult,
+  responseContentType,
+  serialise,
+  type FastResponse,
+  type FormattedResult,
+} from '../kit/graphql-response.js';
 import type { GraphQLParams, HandOver, PipelineRequest, RequestInfo } from '../kit/http.js';
 
 export interface RequestFacts {
@@ -80,14 +92,28 @@ export interface PipelineOptions<TContext> {
    * The lean path: executes an operation and answers it, or returns null to leave it to Apollo Server's pipeline
    * (variables that do not coerce). Absent: every request takes the full pipeline.
    */
-  lean?(facts: OperationFacts<TContext>, cached: CachedDocument, run: StageRunner<TContext>): Promise<FastResponse | null>;
+  lean?(
+    facts: OperationFacts<TContext>,
+    cached: CachedDocument,
+    run: StageRunner<TContext>,
+  ): Promise<FastResponse | null>;
 }
 
 /** The stages after the document, for a path to call in order. */
 export interface StageRunner<TContext> {
   operation(facts: OperationFacts<TContext>): Promise<FastResponse | undefined>;
   /** Result stages on an answer, then its serialisation. */
-  answer(schema: GraphQLSchema, facts: OperationFacts<TContext> | undefined, params: GraphQLParams, result: { data?: Record<string, unknown> | null; errors?: readonly unknown[]; extensions?: Record<string, unknown> }, contentType: string): Promise<FastResponse>;
+  answer(
+    schema: GraphQLSchema,
+    facts: OperationFacts<TContext> | undefined,
+    params: GraphQLParams,
+    result: {
+      data?: Record<string, unknown> | null;
+      errors?: readonly unknown[];
+      extensions?: Record<string, unknown>;
+    },
+    contentType: string,
+  ): Promise<FastResponse>;
   sent(facts: OperationFacts<TContext>, response: FastResponse): void;
 }
 
@@ -105,7 +131,10 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
       return undefined;
     },
     async answer(schema, facts, params, result, contentType) {
-      const formatted = formatResult(result, facts ? (error, raw) => formatError(error, raw, facts.context) : formatError);
+      const formatted = formatResult(
+        result,
+        facts ? (error, raw) => formatError(error, raw, facts.context) : formatError,
+      );
       for (const stage of stages) await stage.result?.({ params, schema, operation: facts, answer: formatted.body });
       return serialise(formatted, contentType, facts?.operationName ?? null);
     },
@@ -114,9 +143,18 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     },
   };
 
-  const refuse = async (info: RequestInfo, schema: GraphQLSchema, params: GraphQLParams, error: unknown, facts?: OperationFacts<TContext>): Promise<FastResponse> => {
+  const refuse = async (
+    info: RequestInfo,
+    schema: GraphQLSchema,
+    params: GraphQLParams,
+    error: unknown,
+    facts?: OperationFacts<TContext>,
+  ): Promise<FastResponse> => {
     if (!isGraphQLError(error)) throw error;
-    return { ...(await runner.answer(schema, facts, params, { errors: [error] }, refusalType(info))), served: 'refused' };
+    return {
+      ...(await runner.answer(schema, facts, params, { errors: [error] }, refusalType(info))),
+      served: 'refused',
+    };
   };
 
   /** Tells the stages that a request was refused for what it sent. */
@@ -140,20 +178,32 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     const prepared = documentStage!.document!({ ...facts, query: params.query, schema });
     if (isRefused(prepared)) {
       await refused(request.info);
-      return { ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, refusalType(request.info))), served: 'refused' };
+      return {
+        ...(await runner.answer(schema, undefined, params, { errors: prepared.errors }, refusalType(request.info))),
+        served: 'refused',
+      };
     }
     if (!options.lean || !request.leanContentType || prepared.introspection) return { handOver: params };
     const operation = DocumentCache.operation(prepared, params.operationName) ?? undefined;
     if (operation?.operation === 'subscription') return { handOver: params };
     const operationFacts: OperationFacts<TContext> = {
-      params, schema, document: prepared.document, operation, operationName: operation?.name?.value ?? null,
-      variables: params.variables ?? {}, queryHash: prepared.hash, context: await request.context(), contentType: request.leanContentType,
+      params,
+      schema,
+      document: prepared.document,
+      operation,
+      operationName: operation?.name?.value ?? null,
+      variables: params.variables ?? {},
+      queryHash: prepared.hash,
+      context: await request.context(),
+      contentType: request.leanContentType,
     };
     try {
       const answered = await options.lean(operationFacts, prepared, runner);
       if (!answered) return { handOver: params };
       // An answer given at once (a kept one, clean when it was kept) was not serialised here.
-      return answered.summary ? answered : { ...answered, summary: { operationName: operationFacts.operationName, codes: [], data: true } };
+      return answered.summary
+        ? answered
+        : { ...answered, summary: { operationName: operationFacts.operationName, codes: [], data: true } };
     } catch (error) {
       return refuse(request.info, schema, params, error, operationFacts);
     }
@@ -163,7 +213,12 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
   async function arrival(info: RequestInfo): Promise<FastResponse | null> {
     const schema = options.schema();
     if (!schema) return null;
-    const params: GraphQLParams = { query: undefined, variables: undefined, operationName: undefined, extensions: undefined };
+    const params: GraphQLParams = {
+      query: undefined,
+      variables: undefined,
+      operationName: undefined,
+      extensions: undefined,
+    };
     try {
       for (const stage of stages) await stage.arrival?.(info);
       return null;
@@ -179,26 +234,40 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
         let facts: OperationFacts<TContext> | undefined;
         let early: FastResponse | undefined;
         const paramsOf = (context: GraphQLRequestContext<TContext & object>): GraphQLParams => ({
-          query: context.request.query, variables: context.request.variables, operationName: context.request.operationName, extensions: context.request.extensions,
+          query: context.request.query,
+          variables: context.request.variables,
+          operationName: context.request.operationName,
+          extensions: context.request.extensions,
         });
         return {
           async didResolveOperation(context) {
             facts = {
-              params: paramsOf(context), schema: context.schema, document: context.document, operation: context.operation,
-              operationName: context.operationName ?? null, variables: context.request.variables ?? {}, queryHash: context.queryHash, context: context.contextValue,
+              params: paramsOf(context),
+              schema: context.schema,
+              document: context.document,
+              operation: context.operation,
+              operationName: context.operationName ?? null,
+              variables: context.request.variables ?? {},
+              queryHash: context.queryHash,
+              context: context.contextValue,
               contentType: JSON_TYPE,
             };
             early = await runner.operation(facts);
           },
           async responseForOperation() {
             if (!early) return null;
-            return { http: { status: early.status, headers: new HeaderMap(Object.entries(early.headers)) }, body: { kind: 'single', singleResult: JSON.parse(early.body) } };
+            return {
+              http: { status: early.status, headers: new HeaderMap(Object.entries(early.headers)) },
+              body: { kind: 'single', singleResult: JSON.parse(early.body) },
+            };
           },
           async willSendResponse(context) {
             if (context.response.body.kind !== 'single') return;
             const answer = context.response.body.singleResult as ResultFacts<TContext>['answer'];
-            for (const stage of stages) await stage.result?.({ params: paramsOf(context), schema: context.schema, operation: facts, answer });
-            if (facts && !early) runner.sent(facts, serialise({ status: context.response.http.status ?? 200, body: answer }, JSON_TYPE));
+            for (const stage of stages)
+              await stage.result?.({ params: paramsOf(context), schema: context.schema, operation: facts, answer });
+            if (facts && !early)
+              runner.sent(facts, serialise({ status: context.response.http.status ?? 200, body: answer }, JSON_TYPE));
           },
         };
       },

@@ -14,10 +14,17 @@ const REFUSAL = `mutation($operation: String, $documentHash: String, $categories
 
 export function privacyOffice(casesUrl: string, credentials: (principal: Principal) => Promise<string>): PrivacyOffice {
   const ask = officeClient('cases', casesUrl);
-  const caller = async (principal: Principal, requestId: string) => ({ authorization: `Bearer ${await credentials(principal)}`, requestId });
+  const caller = async (principal: Principal, requestId: string) => ({
+    authorization: `Bearer ${await credentials(principal)}`,
+    requestId,
+  });
   return {
     async grantedCategories(principal, requestId) {
-      const data = await ask<{ myDataGrants: { categories: PiiCategory[] }[] }>(GRANTS, {}, await caller(principal, requestId));
+      const data = await ask<{ myDataGrants: { categories: PiiCategory[] }[] }>(
+        GRANTS,
+        {},
+        await caller(principal, requestId),
+      );
       return new Set(data.myDataGrants.flatMap((g) => g.categories));
     },
     async recordRefusal(principal, requestId, refusal) {

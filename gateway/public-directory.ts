@@ -12,14 +12,17 @@ import type { Stage } from './pipeline.js';
 export function firstNonPublicField(schema: GraphQLSchema, document: DocumentNode, open: Set<string>): string | null {
   const typeInfo = new TypeInfo(schema);
   let refused: string | null = null;
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      if (refused || node.name.value === '__typename') return;
-      const parent = typeInfo.getParentType();
-      const coordinate = `${parent?.name ?? '?'}.${node.name.value}`;
-      if (!open.has(coordinate)) refused = coordinate;
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (refused || node.name.value === '__typename') return;
+        const parent = typeInfo.getParentType();
+        const coordinate = `${parent?.name ?? '?'}.${node.name.value}`;
+        if (!open.has(coordinate)) refused = coordinate;
+      },
+    }),
+  );
   return refused;
 }
 
@@ -28,9 +31,13 @@ export function publicDirectoryStage<TContext extends { principal: Principal }>(
     name: 'public directory',
     operation({ context, schema, document, operation }) {
       if (context.principal.role !== PUBLIC_ROLE) return;
-      if (operation?.operation !== 'query') throw unauthenticated(`a ${operation?.operation ?? 'request'} needs a token`);
+      if (operation?.operation !== 'query')
+        throw unauthenticated(`a ${operation?.operation ?? 'request'} needs a token`);
       const refused = firstNonPublicField(schema, document, open);
-      if (refused) throw unauthenticated(`${refused} needs a token: without one only the public directory of institutions is served`);
+      if (refused)
+        throw unauthenticated(
+          `${refused} needs a token: without one only the public directory of institutions is served`,
+        );
     },
   };
 }

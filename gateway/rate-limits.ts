@@ -10,7 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  BurstyRateLimiter,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { ConfigError } from '../kit/config.js';
 import { rateLimited } from '../kit/errors.js';
 import type { Logger } from '../kit/log.js';
@@ -42,13 +48,17 @@ export function rateLimitsFrom(raw: string | undefined): Record<string, RateLimi
   } catch {
     throw new ConfigError('JIEFEN_RATE_LIMITS must be off or a JSON object of role to { "perSecond", "burst" }');
   }
-  if (!given || typeof given !== 'object' || Array.isArray(given)) throw new ConfigError('JIEFEN_RATE_LIMITS must be a JSON object of role to { "perSecond", "burst" }');
+  if (!given || typeof given !== 'object' || Array.isArray(given))
+    throw new ConfigError('JIEFEN_RATE_LIMITS must be a JSON object of role to { "perSecond", "burst" }');
   const limits = { ...RATE_LIMITS };
   for (const [role, limit] of Object.entries(given)) {
-    if (!(role in RATE_LIMITS)) throw new ConfigError(`JIEFEN_RATE_LIMITS names an unknown role (roles: ${Object.keys(RATE_LIMITS).join(', ')})`);
+    if (!(role in RATE_LIMITS))
+      throw new ConfigError(`JIEFEN_RATE_LIMITS names an unknown role (roles: ${Object.keys(RATE_LIMITS).join(', ')})`);
     const { perSecond, burst, refusalWeight = RATE_LIMITS[role]!.refusalWeight } = (limit ?? {}) as Partial<RateLimit>;
-    if (!Number.isInteger(perSecond) || perSecond! < 1 || !Number.isInteger(burst) || burst! < 1) throw new ConfigError(`JIEFEN_RATE_LIMITS.${role} needs whole numbers perSecond and burst, each 1 or more`);
-    if (!Number.isInteger(refusalWeight) || refusalWeight < 1) throw new ConfigError(`JIEFEN_RATE_LIMITS.${role}.refusalWeight must be a whole number, 1 or more`);
+    if (!Number.isInteger(perSecond) || perSecond! < 1 || !Number.isInteger(burst) || burst! < 1)
+      throw new ConfigError(`JIEFEN_RATE_LIMITS.${role} needs whole numbers perSecond and burst, each 1 or more`);
+    if (!Number.isInteger(refusalWeight) || refusalWeight < 1)
+      throw new ConfigError(`JIEFEN_RATE_LIMITS.${role}.refusalWeight must be a whole number, 1 or more`);
     limits[role] = { perSecond: perSecond!, burst: burst!, refusalWeight };
   }
   return limits;
@@ -66,27 +76,43 @@ export interface RateLimiterOptions {
 
 /** The key a principal's requests are counted under: never the raw subject, which need not be short or plain. */
 function keyOf(principal: Principal, remoteAddress: string): string {
-  const who = principal.role === PUBLIC_ROLE ? `address:${remoteAddress}` : `${principal.role}:${principal.org ?? ''}:${principal.sub}`;
+  const who =
+    principal.role === PUBLIC_ROLE
+      ? `address:${remoteAddress}`
+      : `${principal.role}:${principal.org ?? ''}:${principal.sub}`;
   return createHash('sha256').update(who).digest('base64url').slice(0, 22);
 }
 
-export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TContext> & { connected(): Promise<void>; close(): Promise<void> } {
+export function rateLimitStage<TContext>(
+  options: RateLimiterOptions,
+): Stage<TContext> & { connected(): Promise<void>; close(): Promise<void> } {
   const prefix = options.keyPrefix ?? 'jiefen-rate';
   const redis = options.redisUrl
-    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: false })
+    ? new Redis(options.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 1000,
+        lazyConnect: false,
+      })
     : undefined;
   let alone = false;
   // ioredis reports every failed reconnect: one warning per outage is enough.
   redis?.on('error', () => {
     if (alone) return;
     alone = true;
-    options.logger.warn('rate limits: Redis cannot be reached, this gateway process counts requests alone until it can');
+    options.logger.warn(
+      'rate limits: Redis cannot be reached, this gateway process counts requests alone until it can',
+    );
   });
   redis?.on('ready', () => {
     if (alone) options.logger.info('rate limits: Redis reached again, limits are shared');
     alone = false;
   });
-  interface RoleLimiter { bursty: BurstyRateLimiter; windows: RateLimiterAbstract[]; limit: RateLimit }
+  interface RoleLimiter {
+    bursty: BurstyRateLimiter;
+    windows: RateLimiterAbstract[];
+    limit: RateLimit;
+  }
   const limiters = new Map<string, RoleLimiter>();
   const limiterOf = (role: string): RoleLimiter => {
     let limiter = limiters.get(role);
@@ -95,7 +121,16 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
     const make = (points: number, duration: number, name: string): RateLimiterAbstract => {
       const keyPrefix = `${prefix}:${role}:${name}`;
       const memory = new RateLimiterMemory({ points, duration, keyPrefix });
-      return redis ? new RateLimiterRedis({ storeClient: redis, points, duration, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory;
+      return redis
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            points,
+            duration,
+            keyPrefix,
+            insuranceLimiter: memory,
+            rejectIfRedisNotReady: true,
+          })
+        : memory;
     };
     const windows = [make(limit.perSecond, 1, 'second'), make(limit.burst, 10, 'burst')];
     limiter = { bursty: new BurstyRateLimiter(windows[0]!, windows[1]!), windows, limit };
@@ -119,14 +154,18 @@ export function rateLimitStage<TContext>(options: RateLimiterOptions): Stage<TCo
       const { windows, limit } = limiterOf(info.principal.role);
       const key = keyOf(info.principal, info.remoteAddress);
       // The arrival already counted one; a charge that cannot be recorded (Redis gone between the two) is not an error.
-      if (limit.refusalWeight > 1) await Promise.all(windows.map((window) => window.penalty(key, limit.refusalWeight - 1).catch(() => undefined)));
+      if (limit.refusalWeight > 1)
+        await Promise.all(windows.map((window) => window.penalty(key, limit.refusalWeight - 1).catch(() => undefined)));
     },
     /** Resolves once Redis is reached, or after a second without it (the limits then hold per process). */
     connected() {
       if (!redis || redis.status === 'ready') return Promise.resolve();
       return new Promise<void>((done) => {
         const timer = setTimeout(done, 1000);
-        redis.once('ready', () => { clearTimeout(timer); done(); });
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          done();
+        });
       });
     },
     async close() {

@@ -6,15 +6,23 @@
  */
 import type { SubgraphState } from './subgraph-health.js';
 
-export async function gatewayReadiness(subgraphs: ReadonlyMap<string, { state(): Promise<SubgraphState> }>): Promise<{ subgraphs: Record<string, SubgraphState> }> {
-  const states = Object.fromEntries(await Promise.all([...subgraphs].map(async ([name, client]) => [name, await client.state()] as const)));
-  if (Object.values(states).every((state) => state === 'open')) throw new ReadinessError('every subgraph\'s circuit is open', { subgraphs: states });
+export async function gatewayReadiness(
+  subgraphs: ReadonlyMap<string, { state(): Promise<SubgraphState> }>,
+): Promise<{ subgraphs: Record<string, SubgraphState> }> {
+  const states = Object.fromEntries(
+    await Promise.all([...subgraphs].map(async ([name, client]) => [name, await client.state()] as const)),
+  );
+  if (Object.values(states).every((state) => state === 'open'))
+    throw new ReadinessError("every subgraph's circuit is open", { subgraphs: states });
   return { subgraphs: states };
 }
 
 /** Not ready, with the details the 503's body carries. */
 export class ReadinessError extends Error {
-  constructor(message: string, readonly details: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
     super(message);
   }
 }

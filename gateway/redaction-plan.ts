@@ -4,10 +4,26 @@
  * field or impersonate one. Applying the plan walks only those paths.
  */
 import {
-  getNamedType, isAbstractType, isInputObjectType, isListType, isNonNullType, isObjectType, isInterfaceType, Kind,
-  typeFromAST, TypeInfo, visit, visitWithTypeInfo,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLInputType, type GraphQLSchema,
-  type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+  getNamedType,
+  isAbstractType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  typeFromAST,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import type { PiiCategory } from '../kit/privacy.js';
 
@@ -39,8 +55,13 @@ function mergeInto(plan: RedactionPlan, key: string, step: { category?: PiiCateg
 }
 
 function buildPlan(
-  schema: GraphQLSchema, pii: Map<string, PiiCategory>, fragments: Map<string, FragmentDefinitionNode>,
-  selectionSet: SelectionSetNode, parent: GraphQLCompositeType, plan: RedactionPlan, seen: Set<string>,
+  schema: GraphQLSchema,
+  pii: Map<string, PiiCategory>,
+  fragments: Map<string, FragmentDefinitionNode>,
+  selectionSet: SelectionSetNode,
+  parent: GraphQLCompositeType,
+  plan: RedactionPlan,
+  seen: Set<string>,
 ): RedactionPlan {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
@@ -56,7 +77,15 @@ function buildPlan(
         if (category) {
           mergeInto(plan, key, { category });
         } else if (selection.selectionSet) {
-          const next = buildPlan(schema, pii, fragments, selection.selectionSet, getNamedType(field.type) as GraphQLCompositeType, new Map(), seen);
+          const next = buildPlan(
+            schema,
+            pii,
+            fragments,
+            selection.selectionSet,
+            getNamedType(field.type) as GraphQLCompositeType,
+            new Map(),
+            seen,
+          );
           if (next.size) mergeInto(plan, key, { next });
         }
       }
@@ -66,14 +95,27 @@ function buildPlan(
       const condition = fragment.typeCondition ? typeFromAST(schema, fragment.typeCondition) : parent;
       const inner = new Set(seen);
       if (selection.kind === Kind.FRAGMENT_SPREAD) inner.add(selection.name.value);
-      buildPlan(schema, pii, fragments, fragment.selectionSet, (condition ?? parent) as GraphQLCompositeType, plan, inner);
+      buildPlan(
+        schema,
+        pii,
+        fragments,
+        fragment.selectionSet,
+        (condition ?? parent) as GraphQLCompositeType,
+        plan,
+        inner,
+      );
     }
   }
   return plan;
 }
 
 /** `@pii` input fields reached by one value of an input type. */
-function collectInputs(type: GraphQLInputType, value: unknown, pii: Map<string, PiiCategory>, found: Map<string, PiiCategory>): void {
+function collectInputs(
+  type: GraphQLInputType,
+  value: unknown,
+  pii: Map<string, PiiCategory>,
+  found: Map<string, PiiCategory>,
+): void {
   if (value === null || value === undefined) return;
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
@@ -95,18 +137,33 @@ function collectInputs(type: GraphQLInputType, value: unknown, pii: Map<string, 
 /** A literal argument value as plain data, with variables looked up (enough to see which input fields are set). */
 function literal(node: ValueNode, variables: Record<string, unknown>): unknown {
   switch (node.kind) {
-    case Kind.VARIABLE: return variables[node.name.value];
-    case Kind.NULL: return null;
-    case Kind.LIST: return node.values.map((v) => literal(v, variables));
-    case Kind.OBJECT: return Object.fromEntries(node.fields.map((f) => [f.name.value, literal(f.value, variables)]));
-    default: return true;
+    case Kind.VARIABLE:
+      return variables[node.name.value];
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map((v) => literal(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((f) => [f.name.value, literal(f.value, variables)]));
+    default:
+      return true;
   }
 }
 
-export function operationPrivacy(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, pii: Map<string, PiiCategory>): OperationPrivacy {
+export function operationPrivacy(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  pii: Map<string, PiiCategory>,
+): OperationPrivacy {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
   const plan = root ? buildPlan(schema, pii, fragments, operation.selectionSet, root, new Map(), new Set()) : new Map();
 
   // Arguments of the executed operation and of the fragments it may use.
@@ -139,7 +196,12 @@ const own = (object: object, key: string) => Object.prototype.hasOwnProperty.cal
  * Nulls every value on the plan's paths whose category `withheld` says so; returns how many non-null values it
  * withheld per category. Only own properties are touched, so a key such as `__proto__` is data like any other.
  */
-export function applyPlan(data: unknown, plan: RedactionPlan, withheld: (category: PiiCategory) => boolean, counts: Map<PiiCategory, number> = new Map()): Map<PiiCategory, number> {
+export function applyPlan(
+  data: unknown,
+  plan: RedactionPlan,
+  withheld: (category: PiiCategory) => boolean,
+  counts: Map<PiiCategory, number> = new Map(),
+): Map<PiiCategory, number> {
   if (data === null || typeof data !== 'object') return counts;
   if (Array.isArray(data)) {
     for (const item of data) applyPlan(item, plan, withheld, counts);

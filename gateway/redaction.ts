@@ -35,7 +35,11 @@ export interface PrivacyOffice {
   /** The categories the principal's consent grants name now. */
   grantedCategories(principal: Principal, requestId: string): Promise<Set<PiiCategory>>;
   /** Writes a refused request to the audit log. */
-  recordRefusal(principal: Principal, requestId: string, refusal: { operation: string | null; documentHash: string; categories: PiiCategory[]; detail: string }): Promise<void>;
+  recordRefusal(
+    principal: Principal,
+    requestId: string,
+    refusal: { operation: string | null; documentHash: string; categories: PiiCategory[]; detail: string },
+  ): Promise<void>;
 }
 
 /** Adds a subgraph's `extensions.redaction.withheld` counts to the request's. */
@@ -44,12 +48,16 @@ export function addSubgraphRedaction(context: RedactionContext, extensions: Reco
   if (!withheld) return;
   context.withheldBySubgraphs ??= new Map();
   for (const [category, n] of Object.entries(withheld)) {
-    if (typeof n === 'number') context.withheldBySubgraphs.set(category, (context.withheldBySubgraphs.get(category) ?? 0) + n);
+    if (typeof n === 'number')
+      context.withheldBySubgraphs.set(category, (context.withheldBySubgraphs.get(category) ?? 0) + n);
   }
 }
 
 /** What admission reads of an operation (the pipeline's facts). */
-export type AdmitFacts = Pick<OperationFacts<unknown>, 'schema' | 'document' | 'operation' | 'operationName' | 'variables' | 'queryHash'>;
+export type AdmitFacts = Pick<
+  OperationFacts<unknown>,
+  'schema' | 'document' | 'operation' | 'operationName' | 'variables' | 'queryHash'
+>;
 
 /**
  * The gateway's redaction as two steps around execution, so every request path runs the same code: `admit` before
@@ -68,7 +76,11 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
     let perOperation = plans.get(facts.document);
     if (!perOperation) plans.set(facts.document, (perOperation = new Map()));
     let privacy = perOperation.get(facts.operationName ?? '');
-    if (!privacy) perOperation.set(facts.operationName ?? '', (privacy = operationPrivacy(facts.schema, facts.document, facts.operation, pii)));
+    if (!privacy)
+      perOperation.set(
+        facts.operationName ?? '',
+        (privacy = operationPrivacy(facts.schema, facts.document, facts.operation, pii)),
+      );
     return privacy;
   }
 
@@ -83,7 +95,10 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
     if (inputs.size === 0) {
       // Fail closed: without the grants, no category is cleared (the failure is logged, not answered as an error).
       const cleared = reading.catch((error: Error) => {
-        context.logger.error({ err: { name: error.name, message: error.message } }, 'could not read consent grants: every party-data value withheld');
+        context.logger.error(
+          { err: { name: error.name, message: error.message } },
+          'could not read consent grants: every party-data value withheld',
+        );
         return new Set<PiiCategory>();
       });
       context.redaction = { plan: privacy.plan, cleared };
@@ -96,15 +111,24 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
     const refused = [...inputs].filter(([, category]) => !granted.has(category));
     if (refused.length) {
       const [coordinate, category] = refused[0]!;
-      await office.recordRefusal(context.principal, context.requestId, {
-        operation: facts.operationName, documentHash: facts.queryHash, categories: [...new Set(refused.map(([, c]) => c))],
-        detail: `filter ${refused.map(([c]) => c).join(', ')}`,
-      }).catch((error: Error) => context.logger.error({ err: { name: error.name } }, 'could not audit a refused search'));
+      await office
+        .recordRefusal(context.principal, context.requestId, {
+          operation: facts.operationName,
+          documentHash: facts.queryHash,
+          categories: [...new Set(refused.map(([, c]) => c))],
+          detail: `filter ${refused.map(([c]) => c).join(', ')}`,
+        })
+        .catch((error: Error) =>
+          context.logger.error({ err: { name: error.name } }, 'could not audit a refused search'),
+        );
       throw clearanceRequired(coordinate, category);
     }
   }
 
-  async function finish(context: RedactionContext, result: { data?: Record<string, unknown> | null; extensions?: Record<string, unknown> }): Promise<void> {
+  async function finish(
+    context: RedactionContext,
+    result: { data?: Record<string, unknown> | null; extensions?: Record<string, unknown> },
+  ): Promise<void> {
     const counts = new Map<string, number>(context.withheldBySubgraphs ?? []);
     const redaction = context.redaction;
     if (redaction && result.data) {
@@ -116,7 +140,8 @@ export function gatewayRedaction(pii: Map<string, PiiCategory>, office: PrivacyO
         context.logger.warn({ category, values: n }, 'gateway withheld party data a subgraph sent in clear');
       }
     }
-    if (counts.size) result.extensions = { ...result.extensions, redaction: { withheld: Object.fromEntries([...counts].sort()) } };
+    if (counts.size)
+      result.extensions = { ...result.extensions, redaction: { withheld: Object.fromEntries([...counts].sort()) } };
   }
 
   /** `admit` as the pipeline's stage, on both request paths. */

@@ -21,7 +21,13 @@ export function responseHooksStage<TContext>(hooks: readonly ResponseHook<TConte
     name: 'response hooks',
     async result({ operation: facts, answer }) {
       if (!facts?.operation) return;
-      const input = { result: answer as ResponseHookInput<TContext>['result'], document: facts.document, operation: facts.operation, schema: facts.schema, context: facts.context };
+      const input = {
+        result: answer as ResponseHookInput<TContext>['result'],
+        document: facts.document,
+        operation: facts.operation,
+        schema: facts.schema,
+        context: facts.context,
+      };
       for (const hook of hooks) await hook(input);
     },
   };

@@ -8,7 +8,13 @@ import os from 'node:os';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import type { HubConfig } from '../kit/config.js';
 import { errorFormatter, requestLoggerPlugin } from '../kit/format-error.js';
 import { createApolloHttpServer, listen } from '../kit/http.js';
@@ -76,7 +82,6 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-
 export interface GatewayOptions {
   /** Post-processing of every response before it is serialised (e.g. redaction), run on both request paths. */
   responseHooks?: ResponseHook<GatewayContext>[];
@@ -90,7 +95,11 @@ export interface GatewayOptions {
   leanPath?: boolean;
 }
 
-export async function startGateway(config: HubConfig, logger: Logger = createLogger('gateway', config.logLevel), options: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: HubConfig,
+  logger: Logger = createLogger('gateway', config.logLevel),
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
   const credentials = internalCredentials(config.internalSecret);
   const urlOf = (name: string, fallback: string) => config.subgraphUrls[name as SubgraphName] ?? fallback;
@@ -110,32 +119,55 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     // Its OpenTelemetry spans (kit/tracing.ts) carry neither the document nor the errors' messages, which may quote input.
     telemetry: { includeDocument: false, recordExceptions: false },
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient<GatewayContext>(name, urlOf(name, url!), credentials, observeSubgraphExtensions,
-        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger, observe: observed.subgraphCalls(name) });
+      const client = new SubgraphClient<GatewayContext>(
+        name,
+        urlOf(name, url!),
+        credentials,
+        observeSubgraphExtensions,
+        { timeoutMs: config.subgraphTimeoutsMs[name as SubgraphName], logger, observe: observed.subgraphCalls(name) },
+      );
       clients.push(client);
       clientsByName.set(name, client);
       return client;
     },
   });
 
-  const redaction = gatewayRedaction(piiCoordinates(parse(supergraphSdl)), privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials), config.gatewayRedaction);
+  const redaction = gatewayRedaction(
+    piiCoordinates(parse(supergraphSdl)),
+    privacyOffice(urlOf('cases', config.subgraphUrls.cases), credentials),
+    config.gatewayRedaction,
+  );
   // Post-processing of every response: redaction first, then any the caller adds.
-  const responseHooks: ResponseHook<GatewayContext>[] = [({ result, context }) => redaction.finish(context, result), ...(options.responseHooks ?? [])];
+  const responseHooks: ResponseHook<GatewayContext>[] = [
+    ({ result, context }) => redaction.finish(context, result),
+    ...(options.responseHooks ?? []),
+  ];
   const formatError = errorFormatter(logger);
   const clock = options.clock ?? (() => new Date());
-  const kept = config.keptAnswers ? new KeptAnswers({
-    now: () => clock().getTime(),
-    generationOf: (subgraph, principal) => {
-      const client = clientsByName.get(subgraph);
-      if (!client) throw new Error(`no subgraph named ${subgraph} in the supergraph`);
-      return client.generation(principal);
-    },
-  }) : undefined;
+  const kept = config.keptAnswers
+    ? new KeptAnswers({
+        now: () => clock().getTime(),
+        generationOf: (subgraph, principal) => {
+          const client = clientsByName.get(subgraph);
+          if (!client) throw new Error(`no subgraph named ${subgraph} in the supergraph`);
+          return client.generation(principal);
+        },
+      })
+    : undefined;
 
   const rateLimits = settings.rateLimits
-    ? rateLimitStage<GatewayContext>({ limits: settings.rateLimits, redisUrl: settings.redisUrl, keyPrefix: options.rateLimitKeyPrefix, logger, onRefusal: observed.rateLimited })
+    ? rateLimitStage<GatewayContext>({
+        limits: settings.rateLimits,
+        redisUrl: settings.redisUrl,
+        keyPrefix: options.rateLimitKeyPrefix,
+        logger,
+        onRefusal: observed.rateLimited,
+      })
     : undefined;
-  const limits = operationLimitsStage<GatewayContext>(settings.limits, config.production ? [...GATEWAY_RULES, NoSchemaIntrospectionCustomRule] : GATEWAY_RULES);
+  const limits = operationLimitsStage<GatewayContext>(
+    settings.limits,
+    config.production ? [...GATEWAY_RULES, NoSchemaIntrospectionCustomRule] : GATEWAY_RULES,
+  );
   // Every check a request passes, in order, on both request paths (gateway/pipeline.ts). Authentication and the
   // body limit come before, in kit/http.ts.
   const stages: Stage<GatewayContext>[] = [
@@ -148,12 +180,19 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     ...(kept ? [keptAnswersStage(kept)] : []),
     responseHooksStage(responseHooks),
     observed.stage(),
-    { name: 'echo scrubbing', result: ({ params, schema: apiSchema, answer }) => scrubAnswerErrors(answer, params, apiSchema) },
+    {
+      name: 'echo scrubbing',
+      result: ({ params, schema: apiSchema, answer }) => scrubAnswerErrors(answer, params, apiSchema),
+    },
   ];
   let schema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => { schema = apiSchema; });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    schema = apiSchema;
+  });
   const pipeline = gatewayPipeline<GatewayContext>({
-    stages, formatError: (formatted, error, context) => formatError(formatted, error, undefined, context?.logger), schema: () => schema,
+    stages,
+    formatError: (formatted, error, context) => formatError(formatted, error, undefined, context?.logger),
+    schema: () => schema,
     lean: options.leanPath === false ? undefined : gatewayLeanPath<GatewayContext>(gateway),
   });
   // Apollo Server takes its documents from the pipeline's document stage, which has parsed, limited and validated
@@ -196,7 +235,12 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     authenticate: (req) => authenticate(req.headers.authorization),
     // One deadline for the whole answer, from arrival: a call started late (queued, or after another subgraph's) gets
     // only what is left, so an answer waits no longer than the slowest subgraph's timeout.
-    context: ({ principal, requestId, logger: log, arrivedAt }) => ({ principal, requestId, logger: log, deadline: arrivedAt + answerDeadlineMs }),
+    context: ({ principal, requestId, logger: log, arrivedAt }) => ({
+      principal,
+      requestId,
+      logger: log,
+      deadline: arrivedAt + answerDeadlineMs,
+    }),
     pipeline: pipeline.pipeline,
     arrival: pipeline.arrival,
     refused: pipeline.refused,
@@ -208,5 +252,13 @@ export async function startGateway(config: HubConfig, logger: Logger = createLog
     ready: () => gatewayReadiness(clientsByName),
   });
   const running = await listen(server, config.ports.gateway, config.host);
-  return { url: running.url, close: async () => { await running.close(); await apollo.stop(); await Promise.all(clients.map((c) => c.close())); await rateLimits?.close(); } };
+  return {
+    url: running.url,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+      await Promise.all(clients.map((c) => c.close()));
+      await rateLimits?.close();
+    },
+  };
 }

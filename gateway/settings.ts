@@ -25,4 +25,7 @@ export function loadGatewaySettings(env: NodeJS.ProcessEnv = process.env): Gatew
   };
 }
 
-export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = { limits: DEFAULT_LIMITS, rateLimits: rateLimitsFrom(undefined) };
+export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
+  limits: DEFAULT_LIMITS,
+  rateLimits: rateLimitsFrom(undefined),
+};

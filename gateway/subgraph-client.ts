@@ -12,7 +12,15 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { Pool } from 'undici';
-import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { REQUEST_ID_HEADER } from '../kit/http.js';
 import { subgraphUnavailable } from '../kit/errors.js';
@@ -20,7 +28,13 @@ import type { Logger } from '../kit/log.js';
 import { DOCUMENT_HASH_HEADER, OPERATION_NAME_HEADER } from '../kit/privacy.js';
 import type { Principal } from '../kit/principal.js';
 import { propagate } from '../kit/tracing.js';
-import { SubgraphGuard, SubgraphUnavailable, type CircuitName, type SubgraphState, type UnavailableReason } from './subgraph-health.js';
+import {
+  SubgraphGuard,
+  SubgraphUnavailable,
+  type CircuitName,
+  type SubgraphState,
+  type UnavailableReason,
+} from './subgraph-health.js';
 
 export interface SubgraphCallContext {
   principal?: Principal;
@@ -40,7 +54,11 @@ export interface SubgraphFailover {
   observe?(outcome: 'answered' | UnavailableReason, seconds: number): void;
 }
 
-interface RawAnswer { statusCode: number; contentType: string; text: string }
+interface RawAnswer {
+  statusCode: number;
+  contentType: string;
+  text: string;
+}
 
 export class SubgraphClient<TContext extends SubgraphCallContext> implements GraphQLDataSource<TContext> {
   private readonly pool: Pool;
@@ -51,9 +69,14 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
   private readonly observe: NonNullable<SubgraphFailover['observe']>;
 
   constructor(
-    private readonly name: string, private readonly url: string, private readonly credentials: (principal: Principal) => Promise<string>,
+    private readonly name: string,
+    private readonly url: string,
+    private readonly credentials: (principal: Principal) => Promise<string>,
     /** Sees each answer's `extensions` (the gateway adds up what subgraphs withheld). */
-    private readonly onExtensions: (context: TContext, extensions: Record<string, unknown> | undefined) => void = () => {},
+    private readonly onExtensions: (
+      context: TContext,
+      extensions: Record<string, unknown> | undefined,
+    ) => void = () => {},
     failover: SubgraphFailover,
     connections = 32,
   ) {
@@ -75,9 +98,11 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
     const { context, request } = options;
     // Context is absent only for the gateway's own health checks, which this gateway does not run.
     if (!context.principal) throw new Error(`no principal for a request to subgraph ${this.name}`);
-    const body = JSON.stringify(request.operationName
-      ? { query: request.query, variables: request.variables, operationName: request.operationName }
-      : { query: request.query, variables: request.variables });
+    const body = JSON.stringify(
+      request.operationName
+        ? { query: request.query, variables: request.variables, operationName: request.operationName }
+        : { query: request.query, variables: request.variables },
+    );
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       authorization: `Bearer ${await this.credentials(context.principal)}`,
@@ -92,7 +117,11 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
     let response: RawAnswer;
     const started = performance.now();
     try {
-      response = await this.guard.call((signal) => this.send('POST', this.path, headers, body, signal), mayRetry(request.query, request.variables), context.deadline);
+      response = await this.guard.call(
+        (signal) => this.send('POST', this.path, headers, body, signal),
+        mayRetry(request.query, request.variables),
+        context.deadline,
+      );
       this.observe('answered', (performance.now() - started) / 1000);
     } catch (error) {
       if (!(error instanceof SubgraphUnavailable)) throw error;
@@ -101,21 +130,40 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
       return { errors: unavailableErrors(this.name, error.message, request.query, request.variables) };
     }
     const { text, contentType } = response;
-    const parsed = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json') ? safeJson(text) : text;
+    const parsed =
+      contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json')
+        ? safeJson(text)
+        : text;
     // A subgraph refuses bad variables with HTTP 400 and a GraphQL body: pass its error on (code and message, already
     // scrubbed of input there) rather than a bare "400: Bad Request" that would read as an internal error.
-    const refusal = (parsed as { errors?: { message?: unknown; extensions?: { code?: unknown; field?: unknown } }[] } | null)?.errors?.[0];
-    if (response.statusCode === 400 && typeof refusal?.message === 'string' && typeof refusal.extensions?.code === 'string') {
+    const refusal = (
+      parsed as { errors?: { message?: unknown; extensions?: { code?: unknown; field?: unknown } }[] } | null
+    )?.errors?.[0];
+    if (
+      response.statusCode === 400 &&
+      typeof refusal?.message === 'string' &&
+      typeof refusal.extensions?.code === 'string'
+    ) {
       const { code, field } = refusal.extensions;
-      throw new GraphQLError(refusal.message, { extensions: { code, ...(typeof field === 'string' ? { field } : {}) } });
+      throw new GraphQLError(refusal.message, {
+        extensions: { code, ...(typeof field === 'string' ? { field } : {}) },
+      });
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      const extensions: Record<string, unknown> = { response: { url: this.url, status: response.statusCode, statusText: STATUS_CODES[response.statusCode], body: parsed } };
+      const extensions: Record<string, unknown> = {
+        response: {
+          url: this.url,
+          status: response.statusCode,
+          statusText: STATUS_CODES[response.statusCode],
+          body: parsed,
+        },
+      };
       if (response.statusCode === 401) extensions.code = 'UNAUTHENTICATED';
       else if (response.statusCode === 403) extensions.code = 'FORBIDDEN';
       throw new GraphQLError(`${response.statusCode}: ${STATUS_CODES[response.statusCode]}`, { extensions });
     }
-    if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body from subgraph ${this.name}`);
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new Error(`Expected JSON response body from subgraph ${this.name}`);
     this.onExtensions(context as TContext, (parsed as { extensions?: Record<string, unknown> }).extensions);
     return parsed as Record<string, unknown>;
   }
@@ -123,22 +171,40 @@ export class SubgraphClient<TContext extends SubgraphCallContext> implements Gra
   /** The subgraph's generation now (kit/generation.ts), asked as the principal: gateway/kept-answers.ts checks kept answers with it. */
   async generation(principal: Principal): Promise<number> {
     const headers = { authorization: `Bearer ${await this.credentials(principal)}` };
-    const response = await this.guard.call((signal) => this.send('GET', this.generationPath, headers, undefined, signal), true);
-    const generation = response.statusCode === 200 ? (safeJson(response.text) as { generation?: unknown } | null)?.generation : undefined;
-    if (typeof generation !== 'number') throw new Error(`subgraph ${this.name} answered ${response.statusCode} to GET ${this.generationPath}, not a generation`);
+    const response = await this.guard.call(
+      (signal) => this.send('GET', this.generationPath, headers, undefined, signal),
+      true,
+    );
+    const generation =
+      response.statusCode === 200
+        ? (safeJson(response.text) as { generation?: unknown } | null)?.generation
+        : undefined;
+    if (typeof generation !== 'number')
+      throw new Error(
+        `subgraph ${this.name} answered ${response.statusCode} to GET ${this.generationPath}, not a generation`,
+      );
     return generation;
   }
 
   /** Up, degraded or open-circuited, for the gateway's /readyz (asks the subgraph's own /readyz). */
   state(): Promise<SubgraphState> {
-    return this.guard.state(async (signal) => (await this.send('GET', this.readinessPath, {}, undefined, signal)).statusCode === 200);
+    return this.guard.state(
+      async (signal) => (await this.send('GET', this.readinessPath, {}, undefined, signal)).statusCode === 200,
+    );
   }
 
   /** One HTTP exchange, answer read in full; a 5xx is the subgraph failing, not answering. */
-  private async send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<RawAnswer> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RawAnswer> {
     const response = await this.pool.request({ method, path, headers, body, signal });
     const text = await response.body.text();
-    if (response.statusCode >= 500) throw new SubgraphUnavailable(`it answered HTTP ${response.statusCode}`, 'server_error');
+    if (response.statusCode >= 500)
+      throw new SubgraphUnavailable(`it answered HTTP ${response.statusCode}`, 'server_error');
     return { statusCode: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text };
   }
 
@@ -156,9 +222,17 @@ function mayRetry(query: string | undefined, variables: Record<string, unknown> 
   if (!query?.startsWith('mutation')) return true;
   const operation = operationOf(parsed(query));
   if (!operation || operation.operation !== 'mutation') return true;
-  return operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.arguments?.some((argument) =>
-    argument.name.value === 'idempotencyKey'
-    && (argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] != null : argument.value.kind === Kind.STRING)));
+  return operation.selectionSet.selections.every(
+    (selection) =>
+      selection.kind === Kind.FIELD &&
+      selection.arguments?.some(
+        (argument) =>
+          argument.name.value === 'idempotencyKey' &&
+          (argument.value.kind === Kind.VARIABLE
+            ? variables[argument.value.name.value] != null
+            : argument.value.kind === Kind.STRING),
+      ),
+  );
 }
 
 function operationOf(document: DocumentNode | undefined): OperationDefinitionNode | undefined {
@@ -190,23 +264,38 @@ function parsed(query: string | undefined): DocumentNode | undefined {
  * field by its name, an entity field as `_entities.0.<field>`, which it turns into the first object's path (e.g.
  * `cases.edges.0.node.referrals`). The message counts the other objects whose same field is null for the same reason.
  */
-function unavailableErrors(subgraph: string, why: string, query: string | undefined, variables: Record<string, unknown> = {}) {
+function unavailableErrors(
+  subgraph: string,
+  why: string,
+  query: string | undefined,
+  variables: Record<string, unknown> = {},
+) {
   const document = parsed(query);
   const operation = operationOf(document);
   if (!operation) return [subgraphUnavailable(subgraph, why).toJSON()];
-  const fragments = new Map(document!.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const fragments = new Map(
+    document!.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
   const roots = responseKeys(operation.selectionSet, fragments);
   const representations = variables.representations;
   if (roots.length === 1 && roots[0]!.key === '_entities' && Array.isArray(representations)) {
     const others = representations.length - 1;
     const also = others > 0 ? ` (so is the same field of ${others} more object${others === 1 ? '' : 's'})` : '';
-    return responseKeys(roots[0]!.selectionSet!, fragments).map(({ key }) => ({ ...subgraphUnavailable(subgraph, why + also).toJSON(), path: ['_entities', 0, key] }));
+    return responseKeys(roots[0]!.selectionSet!, fragments).map(({ key }) => ({
+      ...subgraphUnavailable(subgraph, why + also).toJSON(),
+      path: ['_entities', 0, key],
+    }));
   }
   return roots.map(({ key }) => ({ ...subgraphUnavailable(subgraph, why).toJSON(), path: [key] }));
 }
 
 /** The response keys a selection set fills (through fragments), without `__typename`. */
-function responseKeys(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): { key: string; selectionSet?: SelectionSetNode }[] {
+function responseKeys(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): { key: string; selectionSet?: SelectionSetNode }[] {
   const keys = new Map<string, SelectionSetNode | undefined>();
   const visit = (set: SelectionSetNode) => {
     for (const selection of set.selections) {

@@ -6,7 +6,15 @@
  * SUBGRAPH_UNAVAILABLE error naming the subgraph.
  */
 import os from 'node:os';
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, IsolatedCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { Logger } from '../kit/log.js';
 
 /** The failover policy, one table. */
@@ -47,7 +55,11 @@ export const SUBGRAPH_POLICY = {
  * of these only the subgraph's own: not a call cut short because its request had spent its time elsewhere.
  */
 export class SubgraphUnavailable extends Error {
-  constructor(why: string, readonly reason: UnavailableReason, readonly subgraphsFault = true) {
+  constructor(
+    why: string,
+    readonly reason: UnavailableReason,
+    readonly subgraphsFault = true,
+  ) {
     super(why);
   }
 
@@ -61,7 +73,8 @@ export class SubgraphUnavailable extends Error {
  * deadline; its connection failed; its circuit open; every slot taken while the subgraph stalled; no time left of
  * the request's deadline; an HTTP 5xx; its /readyz not ready.
  */
-export type UnavailableReason = 'timeout' | 'connection' | 'circuit_open' | 'overloaded' | 'no_time' | 'server_error' | 'not_ready';
+export type UnavailableReason =
+  'timeout' | 'connection' | 'circuit_open' | 'overloaded' | 'no_time' | 'server_error' | 'not_ready';
 
 /** A circuit's state, as metrics name it. */
 export type CircuitName = 'closed' | 'half_open' | 'open';
@@ -69,7 +82,15 @@ export type CircuitName = 'closed' | 'half_open' | 'open';
 /** `up`: answering and ready; `degraded`: circuit closed but its last call or readiness failed; `open`: failing fast. */
 export type SubgraphState = 'up' | 'degraded' | 'open';
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 
 /** At most `limit` calls at a time; a call waits for a slot only while the calls ahead of it make progress. */
 class InFlightLimit {
@@ -79,7 +100,12 @@ class InFlightLimit {
   private answerMs = 0;
   private readonly waiting: { go(): void }[] = [];
 
-  constructor(private readonly limit: number, private readonly stallMs: number, private readonly stallFactor: number, private readonly ceilingMs: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly stallMs: number,
+    private readonly stallFactor: number,
+    private readonly ceilingMs: number,
+  ) {}
 
   async run<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
     if (this.running >= this.limit) await this.turn(signal);
@@ -108,7 +134,11 @@ class InFlightLimit {
   }
 
   private turn(signal: AbortSignal): Promise<void> {
-    const stuck = () => new SubgraphUnavailable(`${this.limit} calls to it are in flight and none answered for ${Math.round(this.stallAfterMs())} ms`, 'overloaded');
+    const stuck = () =>
+      new SubgraphUnavailable(
+        `${this.limit} calls to it are in flight and none answered for ${Math.round(this.stallAfterMs())} ms`,
+        'overloaded',
+      );
     if (this.stalled()) return Promise.reject(stuck());
     return new Promise<void>((resolve, reject) => {
       const leave = (error: Error) => {
@@ -118,9 +148,17 @@ class InFlightLimit {
         signal.removeEventListener('abort', onAbort);
         reject(error);
       };
-      const waiter = { go: () => { clearInterval(watch); signal.removeEventListener('abort', onAbort); resolve(); } };
+      const waiter = {
+        go: () => {
+          clearInterval(watch);
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
       const onAbort = () => leave(new SubgraphUnavailable('no slot for the call before its deadline', 'overloaded'));
-      const watch = setInterval(() => { if (this.stalled()) leave(stuck()); }, this.stallMs / 2);
+      const watch = setInterval(() => {
+        if (this.stalled()) leave(stuck());
+      }, this.stallMs / 2);
       signal.addEventListener('abort', onAbort);
       this.waiting.push(waiter);
     });
@@ -133,12 +171,24 @@ export class SubgraphGuard {
   private readonly limit: InFlightLimit;
   private lastCallFailed = false;
 
-  constructor(readonly name: string, readonly timeoutMs: number, logger: Logger) {
-    this.limit = new InFlightLimit(SUBGRAPH_POLICY.inFlight, SUBGRAPH_POLICY.stallMs, SUBGRAPH_POLICY.stallFactor, timeoutMs);
-    this.breaker = circuitBreaker(handleWhen((error) => error instanceof SubgraphUnavailable && error.subgraphsFault), {
-      halfOpenAfter: SUBGRAPH_POLICY.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(SUBGRAPH_POLICY.failuresToOpen),
-    });
+  constructor(
+    readonly name: string,
+    readonly timeoutMs: number,
+    logger: Logger,
+  ) {
+    this.limit = new InFlightLimit(
+      SUBGRAPH_POLICY.inFlight,
+      SUBGRAPH_POLICY.stallMs,
+      SUBGRAPH_POLICY.stallFactor,
+      timeoutMs,
+    );
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof SubgraphUnavailable && error.subgraphsFault),
+      {
+        halfOpenAfter: SUBGRAPH_POLICY.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(SUBGRAPH_POLICY.failuresToOpen),
+      },
+    );
     this.breaker.onBreak(() => logger.warn({ subgraph: name }, 'subgraph circuit open: its calls fail fast'));
     this.breaker.onHalfOpen(() => logger.info({ subgraph: name }, 'subgraph circuit half-open: one probe call'));
     this.breaker.onReset(() => logger.info({ subgraph: name }, 'subgraph circuit closed: answering again'));
@@ -151,18 +201,27 @@ export class SubgraphGuard {
    */
   async call<T>(attempt: (signal: AbortSignal) => Promise<T>, retry: boolean, due = Infinity): Promise<T> {
     // cockatiel queues every call behind a half-open probe; to a frozen subgraph that is the whole timeout.
-    if (this.breaker.state === CircuitState.HalfOpen) throw new SubgraphUnavailable('its circuit is open (a probe call is under way)', 'circuit_open');
+    if (this.breaker.state === CircuitState.HalfOpen)
+      throw new SubgraphUnavailable('its circuit is open (a probe call is under way)', 'circuit_open');
     const left = Math.min(this.timeoutMs, due - Date.now());
-    if (left <= 0) throw new SubgraphUnavailable('the request\'s deadline passed before the call', 'no_time', false);
+    if (left <= 0) throw new SubgraphUnavailable("the request's deadline passed before the call", 'no_time', false);
     const signal = AbortSignal.timeout(left);
     const cutShort = left < this.timeoutMs;
     try {
-      const result = await this.breaker.execute(() => this.limit.run(() => this.attempts(attempt, signal, retry ? SUBGRAPH_POLICY.connectionRetries : 0, cutShort ? left : null), signal));
+      const result = await this.breaker.execute(() =>
+        this.limit.run(
+          () => this.attempts(attempt, signal, retry ? SUBGRAPH_POLICY.connectionRetries : 0, cutShort ? left : null),
+          signal,
+        ),
+      );
       this.lastCallFailed = false;
       return result;
     } catch (error) {
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-        throw new SubgraphUnavailable(`its circuit is open after ${SUBGRAPH_POLICY.failuresToOpen} calls without an answer`, 'circuit_open');
+        throw new SubgraphUnavailable(
+          `its circuit is open after ${SUBGRAPH_POLICY.failuresToOpen} calls without an answer`,
+          'circuit_open',
+        );
       }
       if (error instanceof SubgraphUnavailable) this.lastCallFailed = true;
       throw error;
@@ -170,13 +229,19 @@ export class SubgraphGuard {
   }
 
   /** `cutShortMs`: the request's deadline left the call less than the subgraph's own timeout (else null). */
-  private async attempts<T>(attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number, cutShortMs: number | null): Promise<T> {
+  private async attempts<T>(
+    attempt: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+    retries: number,
+    cutShortMs: number | null,
+  ): Promise<T> {
     for (let left = retries; ; left--) {
       try {
         return await attempt(signal);
       } catch (error) {
         const unavailable = this.translate(error, signal, cutShortMs);
-        if (!(unavailable instanceof SubgraphUnavailable && unavailable.connectionFailed && left > 0)) throw unavailable;
+        if (!(unavailable instanceof SubgraphUnavailable && unavailable.connectionFailed && left > 0))
+          throw unavailable;
       }
     }
   }
@@ -185,26 +250,38 @@ export class SubgraphGuard {
   private translate(error: unknown, signal: AbortSignal, cutShortMs: number | null): unknown {
     if (error instanceof SubgraphUnavailable) return error;
     if (signal.aborted && cutShortMs !== null) {
-      return new SubgraphUnavailable(`no answer within the ${Math.round(cutShortMs)} ms left of the request's deadline`, 'timeout', cutShortMs >= SUBGRAPH_POLICY.cutShortCountsFromShare * this.timeoutMs);
+      return new SubgraphUnavailable(
+        `no answer within the ${Math.round(cutShortMs)} ms left of the request's deadline`,
+        'timeout',
+        cutShortMs >= SUBGRAPH_POLICY.cutShortCountsFromShare * this.timeoutMs,
+      );
     }
     if (signal.aborted) return new SubgraphUnavailable(`no answer within ${this.timeoutMs} ms`, 'timeout');
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return new SubgraphUnavailable(`connection failed (${code})`, 'connection');
+    if (typeof code === 'string' && CONNECTION_ERRORS.has(code))
+      return new SubgraphUnavailable(`connection failed (${code})`, 'connection');
     return error;
   }
 
   get circuit(): CircuitName {
-    return this.breaker.state === CircuitState.Closed ? 'closed' : this.breaker.state === CircuitState.HalfOpen ? 'half_open' : 'open';
+    return this.breaker.state === CircuitState.Closed
+      ? 'closed'
+      : this.breaker.state === CircuitState.HalfOpen
+        ? 'half_open'
+        : 'open';
   }
 
   /** Its state for the gateway's readiness, after asking the subgraph's own /readyz (`probe`). */
   async state(probe: (signal: AbortSignal) => Promise<boolean>): Promise<SubgraphState> {
     if (this.breaker.state === CircuitState.Open) {
       // An open circuit closes only on a call that succeeds: the readiness check is one, so an idle gateway heals too.
-      const answered = await this.breaker.execute(async () => {
-        if (!(await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs)))) throw new SubgraphUnavailable('not ready', 'not_ready');
-        return true;
-      }).catch(() => false);
+      const answered = await this.breaker
+        .execute(async () => {
+          if (!(await probe(AbortSignal.timeout(SUBGRAPH_POLICY.readinessProbeMs))))
+            throw new SubgraphUnavailable('not ready', 'not_ready');
+          return true;
+        })
+        .catch(() => false);
       if (answered) this.lastCallFailed = false;
       return answered ? 'up' : 'open';
     }

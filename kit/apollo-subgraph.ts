@@ -6,7 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type GraphQLSchema } from 'graphql';
@@ -54,7 +57,9 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   metrics: ServiceMetrics;
 }
 
-function finishPlugin<TContext extends BaseContext>(finish: NonNullable<SubgraphOptions<TContext>['finish']>): ApolloServerPlugin<TContext> {
+function finishPlugin<TContext extends BaseContext>(
+  finish: NonNullable<SubgraphOptions<TContext>['finish']>,
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
@@ -63,7 +68,11 @@ function finishPlugin<TContext extends BaseContext>(finish: NonNullable<Subgraph
           const headers = request.http?.headers;
           await finish(contextValue, response.body.singleResult as ExecutionResultLike, {
             operationName: operationName ?? null,
-            queryHash: queryHash ?? createHash('sha256').update(request.query ?? '').digest('hex'),
+            queryHash:
+              queryHash ??
+              createHash('sha256')
+                .update(request.query ?? '')
+                .digest('hex'),
             header: (name) => headers?.get(name),
           });
         },
@@ -72,10 +81,15 @@ function finishPlugin<TContext extends BaseContext>(finish: NonNullable<Subgraph
   };
 }
 
-export async function startApolloSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
+export async function startApolloSubgraph<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningServer> {
   const typeDefs = parse(options.typeDefs);
   const built = buildSubgraphSchema({ typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
-  const schema = guardNonPublicFields(refuseNulInArguments(options.transformSchema?.(built) ?? built), publicCoordinates(typeDefs));
+  const schema = guardNonPublicFields(
+    refuseNulInArguments(options.transformSchema?.(built) ?? built),
+    publicCoordinates(typeDefs),
+  );
   const formatError = errorFormatter(options.logger, schema);
   const apollo = new ApolloServer<TContext>({
     schema,
@@ -83,7 +97,11 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     logger: options.logger,
     // Inline traces (ftv1) would cost time on every request and carry timing per field to whoever asks.
     plugins: [
-      ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), echoScrubPlugin<TContext>(), reportPlugin<TContext>(), requestLoggerPlugin<TContext>(),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      echoScrubPlugin<TContext>(),
+      reportPlugin<TContext>(),
+      requestLoggerPlugin<TContext>(),
       ...(options.finish ? [finishPlugin(options.finish)] : []),
     ],
     // "Did you mean …?" would let a caller fish for field names it may not know.
@@ -118,12 +136,18 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
     // document validated once; anything else takes Apollo Server's pipeline.
     async pipeline(request) {
       const { params, leanContentType } = request;
-      if (!params || !leanContentType || typeof params.query !== 'string' || params.extensions !== undefined) return null;
+      if (!params || !leanContentType || typeof params.query !== 'string' || params.extensions !== undefined)
+        return null;
       const cached = documents.get(params.query);
       const operation = cached && DocumentCache.operation(cached, params.operationName);
       if (!cached || !operation || operation.operation === 'subscription') return null;
       const context = await request.context();
-      const result: ExecutionResultLike = await executor.execute({ document: cached.document, operationName: operation.name?.value, variableValues: params.variables, contextValue: context });
+      const result: ExecutionResultLike = await executor.execute({
+        document: cached.document,
+        operationName: operation.name?.value,
+        variableValues: params.variables,
+        contextValue: context,
+      });
       // Variables that do not coerce: nothing ran, and Apollo Server gives the canonical error.
       if (result.data === undefined) return null;
       if (options.finish) {
@@ -131,14 +155,28 @@ export async function startApolloSubgraph<TContext extends BaseContext>(options:
         await options.finish(context, result, {
           operationName: operation.name?.value ?? null,
           queryHash: cached.hash,
-          header: (name) => { const value = headers[name]; return Array.isArray(value) ? value[0] : value; },
+          header: (name) => {
+            const value = headers[name];
+            return Array.isArray(value) ? value[0] : value;
+          },
         });
       }
       // The lean path scrubs as echoScrubPlugin does on Apollo Server's.
       const inputs = lazyInputs(params, schema);
-      return graphqlResponse(result, (formatted, error) => scrubError(formatError(formatted, error, inputs, request.info.logger), inputs), leanContentType, operation.name?.value ?? null);
+      return graphqlResponse(
+        result,
+        (formatted, error) => scrubError(formatError(formatted, error, inputs, request.info.logger), inputs),
+        leanContentType,
+        operation.name?.value ?? null,
+      );
     },
   });
   const running = await listen(server, options.port, options.host);
-  return { ...running, close: async () => { await running.close(); await apollo.stop(); } };
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+    },
+  };
 }

@@ -8,7 +8,15 @@
  * An operation graphql-jit cannot compile runs on graphql-js `execute`, unchanged.
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { defaultFieldResolver, execute, GraphQLError, isObjectType, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  execute,
+  GraphQLError,
+  isObjectType,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import type { ExecutionResultLike } from './graphql-response.js';
 
 export class CompiledExecutor {
@@ -27,7 +35,9 @@ export class CompiledExecutor {
     if (query === undefined) {
       let result: CompiledQuery | ExecutionResult | null = null;
       try {
-        result = compileQuery(this.schema, document as Parameters<typeof compileQuery>[1], operationName, { disablingCapturingStackErrors: true }) as CompiledQuery | ExecutionResult;
+        result = compileQuery(this.schema, document as Parameters<typeof compileQuery>[1], operationName, {
+          disablingCapturingStackErrors: true,
+        }) as CompiledQuery | ExecutionResult;
       } catch {
         result = null;
       }
@@ -37,7 +47,12 @@ export class CompiledExecutor {
     return query;
   }
 
-  async execute(args: { document: DocumentNode; operationName?: string; variableValues?: Record<string, unknown> | null; contextValue: unknown }): Promise<ExecutionResultLike> {
+  async execute(args: {
+    document: DocumentNode;
+    operationName?: string;
+    variableValues?: Record<string, unknown> | null;
+    contextValue: unknown;
+  }): Promise<ExecutionResultLike> {
     const query = this.compiledFor(args.document, args.operationName);
     if (!query) return execute({ schema: this.schema, ...args }) as Promise<ExecutionResultLike>;
     const result = await query.query(undefined, args.contextValue, args.variableValues ?? {});
@@ -66,10 +81,23 @@ export function resolveDefaultsAsGraphqlJs(schema: GraphQLSchema): GraphQLSchema
  */
 function asGraphQLError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
-  const jit = error as Error & { path?: readonly (string | number)[]; locations?: GraphQLError['locations']; originalError?: Error | null; extensions?: Record<string, unknown> };
+  const jit = error as Error & {
+    path?: readonly (string | number)[];
+    locations?: GraphQLError['locations'];
+    originalError?: Error | null;
+    extensions?: Record<string, unknown>;
+  };
   const converted = new GraphQLError(jit.message, {
-    path: jit.path, originalError: jit.originalError ?? undefined, extensions: jit.extensions,
+    path: jit.path,
+    originalError: jit.originalError ?? undefined,
+    extensions: jit.extensions,
   });
-  if (jit.locations) Object.defineProperty(converted, 'locations', { value: jit.locations, enumerable: true, writable: true, configurable: true });
+  if (jit.locations)
+    Object.defineProperty(converted, 'locations', {
+      value: jit.locations,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return converted;
 }

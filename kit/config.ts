@@ -97,24 +97,34 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 /** A secret's value; in production one the service does not need is left unset, and reading it is an error. */
-function secret(env: NodeJS.ProcessEnv, name: string, devDefault: string, production: boolean, needed: (name: string) => boolean): () => string {
+function secret(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  devDefault: string,
+  production: boolean,
+  needed: (name: string) => boolean,
+): () => string {
   const value = env[name];
   if (value) return () => value;
   if (!production) return () => devDefault;
   if (needed(name)) throw new ConfigError(`${name} must be set in production`);
-  return () => { throw new ConfigError(`${name} is not set: this service was not expected to need it`); };
+  return () => {
+    throw new ConfigError(`${name} is not set: this service was not expected to need it`);
+  };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of 1 or more, got '${raw}'`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a whole number of 1 or more, got '${raw}'`);
   return value;
 }
 
 function regionCode(value: string): string {
-  if (!/^\d{6}$/.test(value)) throw new ConfigError(`JIEFEN_REGION_CODE must be a 6-digit administrative code, got '${value}'`);
+  if (!/^\d{6}$/.test(value))
+    throw new ConfigError(`JIEFEN_REGION_CODE must be a 6-digit administrative code, got '${value}'`);
   return value;
 }
 
@@ -122,7 +132,8 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of milliseconds, got '${raw}'`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a whole number of milliseconds, got '${raw}'`);
   return value;
 }
 
@@ -139,12 +150,16 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
   const names = new Set<string>();
   return list.map((item: Record<string, unknown>, i) => {
     const { name, url, secret, types } = item ?? {};
-    if (typeof name !== 'string' || !/^[\w.-]{1,100}$/.test(name)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].name must be 1-100 letters, digits, '.', '_' or '-'`);
+    if (typeof name !== 'string' || !/^[\w.-]{1,100}$/.test(name))
+      throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].name must be 1-100 letters, digits, '.', '_' or '-'`);
     if (names.has(name)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].name '${name}' is used twice`);
     names.add(name);
-    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].url must be an http(s) URL`);
-    if (typeof secret !== 'string' || secret.length < 16) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].secret must be at least 16 characters`);
-    if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url))
+      throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].url must be an http(s) URL`);
+    if (typeof secret !== 'string' || secret.length < 16)
+      throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].secret must be at least 16 characters`);
+    if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string')))
+      throw new ConfigError(`JIEFEN_WEBHOOKS[${i}].types must be a list of event type prefixes`);
     return { name, url, secret, ...(types ? { types: types as string[] } : {}) };
   });
 }
@@ -152,26 +167,38 @@ function webhooks(raw: string | undefined): WebhookSubscriber[] {
 /** `JIEFEN_CORS_ORIGINS`: origins (`https://host[:port]`), separated by commas. */
 function corsOrigins(raw: string | undefined): string[] {
   if (!raw) return [];
-  return raw.split(',').map((origin) => origin.trim()).filter(Boolean).map((origin, i) => {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-      throw new ConfigError(`JIEFEN_CORS_ORIGINS entry ${i + 1} must be an origin: http(s)://host[:port], without a path or a trailing slash`);
-    }
-    return origin;
-  });
+  return raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin, i) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        throw new ConfigError(
+          `JIEFEN_CORS_ORIGINS entry ${i + 1} must be an origin: http(s)://host[:port], without a path or a trailing slash`,
+        );
+      }
+      return origin;
+    });
 }
 
 /** `JIEFEN_METRICS_OPERATIONS`: operation names, separated by commas. */
 function metricsOperations(raw: string | undefined): string[] {
   if (!raw) return [];
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const bad = names.findIndex((name) => !/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name));
-  if (bad !== -1) throw new ConfigError(`JIEFEN_METRICS_OPERATIONS must list GraphQL operation names separated by commas; entry ${bad + 1} is not one`);
+  if (bad !== -1)
+    throw new ConfigError(
+      `JIEFEN_METRICS_OPERATIONS must list GraphQL operation names separated by commas; entry ${bad + 1} is not one`,
+    );
   return names;
 }
 
@@ -179,7 +206,9 @@ function auditRetentionDays(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 365;
   const days = Number(raw);
   if (!Number.isInteger(days) || days < MIN_AUDIT_RETENTION_DAYS) {
-    throw new ConfigError(`JIEFEN_AUDIT_RETENTION_DAYS must be a whole number of days, at least ${MIN_AUDIT_RETENTION_DAYS} (six months), got '${raw}'`);
+    throw new ConfigError(
+      `JIEFEN_AUDIT_RETENTION_DAYS must be a whole number of days, at least ${MIN_AUDIT_RETENTION_DAYS} (six months), got '${raw}'`,
+    );
   }
   return days;
 }
@@ -195,14 +224,18 @@ function onUnlessOff(env: NodeJS.ProcessEnv, name: string): boolean {
 function gatewayRedaction(raw: string | undefined, production: boolean): boolean {
   if (raw === undefined || raw === '' || raw === 'on') return true;
   if (raw !== 'off') throw new ConfigError(`JIEFEN_GATEWAY_REDACTION must be 'on' or 'off', got '${raw}'`);
-  if (production) throw new ConfigError('JIEFEN_GATEWAY_REDACTION=off is for benchmarks only and refused in production');
+  if (production)
+    throw new ConfigError('JIEFEN_GATEWAY_REDACTION=off is for benchmarks only and refused in production');
   return false;
 }
 
 /** `JIEFEN_KEPT_READS`, or its former name (it covers more than statistics), read with a deprecation warning. */
 function keptReadsVariable(env: NodeJS.ProcessEnv): string {
   if (env.JIEFEN_KEPT_READS !== undefined || env.JIEFEN_STATISTICS_CACHE === undefined) return 'JIEFEN_KEPT_READS';
-  process.emitWarning('JIEFEN_STATISTICS_CACHE is now JIEFEN_KEPT_READS: the old name still works, rename it', 'DeprecationWarning');
+  process.emitWarning(
+    'JIEFEN_STATISTICS_CACHE is now JIEFEN_KEPT_READS: the old name still works, rename it',
+    'DeprecationWarning',
+  );
   return 'JIEFEN_STATISTICS_CACHE';
 }
 
@@ -225,7 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: Servi
     audience: env.JIEFEN_JWT_AUDIENCE || undefined,
   };
   if (production && needed('JIEFEN_JWKS_URL') && !(jwt.jwksUrl && jwt.issuer && jwt.audience)) {
-    throw new ConfigError('production needs JIEFEN_JWKS_URL, JIEFEN_JWT_ISSUER and JIEFEN_JWT_AUDIENCE to verify user tokens');
+    throw new ConfigError(
+      'production needs JIEFEN_JWKS_URL, JIEFEN_JWT_ISSUER and JIEFEN_JWT_AUDIENCE to verify user tokens',
+    );
   }
   const internalSecret = secret(env, 'JIEFEN_INTERNAL_SECRET', DEV_INTERNAL_SECRET, production, needed);
   const cursorSecret = secret(env, 'JIEFEN_CURSOR_SECRET', DEV_CURSOR_SECRET, production, needed);
@@ -252,8 +287,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: Servi
       referrals: milliseconds(env, 'REFERRALS_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS),
     },
     jwt,
-    get internalSecret() { return internalSecret(); },
-    get cursorSecret() { return cursorSecret(); },
+    get internalSecret() {
+      return internalSecret();
+    },
+    get cursorSecret() {
+      return cursorSecret();
+    },
     regionCode: regionCode(env.JIEFEN_REGION_CODE || '310000'),
     jurisdiction: env.JIEFEN_JURISDICTION || 'shanghai',
     webhooks: webhooks(env.JIEFEN_WEBHOOKS),
@@ -262,13 +301,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, service?: Servi
       retryBaseMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_BASE_MS', 2000),
       retryMaxMs: milliseconds(env, 'JIEFEN_WEBHOOK_RETRY_MAX_MS', 300_000),
     },
-    get pseudonymKey() { return pseudonymKey(); },
+    get pseudonymKey() {
+      return pseudonymKey();
+    },
     auditRetentionDays: auditRetentionDays(env.JIEFEN_AUDIT_RETENTION_DAYS),
     gatewayRedaction: gatewayRedaction(env.JIEFEN_GATEWAY_REDACTION, production),
     suppressionThreshold: positiveInteger(env, 'JIEFEN_SUPPRESSION_THRESHOLD', 5),
     keptReads: onUnlessOff(env, keptReadsVariable(env)),
     keptAnswers: onUnlessOff(env, 'JIEFEN_KEPT_ANSWERS'),
-    metrics: { token: env.JIEFEN_METRICS_TOKEN || undefined, operations: metricsOperations(env.JIEFEN_METRICS_OPERATIONS), production },
+    metrics: {
+      token: env.JIEFEN_METRICS_TOKEN || undefined,
+      operations: metricsOperations(env.JIEFEN_METRICS_OPERATIONS),
+      production,
+    },
     corsOrigins: corsOrigins(env.JIEFEN_CORS_ORIGINS),
   };
 }

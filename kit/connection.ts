@@ -65,7 +65,8 @@ export class CursorCodec {
     let afterKey: number | null = null;
     if (args.after !== undefined && args.after !== null) {
       afterKey = this.decode(scope, args.after);
-      if (afterKey === null) throw badInput('after', 'not a cursor of this list (pass an endCursor or edge cursor this list returned)');
+      if (afterKey === null)
+        throw badInput('after', 'not a cursor of this list (pass an endCursor or edge cursor this list returned)');
     }
     return { limit: first, afterKey };
   }
@@ -89,11 +90,21 @@ export class CursorCodec {
     };
     const edges = page.map((row) => {
       const cursor = sealed(row);
-      return { get cursor() { return cursor(); }, node: nodeOf(row) };
+      return {
+        get cursor() {
+          return cursor();
+        },
+        node: nodeOf(row),
+      };
     });
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > window.limit, get endCursor() { return edges.length ? edges[edges.length - 1]!.cursor : null; } },
+      pageInfo: {
+        hasNextPage: rows.length > window.limit,
+        get endCursor() {
+          return edges.length ? edges[edges.length - 1]!.cursor : null;
+        },
+      },
       totalCount,
     };
   }

@@ -9,7 +9,17 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 
 export interface CachedDocument {
   document: DocumentNode;
@@ -54,13 +64,21 @@ export class DocumentCache {
   private readonly rules: ValidationRule[];
   private readonly cheapRules: readonly ValidationRule[];
 
-  constructor(private readonly schema: GraphQLSchema, private readonly options: DocumentCacheOptions = {}) {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly options: DocumentCacheOptions = {},
+  ) {
     this.rules = [...specifiedRules, ...(options.rules ?? [])];
     this.cheapRules = options.cheapRules ?? [];
     const maxSize = options.maxBytes ?? 32 * 1024 * 1024;
     // A document too large for a sixteenth of the store is prepared afresh each time (the token limit bounds the work).
-    this.entries = new LRUCache({ maxSize, maxEntrySize: maxSize / 16, sizeCalculation: (_entry, query) => 256 + query.length * BYTES_PER_CHARACTER,
-      dispose: (entry) => { if (!isRefused(entry)) this.texts.delete(entry.hash); },
+    this.entries = new LRUCache({
+      maxSize,
+      maxEntrySize: maxSize / 16,
+      sizeCalculation: (_entry, query) => 256 + query.length * BYTES_PER_CHARACTER,
+      dispose: (entry) => {
+        if (!isRefused(entry)) this.texts.delete(entry.hash);
+      },
     });
   }
 
@@ -92,7 +110,12 @@ export class DocumentCache {
     for (const definition of document.definitions) {
       if (definition.kind === Kind.OPERATION_DEFINITION) operations.set(definition.name?.value ?? '', definition);
     }
-    return this.keep(query, { document, hash: createHash('sha256').update(query).digest('hex'), operations, introspection: INTROSPECTION.test(query) });
+    return this.keep(query, {
+      document,
+      hash: createHash('sha256').update(query).digest('hex'),
+      operations,
+      introspection: INTROSPECTION.test(query),
+    });
   }
 
   /** The valid document for `query`, or null when the full pipeline must handle it (bad syntax, invalid, introspection). */

@@ -11,7 +11,15 @@
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
-  isEnumType, isInputObjectType, isInterfaceType, isObjectType, Lexer, Source, TokenKind, type GraphQLFormattedError, type GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  Lexer,
+  Source,
+  TokenKind,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
 } from 'graphql';
 import { ErrorCode } from './errors.js';
 
@@ -25,7 +33,19 @@ export interface RequestText {
 }
 
 /** Words of the GraphQL language itself: never request data, and scrubbing them would garble every message. */
-const KEYWORDS = new Set(['query', 'mutation', 'subscription', 'fragment', 'on', 'true', 'false', 'null', '__typename', '__schema', '__type']);
+const KEYWORDS = new Set([
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'true',
+  'false',
+  'null',
+  '__typename',
+  '__schema',
+  '__type',
+]);
 
 const vocabularies = new WeakMap<GraphQLSchema, Set<string>>();
 
@@ -102,7 +122,8 @@ export function inputsOf(request: RequestText, schema?: GraphQLSchema): string[]
       for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
         const value = token.value ?? '';
         if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) addText(found, value);
-        else if ((token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) && value.length >= 4) found.add(value);
+        else if ((token.kind === TokenKind.INT || token.kind === TokenKind.FLOAT) && value.length >= 4)
+          found.add(value);
         else if (token.kind === TokenKind.NAME && vocabulary && !vocabulary.has(value)) found.add(value);
       }
     } catch {
@@ -152,7 +173,11 @@ export function scrubForLog(message: string, inputs: readonly string[] = []): st
 }
 
 /** Codes of the hub's own errors: their messages are written not to echo input, and name enum states and fields. */
-const ECHOING_CODES = new Set<string>([ErrorCode.BAD_USER_INPUT, ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED]);
+const ECHOING_CODES = new Set<string>([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+]);
 const OWN_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => !ECHOING_CODES.has(code)));
 
 /** graphql-js's own messages (parse, validation, coercion), which may repeat input; the hub's own never do. */
@@ -175,7 +200,11 @@ export function lazyInputs(request: RequestText, schema?: GraphQLSchema): () => 
 }
 
 /** Scrubs each error of an answer that may repeat the request's text, in place (the gateway's pipeline stage). */
-export function scrubAnswerErrors(answer: { errors?: readonly GraphQLFormattedError[] }, request: RequestText, schema?: GraphQLSchema): void {
+export function scrubAnswerErrors(
+  answer: { errors?: readonly GraphQLFormattedError[] },
+  request: RequestText,
+  schema?: GraphQLSchema,
+): void {
   if (!answer.errors?.length) return;
   const inputs = lazyInputs(request, schema);
   (answer as { errors: GraphQLFormattedError[] }).errors = answer.errors.map((e) => scrubError(e, inputs));

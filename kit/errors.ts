@@ -70,11 +70,17 @@ function hubRequestError(code: ErrorCode, message: string, extra: Record<string,
 export const unauthenticated = (why: string) => hubRequestError(ErrorCode.UNAUTHENTICATED, why);
 /** A field outside the public directory, asked without a token. */
 export const tokenRequired = (coordinate: string) =>
-  hubError(ErrorCode.UNAUTHENTICATED, `${coordinate} needs a token: without one only the public directory of institutions is served`);
+  hubError(
+    ErrorCode.UNAUTHENTICATED,
+    `${coordinate} needs a token: without one only the public directory of institutions is served`,
+  );
 export const forbidden = (why: string) => hubError(ErrorCode.FORBIDDEN, why);
 /** A search by party data (a filter marked `@pii`) by a principal without clearance for its category. */
 export const clearanceRequired = (coordinate: string, category: string) =>
-  hubRequestError(ErrorCode.FORBIDDEN, `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
+  hubRequestError(
+    ErrorCode.FORBIDDEN,
+    `${coordinate}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`,
+  );
 /** The request itself is malformed (not its operation's input): names what is wrong with it. */
 export const badRequest = (why: string) => hubRequestError(ErrorCode.BAD_REQUEST, why);
 /** Bad input always names the field (an argument path such as `filter.district` or `after`). */
@@ -83,20 +89,37 @@ export const badInput = (field: string, why: string) =>
 export const notFound = (what: string) => hubError(ErrorCode.NOT_FOUND, `${what} not found`);
 /** A change sent with `expectedVersion` the record has left: `extensions.currentVersion` is where it is now. */
 export const staleVersion = (record: string, current: number, expected: number) =>
-  hubError(ErrorCode.CONFLICT, `the ${record} is at version ${current}, not ${expected}: read it again and retry`, { currentVersion: current });
+  hubError(ErrorCode.CONFLICT, `the ${record} is at version ${current}, not ${expected}: read it again and retry`, {
+    currentVersion: current,
+  });
 /** The record changed between its read and its write in one transaction. */
-export const changedMeanwhile = (record: string) => hubError(ErrorCode.CONFLICT, `the ${record} changed meanwhile: read it again and retry`);
+export const changedMeanwhile = (record: string) =>
+  hubError(ErrorCode.CONFLICT, `the ${record} changed meanwhile: read it again and retry`);
 /** Any other conflict with the state of the store: `why` says with what, and what to do. */
 export const conflict = (why: string, extra: Record<string, unknown> = {}) => hubError(ErrorCode.CONFLICT, why, extra);
 /** A move the record's state does not allow: `extensions.currentStatus` and `extensions.attempted` name both. */
 export const invalidTransition = (currentStatus: string, attempted: string, why: string) =>
   hubError(ErrorCode.INVALID_TRANSITION, why, { currentStatus, attempted });
 /** A move of a `record` in state `current` that `mutation` makes only from `allowed`. */
-export const moveNotAllowed = (record: string, current: string, action: string, mutation: string, allowed: readonly string[]) =>
-  invalidTransition(current, action, `cannot ${action.toLowerCase().replaceAll('_', ' ')} a ${record} that is ${current} (${mutation} needs ${allowed.join(' or ')})`);
+export const moveNotAllowed = (
+  record: string,
+  current: string,
+  action: string,
+  mutation: string,
+  allowed: readonly string[],
+) =>
+  invalidTransition(
+    current,
+    action,
+    `cannot ${action.toLowerCase().replaceAll('_', ' ')} a ${record} that is ${current} (${mutation} needs ${allowed.join(' or ')})`,
+  );
 /** A suspended, closed or pending institution asked to take a case or referral. */
 export const institutionNotActive = (institutionId: string, status: string) =>
-  hubError(ErrorCode.INSTITUTION_NOT_ACTIVE, `institution ${institutionId} is ${status}: only an ACTIVE institution takes new cases`, { institutionStatus: status });
+  hubError(
+    ErrorCode.INSTITUTION_NOT_ACTIVE,
+    `institution ${institutionId} is ${status}: only an ACTIVE institution takes new cases`,
+    { institutionStatus: status },
+  );
 /** Something the hub itself got wrong or could not do (another office's answer missing): never the caller's input. */
 export const internalError = (why: string) => hubError(ErrorCode.INTERNAL_SERVER_ERROR, why);
 /**
@@ -108,13 +131,21 @@ export const fourEyesRefused = (why: string) => hubError(ErrorCode.FORBIDDEN, wh
 export const limitExceeded = (limit: string, max: number, what: string) =>
   hubRequestError(ErrorCode.LIMIT_EXCEEDED, `${what}: the limit '${limit}' is ${max}`, { limit, max });
 export const payloadTooLarge = (max: number) =>
-  hubRequestError(ErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than the limit 'bodyBytes' of ${max} bytes`, { limit: 'bodyBytes', max });
+  hubRequestError(ErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than the limit 'bodyBytes' of ${max} bytes`, {
+    limit: 'bodyBytes',
+    max,
+  });
 export const rateLimited = (retryAfter: number) =>
   new GraphQLError(`too many requests: try again in ${retryAfter} s`, {
-    extensions: { code: ErrorCode.RATE_LIMITED, retryAfter, http: { status: httpStatus.RATE_LIMITED, headers: { 'retry-after': String(retryAfter) } } },
+    extensions: {
+      code: ErrorCode.RATE_LIMITED,
+      retryAfter,
+      http: { status: httpStatus.RATE_LIMITED, headers: { 'retry-after': String(retryAfter) } },
+    },
   });
 /** The message is the one Apollo clients look for before they send the query text with its hash. */
-export const persistedQueryNotFound = () => hubRequestError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
+export const persistedQueryNotFound = () =>
+  hubRequestError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
 export const trustedDocumentRequired = (why: string) => hubRequestError(ErrorCode.TRUSTED_DOCUMENT_REQUIRED, why);
 export const parseFailed = (message: string) => hubRequestError(ErrorCode.GRAPHQL_PARSE_FAILED, message);
 /** A subgraph gave no answer; `why` says how (no secret, no input: a timeout, a refused connection, an open circuit). */

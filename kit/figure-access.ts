@@ -31,7 +31,13 @@ export const FIGURE_ACCESS: Readonly<Record<Principal['role'], FigureAccess>> = 
  * work, plus every case in the scope of a consent grant it holds. Outside them it gets figures only (`totalCount`,
  * `caseStats`), so a listing cannot count a protected cell.
  */
-export type CaseRows = 'every case' | 'cases assigned to it' | 'cases it dispatched' | 'cases referred to it' | 'cases it received' | 'none of its own';
+export type CaseRows =
+  | 'every case'
+  | 'cases assigned to it'
+  | 'cases it dispatched'
+  | 'cases referred to it'
+  | 'cases it received'
+  | 'none of its own';
 
 export const CASE_ROWS: Readonly<Record<Principal['role'], CaseRows>> = {
   admin: 'every case',

@@ -9,7 +9,11 @@ import { ErrorCode } from './errors.js';
 import { knownName, scrubForLog } from './echo-scrub.js';
 import type { Logger } from './log.js';
 
-const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const KNOWN_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 function isExposable(formatted: GraphQLFormattedError, error: unknown): boolean {
   const code = formatted.extensions?.code;
@@ -27,9 +31,18 @@ export function loggableError(error: unknown, inputs: readonly string[] = []): R
   const e = (error as { originalError?: unknown })?.originalError ?? error;
   if (!(e instanceof Error)) return { message: scrubForLog(String(e).slice(0, 200), inputs) };
   const message = e.message.includes(' - ') ? e.message.slice(e.message.lastIndexOf(' - ') + 3) : e.message;
-  const frames = e.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8).join('\n');
+  const frames = e.stack
+    ?.split('\n')
+    .filter((line) => line.trimStart().startsWith('at '))
+    .slice(0, 8)
+    .join('\n');
   // The message is scrubbed before it is cut, so a cut cannot leave half a quoted value.
-  return { name: e.name, code: (e as { code?: unknown }).code, message: scrubForLog(message, inputs).slice(0, 300), stack: frames };
+  return {
+    name: e.name,
+    code: (e as { code?: unknown }).code,
+    message: scrubForLog(message, inputs).slice(0, 300),
+    stack: frames,
+  };
 }
 
 /** The logger of the request each error arose in: Apollo Server's formatError is told the error, not the request. */
@@ -56,17 +69,31 @@ export function requestLoggerPlugin<TContext extends BaseContext>(): ApolloServe
  * `log`, the request's logger, where the caller has it (else the one `requestLoggerPlugin` noted, else the service's).
  */
 export function errorFormatter(logger: Logger, schema?: GraphQLSchema) {
-  return (formatted: GraphQLFormattedError, error: unknown, inputs?: () => readonly string[], log?: Logger): GraphQLFormattedError => {
+  return (
+    formatted: GraphQLFormattedError,
+    error: unknown,
+    inputs?: () => readonly string[],
+    log?: Logger,
+  ): GraphQLFormattedError => {
     if (isExposable(formatted, error)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    const path = schema ? formatted.path?.map((key) => (typeof key === 'number' || knownName(schema, key) ? key : '<alias>')) : formatted.path;
-    const target = log ?? (typeof error === 'object' && error !== null ? requestLoggers.get(error) : undefined) ?? logger;
+    const path = schema
+      ? formatted.path?.map((key) => (typeof key === 'number' || knownName(schema, key) ? key : '<alias>'))
+      : formatted.path;
+    const target =
+      log ?? (typeof error === 'object' && error !== null ? requestLoggers.get(error) : undefined) ?? logger;
     const subgraph = formatted.extensions?.serviceName;
     // A subgraph's own internal error reaches the gateway as one: the subgraph logged it, with its stack.
-    if (typeof subgraph === 'string' && formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) target.warn({ subgraph, path }, 'a subgraph answered an internal error');
+    if (typeof subgraph === 'string' && formatted.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR)
+      target.warn({ subgraph, path }, 'a subgraph answered an internal error');
     else target.error({ err: loggableError(error, inputs?.()), path }, 'unexpected error');
-    return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: 'internal error',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }

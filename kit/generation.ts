@@ -22,7 +22,10 @@ export async function createGenerationTable(knex: Knex, table: string): Promise<
 
 /** The statement that raises a generation, and its bindings: run it in the writing transaction. */
 export function raiseGeneration(table: string): { sql: string; bindings: [number] } {
-  return { sql: `update ${table} set generation = generation + 1 where id = ?`, bindings: [Math.floor(Math.random() * GENERATION_STRIPES)] };
+  return {
+    sql: `update ${table} set generation = generation + 1 where id = ?`,
+    bindings: [Math.floor(Math.random() * GENERATION_STRIPES)],
+  };
 }
 
 /** Raises a generation in a writing knex transaction. */
@@ -82,7 +85,9 @@ export class GenerationCache {
     const reads: RequestReads = {
       validUntil: Infinity,
       read: async <V>(key: string, compute: () => Promise<Cached<V>>): Promise<V> => {
-        const taken = this.enabled ? await this.get(await (generation ??= this.readGeneration()), key, now(), compute) : await compute();
+        const taken = this.enabled
+          ? await this.get(await (generation ??= this.readGeneration()), key, now(), compute)
+          : await compute();
         reads.validUntil = Math.min(reads.validUntil, taken.validUntil);
         return taken.value;
       },
@@ -91,7 +96,12 @@ export class GenerationCache {
   }
 
   /** The value under `key` computed at `generation` and still valid at `now`, or computes it (and keeps it when no write committed meanwhile). */
-  private async get<V>(generation: number, key: string, now: number, compute: () => Promise<Cached<V>>): Promise<Cached<V>> {
+  private async get<V>(
+    generation: number,
+    key: string,
+    now: number,
+    compute: () => Promise<Cached<V>>,
+  ): Promise<Cached<V>> {
     if (generation > this.generation) {
       this.entries.clear();
       this.generation = generation;

@@ -42,12 +42,23 @@ export function responseContentType(accept: string | undefined): string | null {
   return json === -1 || graphqlResponse < json ? GRAPHQL_RESPONSE_JSON : JSON_TYPE;
 }
 
-export function formatErrors(errors: readonly unknown[], formatError: ErrorFormatter): { formatted: GraphQLFormattedError[]; status?: number; headers?: Record<string, string> } {
+export function formatErrors(
+  errors: readonly unknown[],
+  formatError: ErrorFormatter,
+): { formatted: GraphQLFormattedError[]; status?: number; headers?: Record<string, string> } {
   let status: number | undefined;
   let headers: Record<string, string> | undefined;
   const formatted = errors.map((raw) => {
-    const error = raw instanceof GraphQLError ? raw : new GraphQLError(raw instanceof Error ? raw.message : `Unexpected error value: ${String(raw)}`, { originalError: raw instanceof Error ? raw : undefined });
-    const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR };
+    const error =
+      raw instanceof GraphQLError
+        ? raw
+        : new GraphQLError(raw instanceof Error ? raw.message : `Unexpected error value: ${String(raw)}`, {
+            originalError: raw instanceof Error ? raw : undefined,
+          });
+    const extensions: Record<string, unknown> = {
+      ...error.extensions,
+      code: error.extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR,
+    };
     const http = extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
     if (http && typeof http === 'object') {
       if (typeof http.status === 'number') status = http.status;
@@ -83,13 +94,24 @@ export function formatResult(result: ExecutionResultLike, formatError: ErrorForm
 }
 
 /** `operationName`: the name of the operation that ran, for the summary. */
-export function serialise({ status, headers, body }: FormattedResult, contentType: string, operationName: string | null = null): FastResponse {
+export function serialise(
+  { status, headers, body }: FormattedResult,
+  contentType: string,
+  operationName: string | null = null,
+): FastResponse {
   return {
-    status, headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers }, body: `${JSON.stringify(body)}\n`,
+    status,
+    headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers },
+    body: `${JSON.stringify(body)}\n`,
     summary: summarise(body, operationName),
   };
 }
 
-export function graphqlResponse(result: ExecutionResultLike, formatError: ErrorFormatter, contentType: string, operationName: string | null = null): FastResponse {
+export function graphqlResponse(
+  result: ExecutionResultLike,
+  formatError: ErrorFormatter,
+  contentType: string,
+  operationName: string | null = null,
+): FastResponse {
   return serialise(formatResult(result, formatError), contentType, operationName);
 }

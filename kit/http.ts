@@ -16,7 +16,14 @@ import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
 import { responseContentType, type FastResponse } from './graphql-response.js';
 import type { ServiceMetrics } from './metrics.js';
-import { operationNameOf, outcomeOf, summarise, summaryFor, type AnswerSummary, type Outcome } from './request-report.js';
+import {
+  operationNameOf,
+  outcomeOf,
+  summarise,
+  summaryFor,
+  type AnswerSummary,
+  type Outcome,
+} from './request-report.js';
 import { traced, tracingOn } from './tracing.js';
 
 /** The body limit of a service that sets none: the gateway sets its own (gateway/limits.ts). */
@@ -143,7 +150,8 @@ export interface HandOver {
   handOver: GraphQLParams;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The parameters of a single-operation request, or null for anything only Apollo Server should answer. */
 export function graphqlParams(method: string, search: string, body: unknown): GraphQLParams | null {
@@ -154,7 +162,8 @@ export function graphqlParams(method: string, search: string, body: unknown): Gr
   } else {
     const query = new URLSearchParams(search);
     fields = {};
-    for (const name of ['query', 'operationName', 'documentId'] as const) if (query.has(name)) fields[name] = query.get(name);
+    for (const name of ['query', 'operationName', 'documentId'] as const)
+      if (query.has(name)) fields[name] = query.get(name);
     for (const name of ['variables', 'extensions'] as const) {
       const raw = query.get(name);
       if (raw === null) continue;
@@ -169,7 +178,13 @@ export function graphqlParams(method: string, search: string, body: unknown): Gr
   if (query !== undefined && typeof query !== 'string') return null;
   if (variables !== undefined && variables !== null && !isObject(variables)) return null;
   if (extensions !== undefined && extensions !== null && !isObject(extensions)) return null;
-  return { query, variables: variables ?? undefined, operationName, extensions: extensions ?? undefined, ...(documentId !== undefined ? { documentId } : {}) } as GraphQLParams;
+  return {
+    query,
+    variables: variables ?? undefined,
+    operationName,
+    extensions: extensions ?? undefined,
+    ...(documentId !== undefined ? { documentId } : {}),
+  } as GraphQLParams;
 }
 
 /** The query string Apollo Server reads a GET request's parameters from. */
@@ -185,14 +200,24 @@ function searchOf(params: GraphQLParams): string {
 class BodyTooLarge extends Error {}
 
 /** Request errors of a well-formed request: its document does not parse or validate, or its variables do not coerce. */
-const DOCUMENT_ERRORS = new Set<string>([ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT, ErrorCode.LIMIT_EXCEEDED]);
+const DOCUMENT_ERRORS = new Set<string>([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.LIMIT_EXCEEDED,
+]);
 
 /**
  * GraphQL over HTTP: a client that asks for `application/json` (the legacy media type, which it gets) reads a
  * request error from the body, and is answered 200 for one; a client of `application/graphql-response+json`, or one
  * that names no type, gets the 4xx status.
  */
-function statusForMediaType(status: number, accept: string | undefined, contentType: string | undefined, summary: AnswerSummary | undefined): number {
+function statusForMediaType(
+  status: number,
+  accept: string | undefined,
+  contentType: string | undefined,
+  summary: AnswerSummary | undefined,
+): number {
   if (status !== 400 || !summary || summary.data || summary.codes.length === 0) return status;
   if (!accept?.includes('application/json') || !contentType?.startsWith('application/json')) return status;
   return summary.codes.every((code) => DOCUMENT_ERRORS.has(code)) ? 200 : status;
@@ -202,7 +227,13 @@ function statusForMediaType(status: number, accept: string | undefined, contentT
  * Headers a page may send: the token, the request id, and the ones Apollo Server's CSRF prevention takes as a sign
  * that a preflight was made. No credentials mode: users authenticate with a bearer token, never a cookie.
  */
-const CORS_REQUEST_HEADERS = ['authorization', 'content-type', REQUEST_ID_HEADER, 'apollo-require-preflight', 'x-apollo-operation-name'];
+const CORS_REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  REQUEST_ID_HEADER,
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+];
 /** Seconds a browser may keep a preflight's answer. */
 const CORS_MAX_AGE = 600;
 
@@ -215,7 +246,9 @@ type Cors = ReturnType<typeof corsMiddleware>;
 function applyCors(cors: Cors, req: IncomingMessage, res: ServerResponse): boolean {
   // With a fixed list of origins the middleware decides at once: it calls on, or ends a preflight.
   let goOn = false;
-  cors(req as never, res as never, () => { goOn = true; });
+  cors(req as never, res as never, () => {
+    goOn = true;
+  });
   return goOn;
 }
 
@@ -256,23 +289,46 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       if (size > max) return refuse();
       chunks.push(chunk);
     });
-    req.on('end', () => { if (!refused) resolve(Buffer.concat(chunks).toString('utf8')); });
-    req.on('error', (error) => { if (!refused) reject(error); });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (error) => {
+      if (!refused) reject(error);
+    });
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, requestId: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', [REQUEST_ID_HEADER]: requestId, ...headers });
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    [REQUEST_ID_HEADER]: requestId,
+    ...headers,
+  });
   res.end(body);
 }
 
-export async function probe(res: ServerResponse, requestId: string, check: () => Promise<void | Record<string, unknown>>): Promise<void> {
+export async function probe(
+  res: ServerResponse,
+  requestId: string,
+  check: () => Promise<void | Record<string, unknown>>,
+): Promise<void> {
   try {
     const details = await check();
     sendJson(res, 200, JSON.stringify({ status: 'ready', ...details }), requestId);
   } catch (error) {
     const details = (error as { details?: Record<string, unknown> }).details;
-    sendJson(res, 503, JSON.stringify({ status: 'unavailable', reason: (error as Error).message, ...details }), requestId);
+    sendJson(
+      res,
+      503,
+      JSON.stringify({ status: 'unavailable', reason: (error as Error).message, ...details }),
+      requestId,
+    );
   }
 }
 
@@ -283,47 +339,83 @@ interface RequestReport {
   summary?: AnswerSummary;
 }
 
-export function createApolloHttpServer<TContext extends BaseContext>(options: ApolloHttpOptions<TContext>): http.Server {
+export function createApolloHttpServer<TContext extends BaseContext>(
+  options: ApolloHttpOptions<TContext>,
+): http.Server {
   const { apollo, logger, metrics } = options;
   const admission = new Admission(options.maxConcurrentRequests ?? Infinity);
   metrics.observeAdmission(admission);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const cors = options.corsOrigins?.length ? corsMiddleware({
-    origin: [...options.corsOrigins], methods: ['GET', 'POST'], allowedHeaders: CORS_REQUEST_HEADERS,
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'], maxAge: CORS_MAX_AGE, credentials: false,
-  }) : undefined;
+  const cors = options.corsOrigins?.length
+    ? corsMiddleware({
+        origin: [...options.corsOrigins],
+        methods: ['GET', 'POST'],
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+        maxAge: CORS_MAX_AGE,
+        credentials: false,
+      })
+    : undefined;
   /** Paths whose requests get no span: probes and scrapes. */
   const untraced = new Set(['/healthz', '/readyz', '/metrics']);
   return http.createServer((req, res) => {
     if (!tracingOn()) return handle(req, res);
     const path = req.url?.split('?', 1)[0] ?? '/';
     if (untraced.has(path)) return handle(req, res);
-    return traced(metrics.service, req.method, ROUTES.has(path) ? path : 'unrouted', req.headers, (end) => handle(req, res, end));
+    return traced(metrics.service, req.method, ROUTES.has(path) ? path : 'unrouted', req.headers, (end) =>
+      handle(req, res, end),
+    );
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, endSpan?: (status: number, outcome: Outcome, operationName: string | null) => void): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endSpan?: (status: number, outcome: Outcome, operationName: string | null) => void,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
     const arrivedAt = Date.now();
     const requestId = requestIdOf(req);
     // Path and query split by hand: a URL object per request costs more than the request's own routing.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
-    const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), search: queryAt === -1 ? '' : target.slice(queryAt) };
+    const url = {
+      pathname: queryAt === -1 ? target : target.slice(0, queryAt),
+      search: queryAt === -1 ? '' : target.slice(queryAt),
+    };
     const report: RequestReport = {};
     // The route served, or null: the log names it rather than the path as sent, which is request text.
     const route = ROUTES.has(url.pathname) ? url.pathname : null;
     res.on('finish', () => {
       const { summary } = report;
-      const operationName = (options.operationHeader && operationNameOf(req.headers[options.operationHeader])) || (summary?.operationName ?? null);
+      const operationName =
+        (options.operationHeader && operationNameOf(req.headers[options.operationHeader])) ||
+        (summary?.operationName ?? null);
       const outcome = outcomeOf(res.statusCode, summary);
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // A preflight is no GraphQL request.
-      if (route === '/graphql' && req.method !== 'OPTIONS') metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
-      logRequest(logger, { requestId, method: req.method, path: route ?? 'unrouted', status: res.statusCode, served: report.served, operationName, outcome, codes: summary?.codes, durationMs });
+      if (route === '/graphql' && req.method !== 'OPTIONS')
+        metrics.request(operationName, outcome, summary?.codes[0], durationMs / 1000);
+      logRequest(logger, {
+        requestId,
+        method: req.method,
+        path: route ?? 'unrouted',
+        status: res.statusCode,
+        served: report.served,
+        operationName,
+        outcome,
+        codes: summary?.codes,
+        durationMs,
+      });
       endSpan?.(res.statusCode, outcome, operationName);
     });
     /** A refusal by the HTTP front itself (not authenticated, body too large or not JSON). */
-    const refuse = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const refuse = (
+      status: number,
+      code: ErrorCode,
+      message: string,
+      extra: Record<string, unknown> = {},
+      headers: Record<string, string> = {},
+    ) => {
       report.summary = { operationName: null, codes: [code], data: false };
       sendJson(res, status, errorBody(code, message, extra), requestId, headers);
     };
@@ -347,16 +439,30 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
         if (!(error instanceof AuthError)) throw error;
         return refuse(statusFor(ErrorCode.UNAUTHENTICATED), ErrorCode.UNAUTHENTICATED, error.message);
       }
-      if (route === '/generation' && options.generation) return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
-      if (route !== '/graphql') return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
+      if (route === '/generation' && options.generation)
+        return sendJson(res, 200, JSON.stringify({ generation: await options.generation() }), requestId);
+      if (route !== '/graphql')
+        return sendJson(res, 404, JSON.stringify({ error: 'not found: use /graphql, /healthz or /readyz' }), requestId);
 
-      const info: RequestInfo = { requestId, principal, logger: logger.child({ requestId }), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', arrivedAt };
+      const info: RequestInfo = {
+        requestId,
+        principal,
+        logger: logger.child({ requestId }),
+        headers: req.headers,
+        remoteAddress: req.socket.remoteAddress ?? '',
+        arrivedAt,
+      };
       // The pipeline's checks of who is asking (rate limits) come before the body is read: a refused caller costs little.
       const turnedAway = await options.arrival?.(info);
       if (turnedAway) {
         report.served = 'refused';
         report.summary = turnedAway.summary;
-        res.writeHead(turnedAway.status, { ...turnedAway.headers, 'content-length': Buffer.byteLength(turnedAway.body), [REQUEST_ID_HEADER]: requestId, connection: 'close' });
+        res.writeHead(turnedAway.status, {
+          ...turnedAway.headers,
+          'content-length': Buffer.byteLength(turnedAway.body),
+          [REQUEST_ID_HEADER]: requestId,
+          connection: 'close',
+        });
         res.end(turnedAway.body);
         return;
       }
@@ -374,7 +480,13 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
           if (!(error instanceof BodyTooLarge)) throw error;
           const refusal = payloadTooLarge(maxBodyBytes);
           await options.refused?.(info);
-          return refuse(413, ErrorCode.PAYLOAD_TOO_LARGE, refusal.message, { limit: 'bodyBytes', max: maxBodyBytes }, { connection: 'close' });
+          return refuse(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            refusal.message,
+            { limit: 'bodyBytes', max: maxBodyBytes },
+            { connection: 'close' },
+          );
         }
         try {
           body = text ? JSON.parse(text) : undefined;
@@ -386,27 +498,49 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
       await admission.run(() => answer(req, res, url.search, body, info, requestId, report));
     } catch (error) {
       logger.error({ requestId, err: loggableError(error) }, 'request failed');
-      report.summary = { operationName: report.summary?.operationName ?? null, codes: [ErrorCode.INTERNAL_SERVER_ERROR], data: false };
+      report.summary = {
+        operationName: report.summary?.operationName ?? null,
+        codes: [ErrorCode.INTERNAL_SERVER_ERROR],
+        data: false,
+      };
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'), requestId);
       else res.end();
     }
   }
 
   /** Answers one GraphQL request: the service's pipeline when it answers, else Apollo Server's; reports which served it and how it ended. */
-  async function answer(req: IncomingMessage, res: ServerResponse, search: string, body: unknown, info: RequestInfo, requestId: string, report: RequestReport): Promise<void> {
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    search: string,
+    body: unknown,
+    info: RequestInfo,
+    requestId: string,
+    report: RequestReport,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     if (options.pipeline) {
       const params = method === 'POST' || method === 'GET' ? graphqlParams(method, search, body) : null;
       const json = method === 'POST' && req.headers['content-type']?.startsWith('application/json');
       const leanContentType = json ? responseContentType(req.headers.accept) : null;
-      const outcome = await options.pipeline({ method, params, leanContentType, info, context: () => options.context(info) });
+      const outcome = await options.pipeline({
+        method,
+        params,
+        leanContentType,
+        info,
+        context: () => options.context(info),
+      });
       if (outcome && 'handOver' in outcome) {
-        if (method === 'POST') body = Object.fromEntries(Object.entries(outcome.handOver).filter(([, value]) => value !== undefined));
+        if (method === 'POST')
+          body = Object.fromEntries(Object.entries(outcome.handOver).filter(([, value]) => value !== undefined));
         else search = searchOf(outcome.handOver);
       } else if (outcome) {
         report.served = outcome.served ?? 'lean';
         report.summary = outcome.summary;
-        res.writeHead(statusForMediaType(outcome.status, req.headers.accept, outcome.headers['content-type'], outcome.summary), { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId });
+        res.writeHead(
+          statusForMediaType(outcome.status, req.headers.accept, outcome.headers['content-type'], outcome.summary),
+          { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body), [REQUEST_ID_HEADER]: requestId },
+        );
         res.end(outcome.body);
         return;
       }
@@ -417,12 +551,22 @@ export function createApolloHttpServer<TContext extends BaseContext>(options: Ap
     }
     report.served = 'full';
     const httpGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => options.context(info) });
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => options.context(info),
+    });
     // A request Apollo Server refused before its pipeline began (no query, a malformed parameter) ran nothing.
-    report.summary = summaryFor(httpGraphQLRequest) ?? (response.status && response.status >= 400 ? summarise({ errors: [{ extensions: { code: ErrorCode.BAD_REQUEST } }] }) : undefined);
+    report.summary =
+      summaryFor(httpGraphQLRequest) ??
+      (response.status && response.status >= 400
+        ? summarise({ errors: [{ extensions: { code: ErrorCode.BAD_REQUEST } }] })
+        : undefined);
     const outHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
     for (const [name, value] of response.headers) outHeaders[name] = value;
-    res.writeHead(statusForMediaType(response.status ?? 200, req.headers.accept, outHeaders['content-type'], report.summary), outHeaders);
+    res.writeHead(
+      statusForMediaType(response.status ?? 200, req.headers.accept, outHeaders['content-type'], report.summary),
+      outHeaders,
+    );
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
     } else {
@@ -446,11 +590,15 @@ export function listen(server: http.Server, port: number, host: string): Promise
         url: `http://${shownHost}:${address.port}/graphql`,
         // Stops taking requests and lets those in flight finish (a stopping gateway must not cut a subgraph call
         // short, nor a subgraph its transaction's answer); connections still busy after the grace period are cut.
-        close: () => new Promise<void>((done) => {
-          const cut = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
-          server.close(() => { clearTimeout(cut); done(); });
-          server.closeIdleConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            const cut = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
       });
     });
   });

@@ -29,8 +29,11 @@ export async function createIdempotencyTable(knex: Knex): Promise<void> {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -49,7 +52,9 @@ function identify(request: IdempotentRequest) {
   return {
     principal: `${p.role}:${p.org ?? ''}:${p.sub}`,
     key,
-    hash: createHash('sha256').update(`${request.operation}\n${canonical(request.input)}`).digest('hex'),
+    hash: createHash('sha256')
+      .update(`${request.operation}\n${canonical(request.input)}`)
+      .digest('hex'),
   };
 }
 
@@ -73,19 +78,34 @@ export async function oneResultPerKey<T>(knex: Knex, request: IdempotentRequest,
 }
 
 /** The stored result of an earlier identical request, or undefined when the key is new (or none was given). */
-export async function recall<T>(db: Knex.Transaction | StoreSession, request: IdempotentRequest): Promise<T | undefined> {
+export async function recall<T>(
+  db: Knex.Transaction | StoreSession,
+  request: IdempotentRequest,
+): Promise<T | undefined> {
   if (request.key === undefined || request.key === null) return undefined;
   const id = identify(request);
   const row = await asSession(db).get<{ request_hash: string; operation: string; result: string }>(
-    `select request_hash, operation, result from ${IDEMPOTENCY_TABLE} where principal = ? and "key" = ?`, [id.principal, id.key]);
+    `select request_hash, operation, result from ${IDEMPOTENCY_TABLE} where principal = ? and "key" = ?`,
+    [id.principal, id.key],
+  );
   if (!row) return undefined;
-  if (row.request_hash !== id.hash) throw badInput('idempotencyKey', `already used for a different ${row.operation} request: use a new key for a new request`);
+  if (row.request_hash !== id.hash)
+    throw badInput(
+      'idempotencyKey',
+      `already used for a different ${row.operation} request: use a new key for a new request`,
+    );
   return JSON.parse(row.result) as T;
 }
 
-export async function remember(db: Knex.Transaction | StoreSession, request: IdempotentRequest, result: unknown): Promise<void> {
+export async function remember(
+  db: Knex.Transaction | StoreSession,
+  request: IdempotentRequest,
+  result: unknown,
+): Promise<void> {
   if (request.key === undefined || request.key === null) return;
   const id = identify(request);
-  await asSession(db).run(`insert into ${IDEMPOTENCY_TABLE} (principal, "key", operation, request_hash, result, created_at) values (?, ?, ?, ?, ?, ?)`,
-    [id.principal, id.key, request.operation, id.hash, JSON.stringify(result), new Date().toISOString()]);
+  await asSession(db).run(
+    `insert into ${IDEMPOTENCY_TABLE} (principal, "key", operation, request_hash, result, created_at) values (?, ?, ?, ?, ?, ?)`,
+    [id.principal, id.key, request.operation, id.hash, JSON.stringify(result), new Date().toISOString()],
+  );
 }

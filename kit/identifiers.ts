@@ -16,7 +16,9 @@ export function residentIdCheck(first17: string): string {
 /** Why an 18-character resident ID is invalid, or null when it is valid. */
 export function residentIdProblem(id: string): string | null {
   if (!/^\d{17}[\dX]$/.test(id)) return 'must be 17 digits and a digit or X';
-  const y = Number(id.slice(6, 10)), m = Number(id.slice(10, 12)), d = Number(id.slice(12, 14));
+  const y = Number(id.slice(6, 10)),
+    m = Number(id.slice(10, 12)),
+    d = Number(id.slice(12, 14));
   const birth = new Date(Date.UTC(y, m - 1, d));
   if (y < 1900 || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d || birth.getTime() > Date.now()) {
     return 'birth date is not a real past date';

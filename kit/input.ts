@@ -2,7 +2,15 @@
  * Checks on scalar input every subgraph's mutations share. Errors are BAD_USER_INPUT naming the field and never
  * echoing the value: the value may be party data.
  */
-import { defaultFieldResolver, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
 import { badInput } from './errors.js';
 
 /** A required text: present, not blank, not too long. Returns it trimmed. */
@@ -26,7 +34,8 @@ export function notInFuture(field: string, value: string | null | undefined, now
 
 /** An `expectedVersion` argument: the version the caller read, 1 or more. */
 export function checkExpectedVersion(value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw badInput('expectedVersion', 'must be the version you read (1 or more)');
+  if (!Number.isInteger(value) || value < 1)
+    throw badInput('expectedVersion', 'must be the version you read (1 or more)');
   return value;
 }
 
@@ -59,7 +68,8 @@ function nulAt(value: unknown, type: GraphQLInputType, path: string): string | n
 
 function holdsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\0');
-  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\0') || holdsNul(item));
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\0') || holdsNul(item));
   return false;
 }
 

@@ -19,7 +19,11 @@ function keyOf(secret: string): Uint8Array {
   return key;
 }
 
-export async function signInternalToken(principal: Principal, secret: string, lifetimeSeconds = INTERNAL_TOKEN_MAX_SECONDS): Promise<string> {
+export async function signInternalToken(
+  principal: Principal,
+  secret: string,
+  lifetimeSeconds = INTERNAL_TOKEN_MAX_SECONDS,
+): Promise<string> {
   const lifetime = Math.min(lifetimeSeconds, INTERNAL_TOKEN_MAX_SECONDS);
   const claims: Record<string, string> = { role: principal.role };
   if (principal.org) claims.org = principal.org;
@@ -40,7 +44,8 @@ export async function signInternalToken(principal: Principal, secret: string, li
 export function internalTokenVerifier(secret: string) {
   const verified = new Map<string, { principal: Principal; exp: number }>();
   return async function verify(authorization: string | undefined): Promise<Principal> {
-    if (!authorization) throw new InternalAuthError('missing internal token: subgraphs are called through the gateway, which sends one');
+    if (!authorization)
+      throw new InternalAuthError('missing internal token: subgraphs are called through the gateway, which sends one');
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new InternalAuthError('Authorization header must be "Bearer <token>"');
     const token = match[1]!;
@@ -57,10 +62,12 @@ export function internalTokenVerifier(secret: string) {
       }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new InternalAuthError('internal token expired');
-      if (error instanceof joseErrors.JWTClaimValidationFailed) throw new InternalAuthError(`internal token rejected: ${error.message}`);
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw new InternalAuthError(`internal token rejected: ${error.message}`);
       throw new InternalAuthError('not a valid internal token');
     }
-    if (payload.exp! - payload.iat! > INTERNAL_TOKEN_MAX_SECONDS) throw new InternalAuthError('internal token lives longer than 60 s');
+    if (payload.exp! - payload.iat! > INTERNAL_TOKEN_MAX_SECONDS)
+      throw new InternalAuthError('internal token lives longer than 60 s');
     const principal = principalFromClaims(payload, true);
     if (typeof principal === 'string') throw new InternalAuthError(`internal token rejected: ${principal}`);
     if (verified.size > 10_000) verified.clear();

@@ -14,14 +14,27 @@ function afterKey(query: Knex.QueryBuilder, window: PageWindow, order: Order): K
 
 /** Rows of one page plus one (the extra row tells that a next page exists). */
 export function pageOf(query: Knex.QueryBuilder, window: PageWindow, order: Order): Knex.QueryBuilder {
-  return afterKey(query, window, order).orderBy('seq', order).limit(window.limit + 1);
+  return afterKey(query, window, order)
+    .orderBy('seq', order)
+    .limit(window.limit + 1);
 }
 
 /** The same page for every parent at once: rows ordered by parent, then key. */
-export function pagesPerParent(knex: Knex, query: Knex.QueryBuilder, parentColumn: string, window: PageWindow, order: Order): Knex.QueryBuilder {
-  const ranked = afterKey(query, window, order)
-    .select('*', knex.raw(`row_number() over (partition by ?? order by seq ${order}) as rn`, [parentColumn]));
-  return knex.select('*').from(ranked.as('ranked')).where('rn', '<=', window.limit + 1)
+export function pagesPerParent(
+  knex: Knex,
+  query: Knex.QueryBuilder,
+  parentColumn: string,
+  window: PageWindow,
+  order: Order,
+): Knex.QueryBuilder {
+  const ranked = afterKey(query, window, order).select(
+    '*',
+    knex.raw(`row_number() over (partition by ?? order by seq ${order}) as rn`, [parentColumn]),
+  );
+  return knex
+    .select('*')
+    .from(ranked.as('ranked'))
+    .where('rn', '<=', window.limit + 1)
     .orderBy([{ column: parentColumn }, { column: 'seq', order }]);
 }
 

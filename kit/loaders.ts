@@ -16,7 +16,10 @@ export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K,
 }
 
 /** Loads the one record with each key, or null. */
-export function recordLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (record: V) => K): DataLoader<K, V | null> {
+export function recordLoader<K, V>(
+  fetch: (keys: readonly K[]) => Promise<V[]>,
+  keyOf: (record: V) => K,
+): DataLoader<K, V | null> {
   return new DataLoader(async (keys) => {
     const byKey = new Map((await fetch(keys)).map((record) => [keyOf(record), record]));
     return keys.map((key) => byKey.get(key) ?? null);
@@ -24,7 +27,10 @@ export function recordLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, 
 }
 
 /** Loads the value each key maps to (a list of children, a count), with a fallback for keys that have none. */
-export function mappedLoader<K, V>(fetch: (keys: readonly K[]) => Promise<Map<K, V>>, fallback: () => V): DataLoader<K, V> {
+export function mappedLoader<K, V>(
+  fetch: (keys: readonly K[]) => Promise<Map<K, V>>,
+  fallback: () => V,
+): DataLoader<K, V> {
   return new DataLoader(async (keys) => {
     const byKey = await fetch(keys);
     return keys.map((key) => byKey.get(key) ?? fallback());

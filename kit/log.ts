@@ -7,7 +7,11 @@ import type { Outcome } from './request-report.js';
 
 export type { Logger };
 
-export function createLogger(service: string, level = process.env.LOG_LEVEL || 'info', destination?: DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level = process.env.LOG_LEVEL || 'info',
+  destination?: DestinationStream,
+): Logger {
   const options = { name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
   return destination ? pino(options, destination) : pino(options);
 }
@@ -33,5 +37,8 @@ export function logRequest(logger: Logger, line: RequestLine): void {
   // Only where the level lets it through, so a quieter service does no work for it.
   if (!logger.isLevelEnabled('info')) return;
   const { codes, durationMs, ...rest } = line;
-  logger.info({ ...rest, ...(codes?.length ? { codes } : {}), durationMs: Math.round(durationMs * 1000) / 1000 }, 'request');
+  logger.info(
+    { ...rest, ...(codes?.length ? { codes } : {}), durationMs: Math.round(durationMs * 1000) / 1000 },
+    'request',
+  );
 }

@@ -16,19 +16,28 @@ export function officeClient(name: string, url: string, timeoutMs = 5000) {
   const target = new URL(url);
   const path = target.pathname + target.search;
   let pool: Pool | undefined;
-  return async function ask<T>(query: string, variables: Record<string, unknown>, caller: Pick<Caller, 'authorization' | 'requestId'>): Promise<T> {
+  return async function ask<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    caller: Pick<Caller, 'authorization' | 'requestId'>,
+  ): Promise<T> {
     let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
     try {
       pool ??= new Pool(target.origin, { connections: 16, keepAliveTimeout: 30_000 });
-      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: caller.authorization, [REQUEST_ID_HEADER]: caller.requestId };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: caller.authorization,
+        [REQUEST_ID_HEADER]: caller.requestId,
+      };
       propagate(headers);
       const response = await pool.request({
-        method: 'POST', path,
+        method: 'POST',
+        path,
         headers,
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      body = await response.body.json() as typeof body;
+      body = (await response.body.json()) as typeof body;
     } catch (error) {
       throw internalError(`the ${name} subgraph could not be reached: ${(error as Error).message}`);
     }

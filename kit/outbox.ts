@@ -104,7 +104,12 @@ export class OutboxRelay {
   private readonly owner = randomUUID();
   private readonly batch: number;
 
-  constructor(private readonly knex: Knex, private readonly source: OutboxSource, private readonly subscribers: WebhookSubscriber[], private readonly options: RelayOptions) {
+  constructor(
+    private readonly knex: Knex,
+    private readonly source: OutboxSource,
+    private readonly subscribers: WebhookSubscriber[],
+    private readonly options: RelayOptions,
+  ) {
     this.batch = options.batch ?? 100;
   }
 
@@ -117,8 +122,10 @@ export class OutboxRelay {
     const [last] = await this.source.select(this.knex).clearSelect().max({ n: this.source.keyColumn });
     const end = Number(last?.n ?? 0);
     for (const s of this.subscribers) {
-      await this.knex(DELIVERY_TABLE).insert({ source: this.source.name, subscriber: s.name, cursor: end, attempts: 0, delivered: 0 })
-        .onConflict(['source', 'subscriber']).ignore();
+      await this.knex(DELIVERY_TABLE)
+        .insert({ source: this.source.name, subscriber: s.name, cursor: end, attempts: 0, delivered: 0 })
+        .onConflict(['source', 'subscriber'])
+        .ignore();
     }
     this.schedule(0);
   }
@@ -133,18 +140,44 @@ export class OutboxRelay {
   /** Each subscriber's events not yet delivered, and its failed attempts in a row (the service's metrics read it). */
   async lag(): Promise<OutboxLag[]> {
     if (this.subscribers.length === 0) return [];
-    const states = await this.knex(DELIVERY_TABLE).where({ source: this.source.name }).whereIn('subscriber', this.subscribers.map((s) => s.name)).select('subscriber', 'cursor', 'attempts');
-    return Promise.all(states.map(async (state: { subscriber: string; cursor: unknown; attempts: unknown }) => {
-      const [row] = await this.source.select(this.knex).clearSelect().where(this.source.keyColumn, '>', Number(state.cursor)).count({ n: '*' });
-      return { source: this.source.name, subscriber: state.subscriber, events: Number(row?.n ?? 0), attempts: Number(state.attempts) };
-    }));
+    const states = await this.knex(DELIVERY_TABLE)
+      .where({ source: this.source.name })
+      .whereIn(
+        'subscriber',
+        this.subscribers.map((s) => s.name),
+      )
+      .select('subscriber', 'cursor', 'attempts');
+    return Promise.all(
+      states.map(async (state: { subscriber: string; cursor: unknown; attempts: unknown }) => {
+        const [row] = await this.source
+          .select(this.knex)
+          .clearSelect()
+          .where(this.source.keyColumn, '>', Number(state.cursor))
+          .count({ n: '*' });
+        return {
+          source: this.source.name,
+          subscriber: state.subscriber,
+          events: Number(row?.n ?? 0),
+          attempts: Number(state.attempts),
+        };
+      }),
+    );
   }
 
   private schedule(ms: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.round().catch((error) => this.options.logger.error({ err: loggableError(error), source: this.source.name }, 'outbox relay round failed'))
-        .finally(() => { this.running = null; this.schedule(this.options.pollMs); });
+      this.running = this.round()
+        .catch((error) =>
+          this.options.logger.error(
+            { err: loggableError(error), source: this.source.name },
+            'outbox relay round failed',
+          ),
+        )
+        .finally(() => {
+          this.running = null;
+          this.schedule(this.options.pollMs);
+        });
     }, ms);
     this.timer.unref();
   }
@@ -158,7 +191,8 @@ export class OutboxRelay {
     const key = { source: this.source.name, subscriber: subscriber.name };
     const now = new Date();
     // A lease, so that two relays of the same store (two processes) never send the same subscriber's events at once.
-    const leased = await this.knex(DELIVERY_TABLE).where(key)
+    const leased = await this.knex(DELIVERY_TABLE)
+      .where(key)
       .where((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now.toISOString()))
       .where((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now.toISOString()))
       .update({ lease_owner: this.owner, lease_until: new Date(now.getTime() + 60_000).toISOString() });
@@ -176,18 +210,31 @@ export class OutboxRelay {
         if (failure) {
           attempts += 1;
           const next = new Date(Date.now() + backoff(attempts, this.options));
-          await this.knex(DELIVERY_TABLE).where(key).update({ attempts, next_attempt_at: next.toISOString(), last_error: failure.slice(0, 500) });
-          this.options.logger.warn({ subscriber: subscriber.name, eventId: event.id, attempts, retryAt: next.toISOString(), reason: failure }, 'webhook delivery failed');
+          await this.knex(DELIVERY_TABLE)
+            .where(key)
+            .update({ attempts, next_attempt_at: next.toISOString(), last_error: failure.slice(0, 500) });
+          this.options.logger.warn(
+            { subscriber: subscriber.name, eventId: event.id, attempts, retryAt: next.toISOString(), reason: failure },
+            'webhook delivery failed',
+          );
           return;
         }
         cursor = this.source.keyOf(row);
         attempts = 0;
-        await this.knex(DELIVERY_TABLE).where(key).update({
-          cursor, attempts: 0, next_attempt_at: null, last_error: null, ...(wanted ? { delivered: this.knex.raw('delivered + 1') } : {}),
-        });
+        await this.knex(DELIVERY_TABLE)
+          .where(key)
+          .update({
+            cursor,
+            attempts: 0,
+            next_attempt_at: null,
+            last_error: null,
+            ...(wanted ? { delivered: this.knex.raw('delivered + 1') } : {}),
+          });
       }
     } finally {
-      await this.knex(DELIVERY_TABLE).where({ ...key, lease_owner: this.owner }).update({ lease_owner: null, lease_until: null });
+      await this.knex(DELIVERY_TABLE)
+        .where({ ...key, lease_owner: this.owner })
+        .update({ lease_owner: null, lease_until: null });
     }
   }
 
@@ -211,8 +258,11 @@ export class OutboxRelay {
   private async writersEnded(xids: string[]): Promise<boolean> {
     const deadline = Date.now() + WRITERS_WAIT_MS;
     while (xids.length > 0) {
-      const result = await this.knex.raw(`select backend_xid::text as xid from pg_stat_activity
-        where datname = current_database() and backend_xid::text = any(?)`, [xids]);
+      const result = await this.knex.raw(
+        `select backend_xid::text as xid from pg_stat_activity
+        where datname = current_database() and backend_xid::text = any(?)`,
+        [xids],
+      );
       xids = rowsOf<{ xid: string }>(result).map((r) => r.xid);
       if (xids.length === 0) return true;
       if (this.stopped || Date.now() > deadline) return false;
@@ -240,13 +290,20 @@ export class OutboxRelay {
       await response.arrayBuffer().catch(() => undefined);
       return response.ok ? null : `HTTP ${response.status}`;
     } catch (error) {
-      return (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+      return (error as Error).cause instanceof Error
+        ? ((error as Error).cause as Error).message
+        : (error as Error).message;
     }
   }
 }
 
 /** Starts a store's relay to the configured subscribers (it does nothing without any). */
-export async function startOutboxRelay(knex: Knex, source: OutboxSource, config: { webhooks: WebhookSubscriber[]; outbox: { pollMs: number; retryBaseMs: number; retryMaxMs: number } }, logger: Logger): Promise<OutboxRelay> {
+export async function startOutboxRelay(
+  knex: Knex,
+  source: OutboxSource,
+  config: { webhooks: WebhookSubscriber[]; outbox: { pollMs: number; retryBaseMs: number; retryMaxMs: number } },
+  logger: Logger,
+): Promise<OutboxRelay> {
   const relay = new OutboxRelay(knex, source, config.webhooks, { ...config.outbox, logger });
   await relay.start();
   return relay;

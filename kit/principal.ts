@@ -1,6 +1,15 @@
 /** Who is asking: the verified identity the gateway forwards to every subgraph. */
 import { forbidden } from './errors.js';
-export const ROLES = ['admin', 'intake', 'supervisor', 'institution', 'court', 'arbitration', 'analyst', 'steward'] as const;
+export const ROLES = [
+  'admin',
+  'intake',
+  'supervisor',
+  'institution',
+  'court',
+  'arbitration',
+  'analyst',
+  'steward',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles that act for one organisation and so must carry its id in `org`. */

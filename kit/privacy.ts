@@ -4,13 +4,30 @@
  * This module reads those marks from SDL and guards the marked fields of an executable schema.
  */
 import type { Principal } from './principal.js';
-import { defaultFieldResolver, isObjectType, Kind, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 
-export const PII_CATEGORIES = ['NAME', 'ID_NUMBER', 'CONTACT', 'DISPUTE_TIME', 'DISPUTE_PLACE', 'CLAIMS', 'AGREEMENT_SUBJECT', 'OTHER_PRIVATE'] as const;
+export const PII_CATEGORIES = [
+  'NAME',
+  'ID_NUMBER',
+  'CONTACT',
+  'DISPUTE_TIME',
+  'DISPUTE_PLACE',
+  'CLAIMS',
+  'AGREEMENT_SUBJECT',
+  'OTHER_PRIVATE',
+] as const;
 export type PiiCategory = (typeof PII_CATEGORIES)[number];
 
 /** The relation to a case that lets a role see its party data in clear. */
-export type Handling = 'assigned institution' | 'supervising unit' | 'referred court or commission' | 'consent grant only';
+export type Handling =
+  'assigned institution' | 'supervising unit' | 'referred court or commission' | 'consent grant only';
 
 /**
  * Who sees party data in clear, in one table. A role that handles cases sees the party data of the cases it handles
@@ -37,11 +54,20 @@ export function piiCoordinates(document: DocumentNode): Map<string, PiiCategory>
   const marked = new Map<string, PiiCategory>();
   for (const definition of document.definitions) {
     if (!('fields' in definition) || !('name' in definition) || !definition.name) continue;
-    if (![Kind.OBJECT_TYPE_DEFINITION, Kind.OBJECT_TYPE_EXTENSION, Kind.INPUT_OBJECT_TYPE_DEFINITION, Kind.INTERFACE_TYPE_DEFINITION].includes(definition.kind)) continue;
+    if (
+      ![
+        Kind.OBJECT_TYPE_DEFINITION,
+        Kind.OBJECT_TYPE_EXTENSION,
+        Kind.INPUT_OBJECT_TYPE_DEFINITION,
+        Kind.INTERFACE_TYPE_DEFINITION,
+      ].includes(definition.kind)
+    )
+      continue;
     for (const field of definition.fields ?? []) {
       const pii = field.directives?.find((d) => d.name.value === 'pii');
       const category = pii?.arguments?.find((a) => a.name.value === 'category')?.value;
-      if (category?.kind === Kind.ENUM) marked.set(`${definition.name.value}.${field.name.value}`, category.value as PiiCategory);
+      if (category?.kind === Kind.ENUM)
+        marked.set(`${definition.name.value}.${field.name.value}`, category.value as PiiCategory);
     }
   }
   return marked;

@@ -12,7 +12,8 @@ export function publicCoordinates(document: DocumentNode): Set<string> {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     for (const field of definition.fields ?? []) {
-      if (field.directives?.some((d) => d.name.value === 'public')) coordinates.add(`${definition.name.value}.${field.name.value}`);
+      if (field.directives?.some((d) => d.name.value === 'public'))
+        coordinates.add(`${definition.name.value}.${field.name.value}`);
     }
   }
   return coordinates;

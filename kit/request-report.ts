@@ -41,11 +41,19 @@ export function operationNameOf(name: unknown): string | null {
 }
 
 /** The summary of an answer body about to be serialised. */
-export function summarise(body: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }, operationName: string | null = null): AnswerSummary {
+export function summarise(
+  body: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] },
+  operationName: string | null = null,
+): AnswerSummary {
   return {
     operationName,
-    codes: (body.errors ?? []).map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR')),
-    data: typeof body.data === 'object' && body.data !== null && Object.values(body.data).some((value) => value !== null && value !== undefined),
+    codes: (body.errors ?? []).map((error) =>
+      typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR',
+    ),
+    data:
+      typeof body.data === 'object' &&
+      body.data !== null &&
+      Object.values(body.data).some((value) => value !== null && value !== undefined),
   };
 }
 
@@ -63,7 +71,10 @@ export function reportPlugin<TContext extends BaseContext>(): ApolloServerPlugin
       return {
         async willSendResponse({ request, response, operationName }) {
           if (response.body.kind !== 'single' || !request.http) return;
-          summaries.set(request.http, summarise(response.body.singleResult as Parameters<typeof summarise>[0], operationNameOf(operationName)));
+          summaries.set(
+            request.http,
+            summarise(response.body.singleResult as Parameters<typeof summarise>[0], operationNameOf(operationName)),
+          );
         },
       };
     },

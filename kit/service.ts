@@ -12,7 +12,11 @@ export interface StoppableService {
 }
 
 /** `tracing`: the process's tracer (kit/tracing.ts), flushed and stopped after the service. */
-export async function runService(logger: Logger, start: () => Promise<StoppableService>, tracing?: { shutdown(): Promise<void> } | null): Promise<void> {
+export async function runService(
+  logger: Logger,
+  start: () => Promise<StoppableService>,
+  tracing?: { shutdown(): Promise<void> } | null,
+): Promise<void> {
   let service: StoppableService;
   try {
     service = await start();

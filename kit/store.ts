@@ -28,7 +28,12 @@ export interface StoreOptions {
 /** A write refused by a unique key: PostgreSQL's 23505, sqlite's UNIQUE or PRIMARY KEY constraint. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT') && /UNIQUE|PRIMARY KEY/.test(e.message ?? ''));
+  return (
+    e?.code === '23505' ||
+    (typeof e?.code === 'string' &&
+      e.code.startsWith('SQLITE_CONSTRAINT') &&
+      /UNIQUE|PRIMARY KEY/.test(e.message ?? ''))
+  );
 }
 
 export function isPostgres(knex: Knex): boolean {
@@ -36,7 +41,9 @@ export function isPostgres(knex: Knex): boolean {
 }
 
 export async function openStore(options: StoreOptions): Promise<Knex> {
-  const knex = options.url ? openPostgres(options.url) : openSqlite(path.join(options.dataDir, `${options.name}.sqlite`));
+  const knex = options.url
+    ? openPostgres(options.url)
+    : openSqlite(path.join(options.dataDir, `${options.name}.sqlite`));
   try {
     await migrate(knex, options.migrations, options.name);
   } catch (error) {
@@ -54,11 +61,13 @@ const INT8_OID = 20;
  * and the same comparisons hold on both stores. Counts and keys stay far below 2^53.
  */
 const types = {
-  getTypeParser: (oid: number, format: string) => (oid === INT8_OID && format === 'text' ? Number : pg.types.getTypeParser(oid, format as 'text')),
+  getTypeParser: (oid: number, format: string) =>
+    oid === INT8_OID && format === 'text' ? Number : pg.types.getTypeParser(oid, format as 'text'),
 };
 
 function openPostgres(url: string): Knex {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`database URL must start with postgres:// (got '${url.split(':')[0]}:…')`);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new Error(`database URL must start with postgres:// (got '${url.split(':')[0]}:…')`);
   return knexFactory({ client: 'pg', connection: { connectionString: url, types }, pool: { min: 0, max: 10 } });
 }
 
@@ -78,7 +87,9 @@ function openSqlite(filename: string): Knex {
           // busy_timeout: a second process (the seeder, a test) may hold the write lock for a moment.
           // mmap_size: statistics reads touch pages all over a large file; reading them mapped, not one system call
           // a page, halved a 12,000-atom read at a million cases (17 -> 8 ms). It maps address space, not memory.
-          conn.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 1073741824;');
+          conn.exec(
+            'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 1073741824;',
+          );
           keepPreparedStatements(conn);
           done(null, conn);
         } catch (error) {
@@ -105,9 +116,19 @@ async function migrate(knex: Knex, migrations: Migration[], name: string): Promi
 /** Counts SQL statements sent through a knex instance (tests prove batching with it). */
 export function statementCounter(knex: Knex): { count(): number; reset(): void; stop(): void } {
   let n = 0;
-  const listener = () => { n++; };
+  const listener = () => {
+    n++;
+  };
   knex.on('query', listener);
-  return { count: () => n, reset: () => { n = 0; }, stop: () => { knex.removeListener('query', listener); } };
+  return {
+    count: () => n,
+    reset: () => {
+      n = 0;
+    },
+    stop: () => {
+      knex.removeListener('query', listener);
+    },
+  };
 }
 
 /** True when the table has no rows (the launcher seeds demo data only into empty stores). */
@@ -121,11 +142,20 @@ export async function isEmpty(knex: Knex, table: string): Promise<boolean> {
  */
 export async function resyncSerial(knex: Knex, table: string, column: string): Promise<void> {
   if (!isPostgres(knex)) return;
-  await knex.raw(`select setval(pg_get_serial_sequence(?, ?), coalesce((select max(??) from ??), 0) + 1, false)`, [table, column, column, table]);
+  await knex.raw(`select setval(pg_get_serial_sequence(?, ?), coalesce((select max(??) from ??), 0) + 1, false)`, [
+    table,
+    column,
+    column,
+    table,
+  ]);
 }
 
 /** Inserts many rows in chunks that stay under the database's limit on bound parameters. */
-export async function insertChunked(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+export async function insertChunked(
+  trx: Knex.Transaction,
+  table: string,
+  rows: Record<string, unknown>[],
+): Promise<void> {
   if (rows.length === 0) return;
   const perRow = Object.keys(rows[0]!).length;
   // sqlite also caps a multi-row insert (knex writes it as a compound SELECT) at 500 rows.
@@ -143,10 +173,16 @@ export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
  * PostgreSQL; on sqlite a no-op write first, so the transaction takes the single writer lock before it reads
  * (a deferred transaction that reads first could see a snapshot another writer is about to change).
  */
-export async function selectForUpdate<T = Record<string, any>>(trx: Knex.Transaction, table: string, where: Record<string, unknown>): Promise<T | undefined> {
+export async function selectForUpdate<T = Record<string, any>>(
+  trx: Knex.Transaction,
+  table: string,
+  where: Record<string, unknown>,
+): Promise<T | undefined> {
   if (isPostgres(trx)) return trx(table).where(where).forUpdate().first();
   const [column] = Object.keys(where);
-  await trx(table).where(where).update({ [column!]: where[column!] });
+  await trx(table)
+    .where(where)
+    .update({ [column!]: where[column!] });
   return trx(table).where(where).first();
 }
 

@@ -28,14 +28,23 @@ export function tracingOn(): boolean {
  * Registers the process's tracer provider when the environment names a collector; resolves to a flush-and-stop to
  * call on shutdown, or null when tracing stays off. `service` names the process in its spans' resource.
  */
-export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): { shutdown(): Promise<void>; flush(): Promise<void> } | null {
+export function startTracing(
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { shutdown(): Promise<void>; flush(): Promise<void> } | null {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
   if (provider) throw new Error('tracing is already started in this process');
   const started = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || `jiefen-${service}` }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({
-      url: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/$/, '')}/v1/traces`,
-    }))],
+    spanProcessors: [
+      new BatchSpanProcessor(
+        new OTLPTraceExporter({
+          url:
+            env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+            `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/$/, '')}/v1/traces`,
+        }),
+      ),
+    ],
   });
   // The default propagator is W3C trace context (with baggage), and the context manager AsyncLocalStorage.
   started.register();
@@ -56,9 +65,17 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
  * Runs a request's handling under its server span (child of the caller's `traceparent`), so the spans it starts
  * nest under it; `end` closes it with what the request came to.
  */
-export function traced<T>(service: string, method: string | undefined, route: string, headers: IncomingHttpHeaders, handle: (end: (status: number, outcome: Outcome, operationName: string | null) => void) => T): T {
+export function traced<T>(
+  service: string,
+  method: string | undefined,
+  route: string,
+  headers: IncomingHttpHeaders,
+  handle: (end: (status: number, outcome: Outcome, operationName: string | null) => void) => T,
+): T {
   const span = startServerSpan(service, method, route, propagation.extract(context.active(), headers));
-  return context.with(trace.setSpan(context.active(), span), () => handle((status, outcome, operationName) => endServerSpan(span, status, outcome, operationName)));
+  return context.with(trace.setSpan(context.active(), span), () =>
+    handle((status, outcome, operationName) => endServerSpan(span, status, outcome, operationName)),
+  );
 }
 
 /** Adds the active span's `traceparent` to an outgoing request's headers. */
@@ -68,15 +85,23 @@ export function propagate(headers: Record<string, string>): void {
 
 /** The server span of one request, child of the caller's. */
 export function startServerSpan(service: string, method: string | undefined, route: string, parent: Context): Span {
-  return trace.getTracer(`jiefen-${service}`).startSpan(`${method ?? 'GET'} ${route}`, {
-    kind: SpanKind.SERVER,
-    attributes: { 'http.request.method': method ?? 'GET', 'http.route': route },
-  }, parent);
+  return trace.getTracer(`jiefen-${service}`).startSpan(
+    `${method ?? 'GET'} ${route}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': method ?? 'GET', 'http.route': route },
+    },
+    parent,
+  );
 }
 
 /** Closes a server span with what the request came to. */
 export function endServerSpan(span: Span, status: number, outcome: Outcome, operationName: string | null): void {
-  span.setAttributes({ 'http.response.status_code': status, 'jiefen.outcome': outcome, ...(operationName ? { 'graphql.operation.name': operationName } : {}) });
+  span.setAttributes({
+    'http.response.status_code': status,
+    'jiefen.outcome': outcome,
+    ...(operationName ? { 'graphql.operation.name': operationName } : {}),
+  });
   if (outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
 }
@@ -90,7 +115,13 @@ export function observeStore(knex: Knex, service: string): void {
   knex.on('query', (query: { __knexQueryUid?: string; method?: string }) => {
     if (!query.__knexQueryUid || !trace.getActiveSpan()) return;
     const operation = (query.method ?? 'raw').toLowerCase();
-    open.set(query.__knexQueryUid, tracer.startSpan(`db ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } }));
+    open.set(
+      query.__knexQueryUid,
+      tracer.startSpan(`db ${operation}`, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': system, 'db.operation.name': operation },
+      }),
+    );
   });
   const end = (failed: boolean) => (_response: unknown, query: { __knexQueryUid?: string }) => {
     const span = query?.__knexQueryUid ? open.get(query.__knexQueryUid) : undefined;
@@ -102,4 +133,3 @@ export function observeStore(knex: Knex, service: string): void {
   knex.on('query-response', end(false));
   knex.on('query-error', end(true));
 }
-

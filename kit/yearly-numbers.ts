@@ -16,14 +16,31 @@ export interface YearlyNumbering {
   width: number;
 }
 
-export async function nextYearlyNumber(trx: Knex.Transaction, numbering: YearlyNumbering, year: number): Promise<string> {
+export async function nextYearlyNumber(
+  trx: Knex.Transaction,
+  numbering: YearlyNumbering,
+  year: number,
+): Promise<string> {
   const prefix = `${numbering.prefix}${year}-`;
-  let [row] = rowsOf<{ last: number }>(await trx.raw(`update ?? set last = last + 1 where year = ? returning last`, [numbering.counters, year]));
+  let [row] = rowsOf<{ last: number }>(
+    await trx.raw(`update ?? set last = last + 1 where year = ? returning last`, [numbering.counters, year]),
+  );
   if (!row) {
-    const [max] = rowsOf<{ n: string | null }>(await trx.raw(`select max(??) as n from ?? where ?? like ?`, [numbering.idColumn, numbering.records, numbering.idColumn, `${prefix}%`]));
+    const [max] = rowsOf<{ n: string | null }>(
+      await trx.raw(`select max(??) as n from ?? where ?? like ?`, [
+        numbering.idColumn,
+        numbering.records,
+        numbering.idColumn,
+        `${prefix}%`,
+      ]),
+    );
     const start = max?.n ? Number(max.n.slice(prefix.length)) + 1 : 1;
-    [row] = rowsOf<{ last: number }>(await trx.raw(
-      `insert into ?? (year, last) values (?, ?) on conflict (year) do update set last = ??.last + 1 returning last`, [numbering.counters, year, start, numbering.counters]));
+    [row] = rowsOf<{ last: number }>(
+      await trx.raw(
+        `insert into ?? (year, last) values (?, ?) on conflict (year) do update set last = ??.last + 1 returning last`,
+        [numbering.counters, year, start, numbering.counters],
+      ),
+    );
   }
   return `${prefix}${String(row!.last).padStart(numbering.width, '0')}`;
 }

@@ -19,11 +19,13 @@ export const SUBGRAPHS = [
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
 
 export function compose(): { supergraphSdl: string } | { errors: string[] } {
-  const result = composeServices(SUBGRAPHS.map(({ name, url }) => ({
-    name,
-    url,
-    typeDefs: parse(fs.readFileSync(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8')),
-  })));
+  const result = composeServices(
+    SUBGRAPHS.map(({ name, url }) => ({
+      name,
+      url,
+      typeDefs: parse(fs.readFileSync(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8')),
+    })),
+  );
   if (result.errors) return { errors: result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`) };
   return { supergraphSdl: result.supergraphSdl };
 }

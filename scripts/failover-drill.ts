@@ -20,11 +20,15 @@ export type Office = 'cases' | 'institutions' | 'referrals';
 export const DRILL_READS = {
   cases: { needs: ['cases'], query: '{ cases(first: 5) { edges { node { id status } } } }' },
   institutions: { needs: ['institutions'], query: '{ institutions(first: 5) { edges { node { id name } } } }' },
-  join: { needs: ['cases', 'institutions', 'referrals'], query: '{ cases(first: 5) { edges { node { id status institution { name } referrals { id } } } } }' },
+  join: {
+    needs: ['cases', 'institutions', 'referrals'],
+    query: '{ cases(first: 5) { edges { node { id status institution { name } referrals { id } } } } }',
+  },
 } as const satisfies Record<string, { needs: Office[]; query: string }>;
 export type ReadKind = keyof typeof DRILL_READS;
 
-const CONTACT = 'mutation($id: ID!, $at: DateTime!, $v: Int!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }';
+const CONTACT =
+  'mutation($id: ID!, $at: DateTime!, $v: Int!) { recordRespondentContact(id: $id, contactedAt: $at, willing: true, expectedVersion: $v) { version } }';
 
 export interface Sample {
   kind: ReadKind | 'write';
@@ -58,11 +62,22 @@ export interface DrillHub {
 }
 
 /** The hub as processes, supervised (a killed service is started again), over a fresh seeded sqlite directory. */
-export async function startDrillHub(options: { cases: number; institutions: number; env?: Record<string, string> }): Promise<DrillHub> {
+export async function startDrillHub(options: {
+  cases: number;
+  institutions: number;
+  env?: Record<string, string>;
+}): Promise<DrillHub> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-drill-'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env, JIEFEN_DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn', APOLLO_TELEMETRY_DISABLED: 'true',
-    GATEWAY_PORT: String(await freePort()), CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
+    ...process.env,
+    JIEFEN_DATA_DIR: dataDir,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    GATEWAY_PORT: String(await freePort()),
+    CASES_PORT: String(await freePort()),
+    INSTITUTIONS_PORT: String(await freePort()),
+    REFERRALS_PORT: String(await freePort()),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -70,9 +85,16 @@ export async function startDrillHub(options: { cases: number; institutions: numb
   const group = startProcesses(env, path.join(dataDir, 'logs'), () => {}, { restart: true });
   const base = (port: number) => `http://127.0.0.1:${port}`;
   const urls: Record<ServiceName, string> = {
-    gateway: base(config.ports.gateway), cases: base(config.ports.cases), institutions: base(config.ports.institutions), referrals: base(config.ports.referrals),
+    gateway: base(config.ports.gateway),
+    cases: base(config.ports.cases),
+    institutions: base(config.ports.institutions),
+    referrals: base(config.ports.referrals),
   };
-  const casesDb = knexFactory({ client: 'better-sqlite3', connection: { filename: path.join(dataDir, 'cases.sqlite') }, useNullAsDefault: true });
+  const casesDb = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(dataDir, 'cases.sqlite') },
+    useNullAsDefault: true,
+  });
   const close = async () => {
     await group.stop();
     await casesDb.destroy();
@@ -85,14 +107,22 @@ export async function startDrillHub(options: { cases: number; institutions: numb
     throw error;
   }
   return {
-    config, dataDir, urls, group, casesDb, close,
+    config,
+    dataDir,
+    urls,
+    group,
+    casesDb,
+    close,
     signal(name, signal) {
       group.children.get(name)!.kill(signal);
     },
     async readyAt(name, timeoutMs = 60_000) {
       const started = performance.now();
       for (;;) {
-        const ok = await fetch(`${urls[name]}/readyz`, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+        const ok = await fetch(`${urls[name]}/readyz`, { signal: AbortSignal.timeout(500) }).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return performance.now();
         if (performance.now() - started > timeoutMs) throw new Error(`${name} not ready within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 25));
@@ -101,7 +131,12 @@ export async function startDrillHub(options: { cases: number; institutions: numb
   };
 }
 
-interface WriterCase { id: string; institutionId: string; version: number; events: number }
+interface WriterCase {
+  id: string;
+  institutionId: string;
+  version: number;
+  events: number;
+}
 
 /** A bounded load: `readers` loops of reads (kinds in turn) and `writers` loops of status mutations, each on its own case. */
 export class DrillLoad {
@@ -111,21 +146,45 @@ export class DrillLoad {
   private running = true;
   private loops: Promise<void>[] = [];
 
-  private constructor(private readonly gatewayUrl: string, private readonly cases: WriterCase[], private readonly tokens: Map<string, string>) {}
+  private constructor(
+    private readonly gatewayUrl: string,
+    private readonly cases: WriterCase[],
+    private readonly tokens: Map<string, string>,
+  ) {}
 
   /** Starts the load; writers take ACCEPTED cases from the store, noting their version and events now. */
   static async start(hub: DrillHub, readers: number, writers: number, stopAfterMs = 120_000): Promise<DrillLoad> {
-    const rows = await hub.casesDb('cases').where('status', 'ACCEPTED').whereNotNull('institution_id').orderBy('seq').limit(writers).select('id', 'seq', 'institution_id', 'version');
+    const rows = await hub
+      .casesDb('cases')
+      .where('status', 'ACCEPTED')
+      .whereNotNull('institution_id')
+      .orderBy('seq')
+      .limit(writers)
+      .select('id', 'seq', 'institution_id', 'version');
     const cases: WriterCase[] = [];
-    for (const row of rows) cases.push({ id: row.id, institutionId: row.institution_id, version: Number(row.version), events: await eventCount(hub.casesDb, row.id) });
-    const tokens = new Map<string, string>([['admin', await signDevToken({ sub: 'drill', role: 'admin' }, hub.config.jwt.secret!, 3600)]]);
-    for (const c of cases) tokens.set(c.id, await signDevToken({ sub: 'drill', role: 'institution', org: c.institutionId }, hub.config.jwt.secret!, 3600));
+    for (const row of rows)
+      cases.push({
+        id: row.id,
+        institutionId: row.institution_id,
+        version: Number(row.version),
+        events: await eventCount(hub.casesDb, row.id),
+      });
+    const tokens = new Map<string, string>([
+      ['admin', await signDevToken({ sub: 'drill', role: 'admin' }, hub.config.jwt.secret!, 3600)],
+    ]);
+    for (const c of cases)
+      tokens.set(
+        c.id,
+        await signDevToken({ sub: 'drill', role: 'institution', org: c.institutionId }, hub.config.jwt.secret!, 3600),
+      );
     const load = new DrillLoad(`${hub.urls.gateway}/graphql`, cases, tokens);
     const kinds = Object.keys(DRILL_READS) as ReadKind[];
     for (let i = 0; i < readers; i++) load.loops.push(load.readLoop(kinds, i));
     for (const c of cases) load.loops.push(load.writeLoop(c));
     // Bounded in time whatever its caller does.
-    setTimeout(() => { load.running = false; }, stopAfterMs).unref();
+    setTimeout(() => {
+      load.running = false;
+    }, stopAfterMs).unref();
     return load;
   }
 
@@ -152,9 +211,15 @@ export class DrillLoad {
     const confirmed: number[] = [];
     this.acknowledged.set(c.id, confirmed);
     while (this.running) {
-      const sample = await this.send('write', CONTACT, { id: c.id, at: new Date(Date.now() - 60_000).toISOString(), v: version }, this.tokens.get(c.id)!);
+      const sample = await this.send(
+        'write',
+        CONTACT,
+        { id: c.id, at: new Date(Date.now() - 60_000).toISOString(), v: version },
+        this.tokens.get(c.id)!,
+      );
       this.samples.push(sample);
-      const answered = (sample.data as { recordRespondentContact?: { version?: unknown } } | undefined)?.recordRespondentContact?.version;
+      const answered = (sample.data as { recordRespondentContact?: { version?: unknown } } | undefined)
+        ?.recordRespondentContact?.version;
       if (typeof answered === 'number') {
         confirmed.push(answered);
         version = answered;
@@ -167,7 +232,12 @@ export class DrillLoad {
     }
   }
 
-  private async send(kind: Sample['kind'], query: string, variables: Record<string, unknown>, token: string): Promise<Sample> {
+  private async send(
+    kind: Sample['kind'],
+    query: string,
+    variables: Record<string, unknown>,
+    token: string,
+  ): Promise<Sample> {
     const sentAt = performance.now();
     try {
       const response = await fetch(this.gatewayUrl, {
@@ -176,23 +246,40 @@ export class DrillLoad {
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(30_000),
       });
-      const body = await response.json() as { data?: Record<string, unknown> | null; errors?: { message?: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+      const body = (await response.json()) as {
+        data?: Record<string, unknown> | null;
+        errors?: { message?: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+      };
       const answeredAt = performance.now();
       const errors = body.errors ?? [];
-      const unavailable = errors.filter((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE').map((e) => ({ subgraph: String(e.extensions!.subgraph), path: e.path }));
+      const unavailable = errors
+        .filter((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE')
+        .map((e) => ({ subgraph: String(e.extensions!.subgraph), path: e.path }));
       const other = errors.find((e) => e.extensions?.code !== 'SUBGRAPH_UNAVAILABLE');
       // The other error's code (and a conflict's current version), else what the first unavailable office's error said.
-      const detail = other ? `${other.extensions?.code} ${other.extensions?.currentVersion ?? ''}`.trim() : errors[0]?.message;
+      const detail = other
+        ? `${other.extensions?.code} ${other.extensions?.currentVersion ?? ''}`.trim()
+        : errors[0]?.message;
       const outcome = other || (!errors.length && !body.data) ? 'failed' : unavailable.length ? 'partial' : 'ok';
       return { kind, sentAt, answeredAt, outcome, unavailable, data: body.data ?? undefined, detail };
     } catch (error) {
-      return { kind, sentAt, answeredAt: performance.now(), outcome: 'failed', unavailable: [], detail: (error as Error).message };
+      return {
+        kind,
+        sentAt,
+        answeredAt: performance.now(),
+        outcome: 'failed',
+        unavailable: [],
+        detail: (error as Error).message,
+      };
     }
   }
 }
 
 async function eventCount(db: Knex, id: string): Promise<number> {
-  const row = await db('case_events').whereIn('case_seq', db('cases').where('id', id).select('seq')).count({ n: '*' }).first();
+  const row = await db('case_events')
+    .whereIn('case_seq', db('cases').where('id', id).select('seq'))
+    .count({ n: '*' })
+    .first();
   return Number(row!.n);
 }
 
@@ -218,11 +305,25 @@ export async function lostWrites(db: Knex, load: DrillLoad): Promise<{ acknowled
 }
 
 /** The samples sent in [from, to), of the given kinds. */
-export function samplesBetween(samples: readonly Sample[], from: number, to: number, kinds: readonly Sample['kind'][]): Sample[] {
+export function samplesBetween(
+  samples: readonly Sample[],
+  from: number,
+  to: number,
+  kinds: readonly Sample['kind'][],
+): Sample[] {
   return samples.filter((s) => s.sentAt >= from && s.sentAt < to && kinds.includes(s.kind));
 }
 
 /** The first instant at or after `from` when a request of these kinds was sent that was then answered in full. */
-export function firstAnsweredInFull(samples: readonly Sample[], from: number, kinds: readonly Sample['kind'][]): number | undefined {
-  return samples.filter((s) => s.sentAt >= from && kinds.includes(s.kind) && s.outcome === 'ok').reduce<number | undefined>((first, s) => (first === undefined || s.answeredAt < first ? s.answeredAt : first), undefined);
+export function firstAnsweredInFull(
+  samples: readonly Sample[],
+  from: number,
+  kinds: readonly Sample['kind'][],
+): number | undefined {
+  return samples
+    .filter((s) => s.sentAt >= from && kinds.includes(s.kind) && s.outcome === 'ok')
+    .reduce<number | undefined>(
+      (first, s) => (first === undefined || s.answeredAt < first ? s.answeredAt : first),
+      undefined,
+    );
 }

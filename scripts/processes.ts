@@ -62,8 +62,15 @@ export interface ProcessOptions {
  * Each service is spawned with an IPC channel it never uses for messages: when this process ends, however it ends
  * (even SIGKILL), the channel closes and the service stops itself (kit/service.ts), so none is left behind.
  */
-export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpectedExit: (name: ServiceName, detail: string, restartInMs?: number) => void, options: ProcessOptions | readonly ServiceName[] = {}): ProcessGroup {
-  const { only = SERVICES.map((s) => s.name), restart = false } = Array.isArray(options) ? { only: options as readonly ServiceName[] } : options as ProcessOptions;
+export function startProcesses(
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  onUnexpectedExit: (name: ServiceName, detail: string, restartInMs?: number) => void,
+  options: ProcessOptions | readonly ServiceName[] = {},
+): ProcessGroup {
+  const { only = SERVICES.map((s) => s.name), restart = false } = Array.isArray(options)
+    ? { only: options as readonly ServiceName[] }
+    : (options as ProcessOptions);
   fs.mkdirSync(logDir, { recursive: true });
   const children = new Map<ServiceName, ChildProcess>();
   const pendingRestarts = new Set<NodeJS.Timeout>();
@@ -72,8 +79,14 @@ export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpec
     const logFile = path.join(logDir, `${service.name}.log`);
     const out = fs.openSync(logFile, 'a');
     // JIEFEN_PROFILE_DIR writes a V8 CPU profile of each service there when it stops (Node refuses --cpu-prof in NODE_OPTIONS).
-    const profile = env.JIEFEN_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(env.JIEFEN_PROFILE_DIR, service.name)] : [];
-    const child = spawn(process.execPath, [...profile, ...flagsOf(service.name), '--import', 'tsx', path.join(ROOT, service.entry)], { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
+    const profile = env.JIEFEN_PROFILE_DIR
+      ? ['--cpu-prof', '--cpu-prof-dir', path.join(env.JIEFEN_PROFILE_DIR, service.name)]
+      : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, ...flagsOf(service.name), '--import', 'tsx', path.join(ROOT, service.entry)],
+      { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] },
+    );
     fs.closeSync(out);
     children.set(service.name, child);
     const started = Date.now();
@@ -91,7 +104,8 @@ export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpec
       pendingRestarts.add(timer);
     });
   };
-  for (const service of SERVICES.filter((s) => only.includes(s.name))) spawnService(service, RESTART_POLICY.firstDelayMs);
+  for (const service of SERVICES.filter((s) => only.includes(s.name)))
+    spawnService(service, RESTART_POLICY.firstDelayMs);
   return {
     children,
     async stop() {
@@ -104,7 +118,9 @@ export function startProcesses(env: NodeJS.ProcessEnv, logDir: string, onUnexpec
         // A frozen (SIGSTOPped) service cannot act on SIGTERM until it runs again.
         child.kill('SIGCONT');
       }
-      const timer = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, RESTART_POLICY.stopGraceMs);
+      const timer = setTimeout(() => {
+        for (const child of running) child.kill('SIGKILL');
+      }, RESTART_POLICY.stopGraceMs);
       await exited;
       clearTimeout(timer);
     },
@@ -127,7 +143,13 @@ export function freePort(): Promise<number> {
 export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
   const started = Date.now();
   for (;;) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     if (Date.now() - started > timeoutMs) throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }

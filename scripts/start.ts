@@ -47,9 +47,14 @@ if (await seedDemo(config, { ...DEMO_DEFAULTS, onProgress })) {
 const logDir = path.resolve(config.dataDir, 'logs');
 let stopping = false;
 // A service that exits is started again (with backoff) while the others keep serving: one office down is not the hub down.
-const group = startProcesses(process.env, logDir, (_name, detail, restartInMs) => {
-  console.error(`${new Date().toISOString()} ${detail}\nstarting it again in ${restartInMs} ms`);
-}, { restart: true });
+const group = startProcesses(
+  process.env,
+  logDir,
+  (_name, detail, restartInMs) => {
+    console.error(`${new Date().toISOString()} ${detail}\nstarting it again in ${restartInMs} ms`);
+  },
+  { restart: true },
+);
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
@@ -58,8 +63,14 @@ async function stop(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => { console.log('\nstopping…'); void stop(0); });
-process.on('SIGTERM', () => { console.log('stopping…'); void stop(0); });
+process.on('SIGINT', () => {
+  console.log('\nstopping…');
+  void stop(0);
+});
+process.on('SIGTERM', () => {
+  console.log('stopping…');
+  void stop(0);
+});
 // Started with an IPC channel (as a test or a supervisor may): its closing means the parent is gone.
 if (process.send) process.once('disconnect', () => void stop(0));
 

@@ -43,7 +43,9 @@ const seeded = await seedDemo(loadConfig(), {
   onProgress(written) {
     if (Date.now() - lastReport > 2000 || written === options.cases) {
       lastReport = Date.now();
-      console.log(`${written} / ${options.cases} cases (${((Date.now() - started) / 1000).toFixed(1)} s, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
+      console.log(
+        `${written} / ${options.cases} cases (${((Date.now() - started) / 1000).toFixed(1)} s, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`,
+      );
     }
   },
 });
@@ -51,4 +53,6 @@ if (!seeded) {
   console.error('the stores already hold data: pass --reset to replace it');
   process.exit(1);
 }
-console.log(`seeded ${options.institutions} institutions and ${options.cases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `seeded ${options.institutions} institutions and ${options.cases} cases in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

@@ -23,7 +23,17 @@ export const DEMO_DEFAULTS = { cases: 5000, institutions: 100, seed: 20261101 } 
 
 /** Tables of each store, children first (the order they are emptied in). */
 const TABLES = {
-  cases: ['case_stats_running', 'case_stats_cells', 'outbox_deliveries', 'case_deadlines', 'case_events', 'parties', 'idempotency_keys', 'case_number_counters', 'cases'],
+  cases: [
+    'case_stats_running',
+    'case_stats_cells',
+    'outbox_deliveries',
+    'case_deadlines',
+    'case_events',
+    'parties',
+    'idempotency_keys',
+    'case_number_counters',
+    'cases',
+  ],
   institutions: ['institution_categories', 'institutions'],
   referrals: ['referral_events', 'idempotency_keys', 'referral_number_counters', 'outbox_deliveries', 'referrals'],
 };
@@ -52,7 +62,10 @@ export async function seedDemo(config: HubConfig, options: SeedOptions): Promise
     await writeInstitutions(stores.institutions, institutions);
     let written = 0;
     for (const batch of generateCases(options.cases, institutions, options.seed)) {
-      await Promise.all([writeCaseBatch(stores.cases, batch.cases, profile), writeReferralBatch(stores.referrals, batch.referrals)]);
+      await Promise.all([
+        writeCaseBatch(stores.cases, batch.cases, profile),
+        writeReferralBatch(stores.referrals, batch.referrals),
+      ]);
       written += batch.cases.length;
       options.onProgress?.(written);
     }

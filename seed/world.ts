@@ -9,7 +9,18 @@ import { Random } from './random.js';
 import type { CaseSeed } from '../subgraphs/cases/seed-writer.js';
 import type { InstitutionSeed } from '../subgraphs/institutions/seed-writer.js';
 import type { ReferralSeed } from '../subgraphs/referrals/seed-writer.js';
-import { CLAIMS_BY_CATEGORY, COMMUNITY_STEMS, COMPANY_TRADES, COMPANY_WORDS, DISTRICT_CN, GENERIC_CLAIMS, GIVEN_CHARS, ROADS, STREET_STEMS, SURNAMES } from './names.js';
+import {
+  CLAIMS_BY_CATEGORY,
+  COMMUNITY_STEMS,
+  COMPANY_TRADES,
+  COMPANY_WORDS,
+  DISTRICT_CN,
+  GENERIC_CLAIMS,
+  GIVEN_CHARS,
+  ROADS,
+  STREET_STEMS,
+  SURNAMES,
+} from './names.js';
 
 /** Demo time is anchored, not taken from the clock, so every run makes the same world. */
 export const DEMO_ANCHOR = Date.parse('2026-11-01T00:00:00Z');
@@ -18,8 +29,6 @@ const HOUR = 3_600_000;
 const CASE_SPAN_DAYS = 730;
 
 export type DemoInstitution = InstitutionSeed;
-
-
 
 export type DemoCase = CaseSeed;
 export type DemoParty = CaseSeed['parties'][number];
@@ -45,7 +54,15 @@ const UNITS = [
 
 /** Categories served by kind; mediation committees take most disputes. */
 const SERVES: Record<string, readonly string[]> = {
-  PEOPLES_MEDIATION: ['MARRIAGE_FAMILY', 'NEIGHBOURS', 'HOUSING_HOMESTEAD', 'DAMAGES', 'PROPERTY_MANAGEMENT', 'CONTRACT', 'OTHER'],
+  PEOPLES_MEDIATION: [
+    'MARRIAGE_FAMILY',
+    'NEIGHBOURS',
+    'HOUSING_HOMESTEAD',
+    'DAMAGES',
+    'PROPERTY_MANAGEMENT',
+    'CONTRACT',
+    'OTHER',
+  ],
   LABOUR_ARBITRATION: ['LABOUR'],
   COURT: ['CONTRACT', 'DAMAGES', 'FINANCE', 'INSURANCE', 'INTELLECTUAL_PROPERTY', 'OTHER'],
   ADMINISTRATIVE_MEDIATION: ['CONSUMER', 'TOURISM', 'PRODUCTION_BUSINESS'],
@@ -94,17 +111,47 @@ export function generateInstitutions(count: number, seed: number): DemoInstituti
   const list: DemoInstitution[] = [];
   const liaison = () => ({ liaisonName: personName(rng), liaisonPhone: mobile(rng) });
   for (const unit of UNITS) {
-    list.push({ id: unit.id, name: unit.name, kind: 'SUPERVISING_UNIT', status: 'ACTIVE', district: '310101', street: null, community: null,
-      supervisingUnitId: null, listed: true, categories: [], createdAt: created, ...liaison() });
+    list.push({
+      id: unit.id,
+      name: unit.name,
+      kind: 'SUPERVISING_UNIT',
+      status: 'ACTIVE',
+      district: '310101',
+      street: null,
+      community: null,
+      supervisingUnitId: null,
+      listed: true,
+      categories: [],
+      createdAt: created,
+      ...liaison(),
+    });
   }
   const unitFor = (kind: string) => UNITS.find((u) => (u.manages as readonly string[]).includes(kind))!.id;
   let n = 0;
-  const add = (kind: string, district: string, name: string, street: string | null = null, community: string | null = null) => {
+  const add = (
+    kind: string,
+    district: string,
+    name: string,
+    street: string | null = null,
+    community: string | null = null,
+  ) => {
     n++;
     // A few institutions are suspended, closed or pending, so the registry shows every status.
     const status = n % 41 === 0 ? 'SUSPENDED' : n % 53 === 0 ? 'CLOSED' : n % 67 === 0 ? 'PENDING' : 'ACTIVE';
-    list.push({ id: `IN-${String(n).padStart(5, '0')}`, name, kind, status, district, street, community, supervisingUnitId: unitFor(kind),
-      listed: status === 'ACTIVE' && n % 29 !== 0, categories: [...SERVES[kind]!], createdAt: created, ...liaison() });
+    list.push({
+      id: `IN-${String(n).padStart(5, '0')}`,
+      name,
+      kind,
+      status,
+      district,
+      street,
+      community,
+      supervisingUnitId: unitFor(kind),
+      listed: status === 'ACTIVE' && n % 29 !== 0,
+      categories: [...SERVES[kind]!],
+      createdAt: created,
+      ...liaison(),
+    });
   };
   const target = Math.max(count - UNITS.length, 0);
   // Every district has its committee, arbitration commission, court and consumer mediation centre.
@@ -136,24 +183,49 @@ export function generateInstitutions(count: number, seed: number): DemoInstituti
 }
 
 const STATUS_WEIGHTS: Record<CaseStatus, number> = {
-  SUBMITTED: 4, DISPATCHED: 6, ACCEPTED: 10, REJECTED: 7, RESOLVED: 53, UNRESOLVED: 17, WITHDRAWN: 3,
+  SUBMITTED: 4,
+  DISPATCHED: 6,
+  ACCEPTED: 10,
+  REJECTED: 7,
+  RESOLVED: 53,
+  UNRESOLVED: 17,
+  WITHDRAWN: 3,
 };
 
 function party(rng: Random, role: DemoParty['role'], district: string, organisationShare: number): DemoParty {
   const address = `上海市${DISTRICT_CN[district]}${rng.pick(ROADS)}${rng.int(1, 2000)}号`;
   if (rng.chance(organisationShare)) {
-    return { role, kind: 'ORGANISATION', name: `上海${rng.pick(COMPANY_WORDS)}${rng.pick(COMPANY_TRADES)}有限公司`, idNumber: creditCode(rng, district),
-      phone: mobile(rng), email: `contact${rng.digits(4)}@example.cn`, address };
+    return {
+      role,
+      kind: 'ORGANISATION',
+      name: `上海${rng.pick(COMPANY_WORDS)}${rng.pick(COMPANY_TRADES)}有限公司`,
+      idNumber: creditCode(rng, district),
+      phone: mobile(rng),
+      email: `contact${rng.digits(4)}@example.cn`,
+      address,
+    };
   }
-  return { role, kind: 'PERSON', name: personName(rng), idNumber: residentId(rng, district), phone: mobile(rng),
-    email: rng.chance(0.3) ? `user${rng.digits(6)}@example.cn` : null, address };
+  return {
+    role,
+    kind: 'PERSON',
+    name: personName(rng),
+    idNumber: residentId(rng, district),
+    phone: mobile(rng),
+    email: rng.chance(0.3) ? `user${rng.digits(6)}@example.cn` : null,
+    address,
+  };
 }
 
 /**
  * Generates `count` cases in submission order over the two years before the anchor, and their referrals.
  * Yields batches so the caller can write each in one transaction.
  */
-export function* generateCases(count: number, institutions: DemoInstitution[], seed: number, batchSize = 2000): Generator<{ cases: DemoCase[]; referrals: DemoReferral[] }> {
+export function* generateCases(
+  count: number,
+  institutions: DemoInstitution[],
+  seed: number,
+  batchSize = 2000,
+): Generator<{ cases: DemoCase[]; referrals: DemoReferral[] }> {
   const rng = new Random(seed ^ 0x2468);
   // Record keys from a generator of their own: drawing them from `rng` would change every other draw of the world.
   const keys = new Random(seed ^ 0x5eed);
@@ -162,7 +234,9 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
   const byDistrict = new Map<string, DemoInstitution[]>();
   for (const i of handlers) byDistrict.set(i.district, [...(byDistrict.get(i.district) ?? []), i]);
   const handlersOf = new Map<string, DemoInstitution[]>();
-  for (const i of handlers) for (const c of i.categories) handlersOf.set(`${i.district}/${c}`, [...(handlersOf.get(`${i.district}/${c}`) ?? []), i]);
+  for (const i of handlers)
+    for (const c of i.categories)
+      handlersOf.set(`${i.district}/${c}`, [...(handlersOf.get(`${i.district}/${c}`) ?? []), i]);
   const courts = new Map(active.filter((i) => i.kind === 'COURT').map((c) => [c.district, c]));
   const anyCourt = active.find((i) => i.kind === 'COURT');
   const commissions = active.filter((i) => i.kind === 'COMMERCIAL_ARBITRATION' || i.kind === 'LABOUR_ARBITRATION');
@@ -189,13 +263,19 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
     const institution = rng.pick(handling ?? local);
     const assigned = status !== 'SUBMITTED' && !(status === 'WITHDRAWN' && rng.chance(0.5));
     const dispatched = assigned ? submitted + rng.int(1, 40) * HOUR : null;
-    const reviewed = dispatched !== null && status !== 'DISPATCHED' && status !== 'WITHDRAWN' ? dispatched + rng.int(2, 70) * HOUR : null;
+    const reviewed =
+      dispatched !== null && status !== 'DISPATCHED' && status !== 'WITHDRAWN'
+        ? dispatched + rng.int(2, 70) * HOUR
+        : null;
     const accepted = reviewed !== null && status !== 'REJECTED' ? reviewed : null;
     // Most institutions reach the respondent before they decide; some only late, some not yet.
-    const contacted = dispatched === null || status === 'WITHDRAWN' || (reviewed === null && rng.chance(0.5)) ? null
-      : Math.min(dispatched + rng.int(1, 90) * HOUR, reviewed ?? Infinity);
+    const contacted =
+      dispatched === null || status === 'WITHDRAWN' || (reviewed === null && rng.chance(0.5))
+        ? null
+        : Math.min(dispatched + rng.int(1, 90) * HOUR, reviewed ?? Infinity);
     const willing = contacted === null ? null : status !== 'REJECTED' || rng.chance(0.5);
-    const closed = accepted !== null && (status === 'RESOLVED' || status === 'UNRESOLVED') ? accepted + rng.int(2, 45) * DAY : null;
+    const closed =
+      accepted !== null && (status === 'RESOLVED' || status === 'UNRESOLVED') ? accepted + rng.int(2, 45) * DAY : null;
     const withdrawn = status === 'WITHDRAWN' ? (dispatched ?? submitted) + rng.int(1, 5) * DAY : null;
     const claims = rng.pick(CLAIMS_BY_CATEGORY[category] ?? GENERIC_CLAIMS);
     const occurred = submitted - rng.int(1, 120) * DAY;
@@ -203,13 +283,77 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
     const parties = [applicant, party(rng, 'RESPONDENT', district, 0.4)];
     if (rng.chance(0.1)) parties.push(party(rng, 'RESPONDENT', district, 0.5));
 
-    const events: DemoEvent[] = [{ at: iso(submitted), action: 'SUBMIT', actor: channel === 'ONLINE' ? 'data-bureau-portal' : `window-${district}`, actorRole: 'intake', fromStatus: null, toStatus: 'SUBMITTED', reason: null }];
-    if (dispatched !== null) events.push({ at: iso(dispatched), action: 'DISPATCH', actor: `desk-${institution.supervisingUnitId}`, actorRole: 'supervisor', fromStatus: 'SUBMITTED', toStatus: 'DISPATCHED', reason: null });
-    if (contacted !== null) events.push({ at: iso(contacted), action: 'CONTACT_RESPONDENT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'DISPATCHED', reason: willing ? null : 'respondent declined mediation' });
-    if (status === 'REJECTED') events.push({ at: iso(reviewed!), action: 'REJECT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'REJECTED', reason: '不属于本机构受理范围' });
-    if (accepted !== null) events.push({ at: iso(accepted), action: 'ACCEPT', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'DISPATCHED', toStatus: 'ACCEPTED', reason: null });
-    if (closed !== null) events.push({ at: iso(closed), action: 'CLOSE', actor: `staff-${institution.id}`, actorRole: 'institution', fromStatus: 'ACCEPTED', toStatus: status, reason: null });
-    if (withdrawn !== null) events.push({ at: iso(withdrawn), action: 'WITHDRAW', actor: 'data-bureau-portal', actorRole: 'intake', fromStatus: dispatched !== null ? 'DISPATCHED' : 'SUBMITTED', toStatus: 'WITHDRAWN', reason: '申请人撤回申请' });
+    const events: DemoEvent[] = [
+      {
+        at: iso(submitted),
+        action: 'SUBMIT',
+        actor: channel === 'ONLINE' ? 'data-bureau-portal' : `window-${district}`,
+        actorRole: 'intake',
+        fromStatus: null,
+        toStatus: 'SUBMITTED',
+        reason: null,
+      },
+    ];
+    if (dispatched !== null)
+      events.push({
+        at: iso(dispatched),
+        action: 'DISPATCH',
+        actor: `desk-${institution.supervisingUnitId}`,
+        actorRole: 'supervisor',
+        fromStatus: 'SUBMITTED',
+        toStatus: 'DISPATCHED',
+        reason: null,
+      });
+    if (contacted !== null)
+      events.push({
+        at: iso(contacted),
+        action: 'CONTACT_RESPONDENT',
+        actor: `staff-${institution.id}`,
+        actorRole: 'institution',
+        fromStatus: 'DISPATCHED',
+        toStatus: 'DISPATCHED',
+        reason: willing ? null : 'respondent declined mediation',
+      });
+    if (status === 'REJECTED')
+      events.push({
+        at: iso(reviewed!),
+        action: 'REJECT',
+        actor: `staff-${institution.id}`,
+        actorRole: 'institution',
+        fromStatus: 'DISPATCHED',
+        toStatus: 'REJECTED',
+        reason: '不属于本机构受理范围',
+      });
+    if (accepted !== null)
+      events.push({
+        at: iso(accepted),
+        action: 'ACCEPT',
+        actor: `staff-${institution.id}`,
+        actorRole: 'institution',
+        fromStatus: 'DISPATCHED',
+        toStatus: 'ACCEPTED',
+        reason: null,
+      });
+    if (closed !== null)
+      events.push({
+        at: iso(closed),
+        action: 'CLOSE',
+        actor: `staff-${institution.id}`,
+        actorRole: 'institution',
+        fromStatus: 'ACCEPTED',
+        toStatus: status,
+        reason: null,
+      });
+    if (withdrawn !== null)
+      events.push({
+        at: iso(withdrawn),
+        action: 'WITHDRAW',
+        actor: 'data-bureau-portal',
+        actorRole: 'intake',
+        fromStatus: dispatched !== null ? 'DISPATCHED' : 'SUBMITTED',
+        toStatus: 'WITHDRAWN',
+        reason: '申请人撤回申请',
+      });
 
     const demoCase: DemoCase = {
       seq,
@@ -222,7 +366,14 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
       submittedAt: iso(submitted),
       dispatchedAt: dispatched !== null ? iso(dispatched) : null,
       acceptedAt: accepted !== null ? iso(accepted) : null,
-      closedAt: closed !== null ? iso(closed) : withdrawn !== null ? iso(withdrawn) : reviewed !== null && status === 'REJECTED' ? iso(reviewed) : null,
+      closedAt:
+        closed !== null
+          ? iso(closed)
+          : withdrawn !== null
+            ? iso(withdrawn)
+            : reviewed !== null && status === 'REJECTED'
+              ? iso(reviewed)
+              : null,
       occurredAt: iso(occurred),
       place: `上海市${DISTRICT_CN[district]}${rng.pick(ROADS)}${rng.int(1, 2000)}号`,
       claims,
@@ -250,10 +401,16 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
       const progress = rng.weighted({ SUBMITTED: 1, ACCEPTED: 2, DECLINED: 1, DECIDED: 6 });
       const acceptedAt = progress === 'ACCEPTED' || progress === 'DECIDED' ? at + rng.int(1, 3) * DAY : null;
       const decidedAt = progress === 'DECIDED' ? acceptedAt! + rng.int(3, 25) * DAY : null;
-      const result = progress !== 'DECIDED' ? null
-        : kind === 'JUDICIAL_CONFIRMATION' || kind === 'ARBITRATION_CONFIRMATION' ? (rng.chance(0.9) ? 'CONFIRMED' : 'NOT_CONFIRMED')
-        : kind === 'ARBITRATION_APPLICATION' ? rng.pick(['AWARD_MADE', 'SETTLED', 'WITHDRAWN'])
-        : rng.pick(['JUDGMENT', 'SETTLED', 'WITHDRAWN']);
+      const result =
+        progress !== 'DECIDED'
+          ? null
+          : kind === 'JUDICIAL_CONFIRMATION' || kind === 'ARBITRATION_CONFIRMATION'
+            ? rng.chance(0.9)
+              ? 'CONFIRMED'
+              : 'NOT_CONFIRMED'
+            : kind === 'ARBITRATION_APPLICATION'
+              ? rng.pick(['AWARD_MADE', 'SETTLED', 'WITHDRAWN'])
+              : rng.pick(['JUDGMENT', 'SETTLED', 'WITHDRAWN']);
       referrals.push({
         seq: ++referralSeq,
         id: `RF-${refYear}-${String(refNumber).padStart(6, '0')}`,
@@ -269,15 +426,20 @@ export function* generateCases(count: number, institutions: DemoInstitution[], s
         arbitrationAgreement: agreement,
         result,
         decidedAt: decidedAt !== null ? iso(decidedAt) : null,
-        documentNumber: decidedAt !== null ? `(${new Date(decidedAt).getUTCFullYear()})沪${target.district.slice(4)}民特${rng.int(100, 9999)}号` : null,
+        documentNumber:
+          decidedAt !== null
+            ? `(${new Date(decidedAt).getUTCFullYear()})沪${target.district.slice(4)}民特${rng.int(100, 9999)}号`
+            : null,
         version: 1 + (acceptedAt !== null ? 1 : 0) + (decidedAt !== null || progress === 'DECLINED' ? 1 : 0),
       });
     };
     const court = courts.get(district) ?? anyCourt;
     if (status === 'RESOLVED' && court && rng.chance(0.2)) refer('JUDICIAL_CONFIRMATION', court, null);
-    else if (status === 'RESOLVED' && commissions.length && rng.chance(0.03)) refer('ARBITRATION_CONFIRMATION', rng.pick(commissions), null);
+    else if (status === 'RESOLVED' && commissions.length && rng.chance(0.03))
+      refer('ARBITRATION_CONFIRMATION', rng.pick(commissions), null);
     else if (status === 'UNRESOLVED' && court && rng.chance(0.25)) refer('LITIGATION', court, null);
-    else if (status === 'UNRESOLVED' && commissions.length && rng.chance(0.15)) refer('ARBITRATION_APPLICATION', rng.pick(commissions), rng.pick(['BEFORE_DISPUTE', 'AFTER_DISPUTE']));
+    else if (status === 'UNRESOLVED' && commissions.length && rng.chance(0.15))
+      refer('ARBITRATION_APPLICATION', rng.pick(commissions), rng.pick(['BEFORE_DISPUTE', 'AFTER_DISPUTE']));
 
     if (batch.length >= batchSize) {
       yield { cases: batch, referrals };

@@ -8,8 +8,12 @@ import { contributionOf, CubeDelta, parseClosureDays } from '../subgraphs/cases/
 
 let hub: Hub;
 const NOW = new Date('2026-06-01T02:00:00Z');
-beforeAll(async () => { hub = await startHub({ cases: 400, clock: () => NOW }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 400, clock: () => NOW });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 describe('the statistics cube', () => {
   it('equals a recount from the raw rows right after seeding', async () => {
@@ -25,16 +29,26 @@ describe('the statistics cube', () => {
     for (let i = 0; i < 150; i++) if (await randomMutation(hub, rng)) applied++;
     // Concurrent moves on the same cases too: the losers roll back, cube changes included.
     const open = await hub.knex.cases('cases').where('status', 'ACCEPTED').limit(5);
-    await Promise.all(open.flatMap((row) => [1, 2, 3].map(() => hub.query(MUTATIONS.close,
-      { id: row.id, outcome: 'UNRESOLVED', remedies: '可申请仲裁', v: row.version }, { role: 'institution', org: row.institution_id }))));
+    await Promise.all(
+      open.flatMap((row) =>
+        [1, 2, 3].map(() =>
+          hub.query(
+            MUTATIONS.close,
+            { id: row.id, outcome: 'UNRESOLVED', remedies: '可申请仲裁', v: row.version },
+            { role: 'institution', org: row.institution_id },
+          ),
+        ),
+      ),
+    );
     expect(applied).toBeGreaterThan(40);
     expect(await stored(hub)).toEqual(await recount(hub));
   });
 
-  it('takes a closed mediation out of its atom\'s histogram exactly, should a change ever reopen one', async () => {
+  it("takes a closed mediation out of its atom's histogram exactly, should a change ever reopen one", async () => {
     const resolved = toCase(await hub.knex.cases('cases').where('status', 'RESOLVED').first());
     const contribution = contributionOf(resolved);
-    const histogram = async () => parseClosureDays((await hub.knex.cases('case_stats_cells').where(contribution.key).first()).closure_days);
+    const histogram = async () =>
+      parseClosureDays((await hub.knex.cases('case_stats_cells').where(contribution.key).first()).closure_days);
     const before = await histogram();
     await hub.knex.cases.transaction((trx) => new CubeDelta().add(contribution, -1).apply(trx));
     const after = await histogram();
@@ -43,10 +57,11 @@ describe('the statistics cube', () => {
     expect(await stored(hub)).toEqual(await recount(hub));
   });
 
-  it('counts every case once: the cube\'s total and per-status sums equal counts of the cases table', async () => {
+  it("counts every case once: the cube's total and per-status sums equal counts of the cases table", async () => {
     const cube = await hub.knex.cases('case_stats_cells').select('status').sum({ n: 'n' }).groupBy('status');
     const cases = await hub.knex.cases('cases').select('status').count({ n: '*' }).groupBy('status');
-    const asMap = (rows: { status: string; n: unknown }[]) => Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]).filter(([, n]) => n !== 0));
+    const asMap = (rows: { status: string; n: unknown }[]) =>
+      Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]).filter(([, n]) => n !== 0));
     expect(asMap(cube as any)).toEqual(asMap(cases as any));
   });
 });

@@ -6,14 +6,31 @@ import { DISTRICT_CODES } from '../kit/reference-data.js';
 let hub: Hub;
 // Statements counted as computed, not as kept from the warm-up call, in the subgraphs or as whole answers at the gateway
 // (test/case-statistics-cache.test.ts and test/gateway-kept-answers.test.ts cover those).
-beforeAll(async () => { hub = await startHub({ cases: 2000, institutions: 400, clock: () => new Date('2026-11-02T00:00:00Z'), keptReads: false, keptAnswers: false }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({
+    cases: 2000,
+    institutions: 400,
+    clock: () => new Date('2026-11-02T00:00:00Z'),
+    keptReads: false,
+    keptAnswers: false,
+  });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 async function statements(query: string, variables: Record<string, unknown>) {
   await hub.query(query, variables);
   for (const c of Object.values(hub.counters)) c.reset();
   const data = dataOf(await hub.query(query, variables));
-  return { data, counts: { cases: hub.counters.cases.count(), institutions: hub.counters.institutions.count(), referrals: hub.counters.referrals.count() } };
+  return {
+    data,
+    counts: {
+      cases: hub.counters.cases.count(),
+      institutions: hub.counters.institutions.count(),
+      referrals: hub.counters.referrals.count(),
+    },
+  };
 }
 
 const PERIOD = { from: '2025-11', to: '2026-10' };

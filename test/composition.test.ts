@@ -32,7 +32,9 @@ describe('the supergraph', () => {
   it('places each entity join in the subgraph that owns its data', () => {
     if ('errors' in result) throw new Error(result.errors.join('\n'));
     const sdl = result.supergraphSdl;
-    expect(sdl).toMatch(/cases\(filter: CaseFilter, first: Int = 20, after: String\): CaseConnection @join__field\(graph: CASES\)/);
+    expect(sdl).toMatch(
+      /cases\(filter: CaseFilter, first: Int = 20, after: String\): CaseConnection @join__field\(graph: CASES\)/,
+    );
     expect(sdl).toMatch(/referrals: \[Referral!\] @join__field\(graph: REFERRALS\)/);
     expect(sdl).toMatch(/institution: Institution @join__field\(graph: CASES\)/);
   });

@@ -18,7 +18,9 @@ beforeAll(async () => {
   hub = await startHub({ cases: 60 });
   c = await referredCase(hub);
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 const GRANT = `mutation($grantee: String!, $categories: [PiiCategory!]!, $scope: GrantScopeInput, $expiresAt: DateTime!) {
   grantDataAccess(grantee: $grantee, categories: $categories, purpose: "dispute trend study", scope: $scope, expiresAt: $expiresAt) {
@@ -44,9 +46,16 @@ async function auditOf(grantId: string) {
   const nodes = dataOf(await hub.query(EVENTS, { f: {} }, steward)).auditEvents.edges.map((e: any) => e.node);
   return nodes.filter((n: any) => n.detail?.includes(grantId)).reverse();
 }
-const deniedCount = async () => Number((await hub.knex.cases('audit_events').where('decision', 'DENIED').count({ n: '*' }))[0]!.n);
+const deniedCount = async () =>
+  Number((await hub.knex.cases('audit_events').where('decision', 'DENIED').count({ n: '*' }))[0]!.n);
 async function view(as = analyst) {
-  return dataOf(await hub.query('query($id: ID!) { case(id: $id) { claims place parties { name idNumber phone } } }', { id: c.id }, as)).case;
+  return dataOf(
+    await hub.query(
+      'query($id: ID!) { case(id: $id) { claims place parties { name idNumber phone } } }',
+      { id: c.id },
+      as,
+    ),
+  ).case;
 }
 
 describe('consent grants', () => {
@@ -63,9 +72,14 @@ describe('consent grants', () => {
     expect(await view()).toBeNull();
   });
 
-  it('lets a granted category be searched, and only within the grant\'s scope', async () => {
+  it("lets a granted category be searched, and only within the grant's scope", async () => {
     const name = c.truth.parties[0]!.name as string;
-    const search = () => hub.query('query($n: String) { cases(filter: { partyName: $n }) { edges { node { id district } } } }', { n: name }, analyst);
+    const search = () =>
+      hub.query(
+        'query($n: String) { cases(filter: { partyName: $n }) { edges { node { id district } } } }',
+        { n: name },
+        analyst,
+      );
     expect(codesOf(await search())).toEqual(['FORBIDDEN']);
     const id = await grant(['NAME'], { district: c.district });
     const found = dataOf(await search()).cases.edges.map((e: any) => e.node);
@@ -77,8 +91,12 @@ describe('consent grants', () => {
   it('covers only the cases of its scope: a case of another district is no row at all', async () => {
     const other = await hub.knex.cases('cases').whereNot('district', c.district).first();
     const id = await grant(['CLAIMS'], { district: c.district });
-    const [inScope, outOfScope] = await Promise.all([c.id, other.id].map(async (caseId) =>
-      dataOf(await hub.query('query($id: ID!) { case(id: $id) { claims } }', { id: caseId }, analyst)).case));
+    const [inScope, outOfScope] = await Promise.all(
+      [c.id, other.id].map(
+        async (caseId) =>
+          dataOf(await hub.query('query($id: ID!) { case(id: $id) { claims } }', { id: caseId }, analyst)).case,
+      ),
+    );
     expect(inScope.claims).toBe(c.truth.case.claims);
     expect(outOfScope).toBeNull();
     await revoke(id);
@@ -86,9 +104,15 @@ describe('consent grants', () => {
 
   it('stops at expiry', async () => {
     await hub.knex.cases('consent_grants').insert({
-      id: 'GR-expired', grantee: 'test-analyst', categories: 'CLAIMS,NAME', purpose: 'expired study', expires_at: new Date(Date.now() - 1000).toISOString(),
-      granted_by: 'test-steward', granted_at: new Date(Date.now() - 86_400_000).toISOString(),
-      approved_by: 'second-steward', approved_at: new Date(Date.now() - 86_400_000).toISOString(),
+      id: 'GR-expired',
+      grantee: 'test-analyst',
+      categories: 'CLAIMS,NAME',
+      purpose: 'expired study',
+      expires_at: new Date(Date.now() - 1000).toISOString(),
+      granted_by: 'test-steward',
+      granted_at: new Date(Date.now() - 86_400_000).toISOString(),
+      approved_by: 'second-steward',
+      approved_at: new Date(Date.now() - 86_400_000).toISOString(),
     });
     expect(await view()).toBeNull();
   });
@@ -100,12 +124,35 @@ describe('consent grants', () => {
   });
 
   it('is given and revoked by a steward only, with clear errors for bad input', async () => {
-    expect(codesOf(await hub.query(GRANT, { grantee: 'test-analyst', categories: ['NAME'], scope: null, expiresAt: later() }, analyst))).toEqual(['FORBIDDEN']);
-    const past = await hub.query(GRANT, { grantee: 'test-analyst', categories: ['NAME'], scope: null, expiresAt: '2020-01-01T00:00:00Z' }, steward);
-    expect(past.body.errors![0]).toMatchObject({ message: 'expiresAt: must be in the future', extensions: { code: 'BAD_USER_INPUT', field: 'expiresAt' } });
-    const district = await hub.query(GRANT, { grantee: 'test-analyst', categories: ['NAME'], scope: { district: '999999' }, expiresAt: later() }, steward);
+    expect(
+      codesOf(
+        await hub.query(
+          GRANT,
+          { grantee: 'test-analyst', categories: ['NAME'], scope: null, expiresAt: later() },
+          analyst,
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    const past = await hub.query(
+      GRANT,
+      { grantee: 'test-analyst', categories: ['NAME'], scope: null, expiresAt: '2020-01-01T00:00:00Z' },
+      steward,
+    );
+    expect(past.body.errors![0]).toMatchObject({
+      message: 'expiresAt: must be in the future',
+      extensions: { code: 'BAD_USER_INPUT', field: 'expiresAt' },
+    });
+    const district = await hub.query(
+      GRANT,
+      { grantee: 'test-analyst', categories: ['NAME'], scope: { district: '999999' }, expiresAt: later() },
+      steward,
+    );
     expect(district.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scope.district' });
-    const none = await hub.query(GRANT, { grantee: 'test-analyst', categories: [], scope: null, expiresAt: later() }, steward);
+    const none = await hub.query(
+      GRANT,
+      { grantee: 'test-analyst', categories: [], scope: null, expiresAt: later() },
+      steward,
+    );
     expect(none.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'categories' });
     const id = await grant(['CONTACT']);
     await revoke(id);
@@ -120,26 +167,48 @@ describe('four eyes on consent', () => {
     const deniedBefore = await deniedCount();
     // Narrow or wide, to itself is refused.
     for (const scope of [{ caseId: c.id }, null]) {
-      const result = await hub.query(GRANT, { grantee: 'test-steward', categories: ['NAME'], scope, expiresAt: later() }, steward);
+      const result = await hub.query(
+        GRANT,
+        { grantee: 'test-steward', categories: ['NAME'], scope, expiresAt: later() },
+        steward,
+      );
       expect(result.body.errors![0]).toMatchObject({
-        message: 'grantee: a steward cannot grant access to itself (the one who consents is never the one who consumes)',
+        message:
+          'grantee: a steward cannot grant access to itself (the one who consents is never the one who consumes)',
         extensions: { code: 'FORBIDDEN', rule: 'FOUR_EYES' },
       });
     }
     expect(Number((await hub.knex.cases('consent_grants').count({ n: '*' }))[0]!.n)).toBe(grantsBefore);
     expect(await deniedCount()).toBe(deniedBefore + 2);
     const [denied] = await hub.knex.cases('audit_events').where('decision', 'DENIED').orderBy('seq', 'desc').limit(1);
-    expect(denied).toMatchObject({ principal: 'test-steward', operation: 'grantDataAccess', detail: 'grantDataAccess refused: four eyes', categories: 'NAME' });
+    expect(denied).toMatchObject({
+      principal: 'test-steward',
+      operation: 'grantDataAccess',
+      detail: 'grantDataAccess refused: four eyes',
+      categories: 'NAME',
+    });
     // The steward still gets nothing of a case it holds no grant for: not even its row.
-    const seen = dataOf(await hub.query('query($id: ID!) { case(id: $id) { parties { name } } }', { id: c.id }, steward)).case;
+    const seen = dataOf(
+      await hub.query('query($id: ID!) { case(id: $id) { parties { name } } }', { id: c.id }, steward),
+    ).case;
     expect(seen).toBeNull();
   });
 
   it('keeps a district-wide grant inert until a second steward approves it, then opens it on the next request', async () => {
     const name = c.truth.parties[0]!.name as string;
-    const search = () => hub.query('query($n: String) { cases(filter: { partyName: $n }) { edges { node { id } } } }', { n: name }, analyst);
+    const search = () =>
+      hub.query(
+        'query($n: String) { cases(filter: { partyName: $n }) { edges { node { id } } } }',
+        { n: name },
+        analyst,
+      );
     const requested = await request(['NAME'], { district: c.district });
-    expect(requested).toMatchObject({ status: 'AWAITING_APPROVAL', grantedBy: 'test-steward', approvedBy: null, approvedAt: null });
+    expect(requested).toMatchObject({
+      status: 'AWAITING_APPROVAL',
+      grantedBy: 'test-steward',
+      approvedBy: null,
+      approvedAt: null,
+    });
     // Awaiting approval it opens nothing: not a row, not a field, not a search, on neither line.
     expect(await view()).toBeNull();
     expect(codesOf(await search())).toEqual(['FORBIDDEN']);
@@ -147,13 +216,19 @@ describe('four eyes on consent', () => {
     // Neither its grantor nor anyone but a steward approves it.
     const own = await hub.query(APPROVE, { id: requested.id }, steward);
     expect(own.body.errors![0]).toMatchObject({
-      message: 'approveDataGrant: a grant is approved by a second steward, not by the steward who gave it', extensions: { code: 'FORBIDDEN', rule: 'FOUR_EYES' },
+      message: 'approveDataGrant: a grant is approved by a second steward, not by the steward who gave it',
+      extensions: { code: 'FORBIDDEN', rule: 'FOUR_EYES' },
     });
     expect(codesOf(await hub.query(APPROVE, { id: requested.id }, analyst))).toEqual(['FORBIDDEN']);
     expect(await view()).toBeNull();
 
     const approved = dataOf(await hub.query(APPROVE, { id: requested.id }, secondSteward)).approveDataGrant;
-    expect(approved).toMatchObject({ id: requested.id, status: 'IN_FORCE', grantedBy: 'test-steward', approvedBy: 'second-steward' });
+    expect(approved).toMatchObject({
+      id: requested.id,
+      status: 'IN_FORCE',
+      grantedBy: 'test-steward',
+      approvedBy: 'second-steward',
+    });
     expect(Date.parse(approved.approvedAt)).not.toBeNaN();
     expect((await view()).parties.map((p: any) => p.name)).toEqual(c.truth.parties.map((p) => p.name));
     // Its rows are listed (its count is a figure, perturbed for an analyst like every other).
@@ -163,7 +238,9 @@ describe('four eyes on consent', () => {
     expect(codesOf(await hub.query(APPROVE, { id: requested.id }, secondSteward))).toEqual(['INVALID_TRANSITION']);
     await revoke(requested.id, secondSteward);
     expect(await view()).toBeNull();
-    expect(codesOf(await hub.query(APPROVE, { id: requested.id }, { role: 'steward', sub: 'third-steward' }))).toEqual(['INVALID_TRANSITION']);
+    expect(codesOf(await hub.query(APPROVE, { id: requested.id }, { role: 'steward', sub: 'third-steward' }))).toEqual([
+      'INVALID_TRANSITION',
+    ]);
 
     expect((await auditOf(requested.id)).map((e: any) => [e.principal, e.decision, e.operation])).toEqual([
       ['test-steward', 'REQUESTED', 'grantDataAccess'],
@@ -176,7 +253,10 @@ describe('four eyes on consent', () => {
     const toSteward = await request(['CLAIMS'], { district: c.district }, 'second-steward');
     const before = await deniedCount();
     const byGrantee = await hub.query(APPROVE, { id: toSteward.id }, secondSteward);
-    expect(byGrantee.body.errors![0]).toMatchObject({ message: 'approveDataGrant: a steward cannot approve a grant to itself', extensions: { code: 'FORBIDDEN', rule: 'FOUR_EYES' } });
+    expect(byGrantee.body.errors![0]).toMatchObject({
+      message: 'approveDataGrant: a steward cannot approve a grant to itself',
+      extensions: { code: 'FORBIDDEN', rule: 'FOUR_EYES' },
+    });
     await hub.query(APPROVE, { id: toSteward.id }, steward);
     await hub.query(APPROVE, { id: toSteward.id }, analyst);
     expect(await deniedCount()).toBe(before + 3);
@@ -188,7 +268,11 @@ describe('four eyes on consent', () => {
     ]);
     // The grantor withdraws it before anyone approves it.
     await revoke(toSteward.id);
-    expect(dataOf(await hub.query('{ dataGrants { id status } }', {}, steward)).dataGrants.find((g: any) => g.id === toSteward.id).status).toBe('REVOKED');
+    expect(
+      dataOf(await hub.query('{ dataGrants { id status } }', {}, steward)).dataGrants.find(
+        (g: any) => g.id === toSteward.id,
+      ).status,
+    ).toBe('REVOKED');
   });
 
   it('puts one category of one case in force at once, and counts two categories of one case as wide', async () => {
@@ -215,11 +299,23 @@ describe('four eyes on consent', () => {
     await revoke(wide.id);
   });
 
-  it('runs the README\'s consent example as written', async () => {
-    const requested = dataOf(await hub.query(`mutation { grantDataAccess(grantee: "analyst-chen", categories: [NAME, ID_NUMBER], purpose: "repeat applicants in Xuhui",
-    scope: { district: "310104" }, expiresAt: "2030-01-01T00:00:00Z") { id status } }`, {}, { role: 'steward', sub: 'dev-steward' })).grantDataAccess;
+  it("runs the README's consent example as written", async () => {
+    const requested = dataOf(
+      await hub.query(
+        `mutation { grantDataAccess(grantee: "analyst-chen", categories: [NAME, ID_NUMBER], purpose: "repeat applicants in Xuhui",
+    scope: { district: "310104" }, expiresAt: "2030-01-01T00:00:00Z") { id status } }`,
+        {},
+        { role: 'steward', sub: 'dev-steward' },
+      ),
+    ).grantDataAccess;
     expect(requested).toMatchObject({ id: expect.stringMatching(/^GR-/), status: 'AWAITING_APPROVAL' });
-    const approved = dataOf(await hub.query('mutation($id: ID!) { approveDataGrant(id: $id) { status approvedBy } }', { id: requested.id }, { role: 'steward', sub: 'steward-li' }));
+    const approved = dataOf(
+      await hub.query(
+        'mutation($id: ID!) { approveDataGrant(id: $id) { status approvedBy } }',
+        { id: requested.id },
+        { role: 'steward', sub: 'steward-li' },
+      ),
+    );
     expect(approved.approveDataGrant).toEqual({ status: 'IN_FORCE', approvedBy: 'steward-li' });
     await revoke(requested.id);
   });

@@ -21,19 +21,32 @@ async function raceDispatchesAgainstSuspensions(hub: Hub) {
   const first = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase;
   dataOf(await hub.query(MUTATIONS.dispatch, { id: first.id, to: warmUp!.id, v: first.version }, supervisor(unit)));
   const cases: any[] = [];
-  for (const _ of targets) cases.push(dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase);
+  for (const _ of targets)
+    cases.push(dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase);
   const requests: any[] = [];
   for (const target of targets) {
-    requests.push(dataOf(await hub.query(REGISTRY.request, { input: { kind: 'SUSPEND', institutionId: target.id, reason: '严重投诉，暂停接收办件' } }, supervisor(unit))).requestInstitutionChange);
+    requests.push(
+      dataOf(
+        await hub.query(
+          REGISTRY.request,
+          { input: { kind: 'SUSPEND', institutionId: target.id, reason: '严重投诉，暂停接收办件' } },
+          supervisor(unit),
+        ),
+      ).requestInstitutionChange,
+    );
   }
 
   // A dispatch travels further (gateway, cases, registry) than an approval: approvals start a little later, pair by
   // pair, so that some land before and some after the permit. The checks below hold for any order.
   const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const outcomes = await Promise.all(targets.flatMap((target, i) => [
-    hub.query(MUTATIONS.dispatch, { id: cases[i].id, to: target.id, v: cases[i].version }, supervisor(unit)),
-    later(i * 40).then(() => hub.query(REGISTRY.decide, { id: requests[i].id, decision: 'APPROVE', note: '同意暂停' })),
-  ]));
+  const outcomes = await Promise.all(
+    targets.flatMap((target, i) => [
+      hub.query(MUTATIONS.dispatch, { id: cases[i].id, to: target.id, v: cases[i].version }, supervisor(unit)),
+      later(i * 40).then(() =>
+        hub.query(REGISTRY.decide, { id: requests[i].id, decision: 'APPROVE', note: '同意暂停' }),
+      ),
+    ]),
+  );
 
   for (const [i, target] of targets.entries()) {
     const [dispatch, decision] = [outcomes[2 * i]!, outcomes[2 * i + 1]!];
@@ -55,8 +68,14 @@ async function raceDispatchesAgainstSuspensions(hub: Hub) {
 
   // Once the suspension is committed, no dispatch gets through.
   const next = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase;
-  const late = await hub.query(MUTATIONS.dispatch, { id: next.id, to: targets[0]!.id, v: next.version }, supervisor(unit));
-  expect(late.body.errors![0]).toMatchObject({ extensions: { code: 'INSTITUTION_NOT_ACTIVE', institutionStatus: 'SUSPENDED' } });
+  const late = await hub.query(
+    MUTATIONS.dispatch,
+    { id: next.id, to: targets[0]!.id, v: next.version },
+    supervisor(unit),
+  );
+  expect(late.body.errors![0]).toMatchObject({
+    extensions: { code: 'INSTITUTION_NOT_ACTIVE', institutionStatus: 'SUSPENDED' },
+  });
 }
 
 /**
@@ -70,31 +89,53 @@ async function permitWaitsForAnUncommittedSuspension(hub: Hub) {
   const trx = await knex.transaction();
   const locked = await selectForUpdate(trx, 'institutions', { id: target!.id });
   expect(locked?.status).toBe('ACTIVE');
-  await trx('institutions').where('id', target!.id).update({ status: 'SUSPENDED', status_changed_at: new Date().toISOString() });
-  const submitted = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })).submitCase;
+  await trx('institutions')
+    .where('id', target!.id)
+    .update({ status: 'SUSPENDED', status_changed_at: new Date().toISOString() });
+  const submitted = dataOf(
+    await hub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' }),
+  ).submitCase;
   let settled = false;
-  const dispatch = hub.query(MUTATIONS.dispatch, { id: submitted.id, to: target!.id, v: submitted.version }, supervisor(target!.unit))
-    .finally(() => { settled = true; });
+  const dispatch = hub
+    .query(MUTATIONS.dispatch, { id: submitted.id, to: target!.id, v: submitted.version }, supervisor(target!.unit))
+    .finally(() => {
+      settled = true;
+    });
   // Commit only once the permit's transaction is seen waiting behind ours.
   const waiting = isPostgres(knex)
-    ? async () => Number(rowsOf<{ n: string }>(await knex.raw(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`))[0]!.n) > 0
+    ? async () =>
+        Number(
+          rowsOf<{ n: string }>(
+            await knex.raw(
+              `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+            ),
+          )[0]!.n,
+        ) > 0
     : async () => (knex.client.pool as { numPendingAcquires(): number }).numPendingAcquires() > 0;
   while (!settled && !(await waiting())) await new Promise((resolve) => setTimeout(resolve, 5));
   const answeredWithoutWaiting = settled;
   await trx.commit();
   expect(answeredWithoutWaiting, 'the permit was decided while the suspension was uncommitted').toBe(false);
   const result = await dispatch;
-  expect(result.body.errors![0]).toMatchObject({ extensions: { code: 'INSTITUTION_NOT_ACTIVE', institutionStatus: 'SUSPENDED' } });
+  expect(result.body.errors![0]).toMatchObject({
+    extensions: { code: 'INSTITUTION_NOT_ACTIVE', institutionStatus: 'SUSPENDED' },
+  });
   expect(await knex('dispatch_permits').where({ institution_id: target!.id, case_id: submitted.id })).toEqual([]);
 }
 
 describe('a dispatch racing the suspension of its institution', () => {
   let hub: Hub;
-  beforeAll(async () => { hub = await startHub({ cases: 20, institutions: 100 }); });
-  afterAll(async () => { await hub?.close(); });
+  beforeAll(async () => {
+    hub = await startHub({ cases: 20, institutions: 100 });
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
 
-  it('is either recorded before the suspension or refused (sqlite registry)', () => raceDispatchesAgainstSuspensions(hub));
-  it('waits for a suspension in progress, then is refused (sqlite registry)', () => permitWaitsForAnUncommittedSuspension(hub));
+  it('is either recorded before the suspension or refused (sqlite registry)', () =>
+    raceDispatchesAgainstSuspensions(hub));
+  it('waits for a suspension in progress, then is refused (sqlite registry)', () =>
+    permitWaitsForAnUncommittedSuspension(hub));
 });
 
 describe.skipIf(!reachable)('a dispatch racing the suspension of its institution, registry on PostgreSQL', () => {
@@ -109,6 +150,8 @@ describe.skipIf(!reachable)('a dispatch racing the suspension of its institution
     await databases?.drop();
   });
 
-  it('is either recorded before the suspension or refused (row lock on the institution)', () => raceDispatchesAgainstSuspensions(hub));
-  it('waits for a suspension in progress, then is refused (row lock on the institution)', () => permitWaitsForAnUncommittedSuspension(hub));
+  it('is either recorded before the suspension or refused (row lock on the institution)', () =>
+    raceDispatchesAgainstSuspensions(hub));
+  it('waits for a suspension in progress, then is refused (row lock on the institution)', () =>
+    permitWaitsForAnUncommittedSuspension(hub));
 });

@@ -11,7 +11,15 @@
  * hang or a gateway that waits, never on scheduling.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DrillLoad, firstAnsweredInFull, lostWrites, samplesBetween, startDrillHub, type DrillHub, type Sample } from '../scripts/failover-drill.js';
+import {
+  DrillLoad,
+  firstAnsweredInFull,
+  lostWrites,
+  samplesBetween,
+  startDrillHub,
+  type DrillHub,
+  type Sample,
+} from '../scripts/failover-drill.js';
 
 const TIMEOUT_MS = 1000;
 const MARGIN_MS = 1500;
@@ -20,19 +28,34 @@ const took = (s: Sample) => s.answeredAt - s.sentAt;
 
 let hub: DrillHub;
 beforeAll(async () => {
-  hub = await startDrillHub({ cases: 300, institutions: 60, env: { CASES_TIMEOUT_MS: String(TIMEOUT_MS), INSTITUTIONS_TIMEOUT_MS: String(TIMEOUT_MS), REFERRALS_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  hub = await startDrillHub({
+    cases: 300,
+    institutions: 60,
+    env: {
+      CASES_TIMEOUT_MS: String(TIMEOUT_MS),
+      INSTITUTIONS_TIMEOUT_MS: String(TIMEOUT_MS),
+      REFERRALS_TIMEOUT_MS: String(TIMEOUT_MS),
+    },
+  });
 }, 120_000);
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 async function gatewayReadiness() {
   const response = await fetch(`${hub.urls.gateway}/readyz`);
-  return { status: response.status, body: await response.json() as { status: string; subgraphs: Record<string, string> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { status: string; subgraphs: Record<string, string> },
+  };
 }
 
 /** Every answer the gateway gave: none lacking (the gateway was up), none with an error other than an office's absence. */
 function expectGatewayAnsweredEverything(samples: Sample[]) {
   // A write that committed while its answer was lost (the subgraph died first) is refused again as a conflict.
-  const failures = samples.filter((s) => s.outcome === 'failed' && !(s.kind === 'write' && s.detail?.startsWith('CONFLICT')));
+  const failures = samples.filter(
+    (s) => s.outcome === 'failed' && !(s.kind === 'write' && s.detail?.startsWith('CONFLICT')),
+  );
   expect(failures.map((s) => `${s.kind}: ${s.detail}`)).toEqual([]);
 }
 
@@ -49,7 +72,13 @@ describe('a subgraph killed in the middle of reads and status mutations', () => 
     await sleep(2500);
     await load.stop();
 
-    expect(during).toEqual({ status: 200, body: { status: 'ready', subgraphs: { cases: expect.stringMatching(/^(open|degraded)$/), institutions: 'up', referrals: 'up' } } });
+    expect(during).toEqual({
+      status: 200,
+      body: {
+        status: 'ready',
+        subgraphs: { cases: expect.stringMatching(/^(open|degraded)$/), institutions: 'up', referrals: 'up' },
+      },
+    });
     expectGatewayAnsweredEverything(load.samples);
 
     // Reads that need only the institutions registry: every one answered in full while the cases subgraph was down.
@@ -90,14 +119,22 @@ describe('a subgraph frozen (SIGSTOP) in the middle of reads and status mutation
     await sleep(2500);
     await load.stop();
 
-    expect(during).toEqual({ status: 200, body: { status: 'ready', subgraphs: { cases: 'up', institutions: 'up', referrals: expect.stringMatching(/^(open|degraded)$/) } } });
+    expect(during).toEqual({
+      status: 200,
+      body: {
+        status: 'ready',
+        subgraphs: { cases: 'up', institutions: 'up', referrals: expect.stringMatching(/^(open|degraded)$/) },
+      },
+    });
     expectGatewayAnsweredEverything(load.samples);
 
     // Reads and writes that need only the cases and institutions subgraphs: all answered in full, none held up by
     // the frozen office (it may hold at most half the gateway's slots).
     const healthy = samplesBetween(load.samples, frozenAt, releasedAt, ['cases', 'institutions', 'write']);
     expect(healthy.length).toBeGreaterThan(10);
-    expect(healthy.filter((s) => s.outcome !== 'ok').map((s) => `${s.kind}: ${s.outcome} ${s.detail ?? ''}`)).toEqual([]);
+    expect(healthy.filter((s) => s.outcome !== 'ok').map((s) => `${s.kind}: ${s.outcome} ${s.detail ?? ''}`)).toEqual(
+      [],
+    );
     expect(Math.max(...healthy.map(took))).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
 
     // Joins sent while it was frozen: the cases and their institutions served, referrals null, the office and the
@@ -105,12 +142,27 @@ describe('a subgraph frozen (SIGSTOP) in the middle of reads and status mutation
     const joins = samplesBetween(load.samples, frozenAt, releasedAt, ['join']);
     const partial = joins.filter((s) => s.outcome === 'partial');
     expect(partial.length).toBeGreaterThan(3);
-    for (const s of joins) if (s.outcome !== 'partial') expect({ outcome: s.outcome, afterRelease: s.answeredAt >= releasedAt }).toEqual({ outcome: 'ok', afterRelease: true });
+    for (const s of joins)
+      if (s.outcome !== 'partial')
+        expect({ outcome: s.outcome, afterRelease: s.answeredAt >= releasedAt }).toEqual({
+          outcome: 'ok',
+          afterRelease: true,
+        });
     for (const s of partial) {
       expect(s.unavailable).toEqual([{ subgraph: 'referrals', path: ['cases', 'edges', 0, 'node', 'referrals'] }]);
-      const nodes = (s.data as { cases: { edges: { node: { id: string; status: string; institution: unknown; referrals: unknown } }[] } }).cases.edges.map((e) => e.node);
+      const nodes = (
+        s.data as {
+          cases: { edges: { node: { id: string; status: string; institution: unknown; referrals: unknown } }[] };
+        }
+      ).cases.edges.map((e) => e.node);
       expect(nodes).toHaveLength(5);
-      for (const node of nodes) expect(node).toEqual({ id: expect.any(String), status: expect.any(String), institution: node.institution === null ? null : { name: expect.any(String) }, referrals: null });
+      for (const node of nodes)
+        expect(node).toEqual({
+          id: expect.any(String),
+          status: expect.any(String),
+          institution: node.institution === null ? null : { name: expect.any(String) },
+          referrals: null,
+        });
       expect(took(s)).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     }
 

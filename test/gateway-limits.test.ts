@@ -10,15 +10,26 @@ import { DASHBOARD_QUERY, dashboardVariables } from '../bench/load/dashboard-que
 import { codesOf, dataOf, startHub, type GraphQLResult, type Hub } from './support/hub.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 40, institutions: 40 }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 40, institutions: 40 });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
-const repeat = (n: number, text: (i: number) => string, glue = ' ') => Array.from({ length: n }, (_, i) => text(i)).join(glue);
+const repeat = (n: number, text: (i: number) => string, glue = ' ') =>
+  Array.from({ length: n }, (_, i) => text(i)).join(glue);
 
 /** `levels` times Institution → its unit → the unit's first institution: four levels of depth each, cost ~2 each. */
-const nested = (levels: number, leaf = 'id'): string => (levels === 0 ? leaf : `supervisingUnit { managedInstitutions(first: 1) { edges { node { ${nested(levels - 1, leaf)} } } } }`);
+const nested = (levels: number, leaf = 'id'): string =>
+  levels === 0
+    ? leaf
+    : `supervisingUnit { managedInstitutions(first: 1) { edges { node { ${nested(levels - 1, leaf)} } } } }`;
 /** A fragment spread eight times in each of the next: F3 holds 8³ spreads of F0's two fields. */
-const FRAGMENT_FAN = ['fragment F0 on District { code name }', ...[1, 2, 3].map((i) => `fragment F${i} on District { ${repeat(8, () => `...F${i - 1}`)} }`)].join('\n');
+const FRAGMENT_FAN = [
+  'fragment F0 on District { code name }',
+  ...[1, 2, 3].map((i) => `fragment F${i} on District { ${repeat(8, () => `...F${i - 1}`)} }`),
+].join('\n');
 
 /** A document over each limit by one step (or, for tokens and selections, far over), and over no other limit. */
 const OVER: Record<string, string> = {
@@ -33,7 +44,9 @@ const OVER: Record<string, string> = {
 };
 
 async function get(query: string, headers: Record<string, string> = {}): Promise<GraphQLResult> {
-  const response = await fetch(`${hub.urls.gateway}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+  const response = await fetch(`${hub.urls.gateway}?query=${encodeURIComponent(query)}`, {
+    headers: { 'apollo-require-preflight': 'true', ...headers },
+  });
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
@@ -51,7 +64,11 @@ describe('each operation limit', () => {
         expect(result.status, who).toBe(400);
         expect(result.body.errors, who).toHaveLength(1);
         const [error] = result.body.errors!;
-        expect(error!.extensions, who).toEqual({ code: 'LIMIT_EXCEEDED', limit, max: DEFAULT_LIMITS[limit as keyof typeof DEFAULT_LIMITS] });
+        expect(error!.extensions, who).toEqual({
+          code: 'LIMIT_EXCEEDED',
+          limit,
+          max: DEFAULT_LIMITS[limit as keyof typeof DEFAULT_LIMITS],
+        });
         expect(error!.message, who).toContain(`'${limit}' is ${DEFAULT_LIMITS[limit as keyof typeof DEFAULT_LIMITS]}`);
         expect(result.body.data, who).toBeUndefined();
       }
@@ -59,10 +76,15 @@ describe('each operation limit', () => {
   }
 
   it('counts page sizes through variables: the same document is cheap with a small page and refused with a large one', async () => {
-    const query = 'query($n: Int) { cases(first: $n) { edges { node { institution { cases(first: 100) { edges { node { id } } } } } } } }';
+    const query =
+      'query($n: Int) { cases(first: $n) { edges { node { institution { cases(first: 100) { edges { node { id } } } } } } } }';
     expect(codesOf(await hub.query(query, { n: 5 }))).toEqual([]);
     const refused = await hub.query(query, { n: 500 });
-    expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'LIMIT_EXCEEDED', limit: 'cost', max: DEFAULT_LIMITS.cost });
+    expect(refused.body.errors?.[0]?.extensions).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'cost',
+      max: DEFAULT_LIMITS.cost,
+    });
   });
 
   it('reports only the limit for a document that is also invalid: the specified rules never saw it', async () => {
@@ -73,7 +95,10 @@ describe('each operation limit', () => {
   });
 
   it('counts fragments where they are spread: a chain of nested fragments is refused by depth', async () => {
-    const chain = Array.from({ length: 60 }, (_, i) => `fragment F${i} on Institution { ${nested(1, i < 59 ? `...F${i + 1}` : 'id')} }`).join('\n');
+    const chain = Array.from(
+      { length: 60 },
+      (_, i) => `fragment F${i} on Institution { ${nested(1, i < 59 ? `...F${i + 1}` : 'id')} }`,
+    ).join('\n');
     const result = await hub.query(`{ institutions(first: 1) { edges { node { ...F0 } } } }\n${chain}`);
     expect(result.body.errors?.map((e) => e.extensions?.limit)).toEqual(['depth']);
   });
@@ -87,7 +112,11 @@ describe('the defaults', () => {
       '{ referrals(first: 3, filter: { kind: JUDICIAL_CONFIRMATION }) { edges { node { id status result documentNumber target { name } case { id status institution { name } } } } } }',
     ];
     for (const query of readme) expect(codesOf(await hub.query(query, { id: 'IN-00001' }))).toEqual([]);
-    const dashboard = await hub.query(DASHBOARD_QUERY, dashboardVariables('310104', { from: '2025-11', to: '2026-10' }), { role: 'supervisor', org: 'SU-JUSTICE' });
+    const dashboard = await hub.query(
+      DASHBOARD_QUERY,
+      dashboardVariables('310104', { from: '2025-11', to: '2026-10' }),
+      { role: 'supervisor', org: 'SU-JUSTICE' },
+    );
     expect(codesOf(dashboard)).toEqual([]);
     expect(dataOf(dashboard).institutions.totalCount).toBeGreaterThan(0);
   });
@@ -95,11 +124,25 @@ describe('the defaults', () => {
 
 describe('the request body', () => {
   it('over its limit is answered 413 with a GraphQL error, and the connection is not reset', async () => {
-    const body = JSON.stringify({ query: '{ districts { code } }', variables: { pad: 'x'.repeat(DEFAULT_LIMITS.bodyBytes + 50_000) } });
+    const body = JSON.stringify({
+      query: '{ districts { code } }',
+      variables: { pad: 'x'.repeat(DEFAULT_LIMITS.bodyBytes + 50_000) },
+    });
     for (const headers of [{}, { authorization: `Bearer ${await hub.token('admin')}` }] as Record<string, string>[]) {
-      const response = await fetch(hub.urls.gateway, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const response = await fetch(hub.urls.gateway, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       expect(response.status).toBe(413);
-      expect(await response.json()).toEqual({ errors: [{ message: `request body is larger than the limit 'bodyBytes' of ${DEFAULT_LIMITS.bodyBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: 'bodyBytes', max: DEFAULT_LIMITS.bodyBytes } }] });
+      expect(await response.json()).toEqual({
+        errors: [
+          {
+            message: `request body is larger than the limit 'bodyBytes' of ${DEFAULT_LIMITS.bodyBytes} bytes`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE', limit: 'bodyBytes', max: DEFAULT_LIMITS.bodyBytes },
+          },
+        ],
+      });
     }
   });
 });

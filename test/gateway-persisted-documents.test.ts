@@ -24,10 +24,17 @@ beforeAll(async () => {
   hub = await startHub({ cases: 20, institutions: 40 });
   manifestDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-manifest-'));
   const manifest = path.join(manifestDir, 'persisted-documents.json');
-  fs.writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [
-    { id: sha256(INSTITUTIONS), name: 'Few', type: 'query', body: INSTITUTIONS },
-  ] }));
-  trustedUrl = await hub.startGateway({ settings: { ...DEFAULT_GATEWAY_SETTINGS, trustedDocuments: readTrustedDocuments(manifest) } });
+  fs.writeFileSync(
+    manifest,
+    JSON.stringify({
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: [{ id: sha256(INSTITUTIONS), name: 'Few', type: 'query', body: INSTITUTIONS }],
+    }),
+  );
+  trustedUrl = await hub.startGateway({
+    settings: { ...DEFAULT_GATEWAY_SETTINGS, trustedDocuments: readTrustedDocuments(manifest) },
+  });
 });
 afterAll(async () => {
   await hub?.close();
@@ -40,7 +47,8 @@ type Params = { query?: string; extensions?: unknown; documentId?: string; opera
 async function both(url: string, params: Params): Promise<GraphQLResult[]> {
   const authorization = `Bearer ${await hub.token('admin')}`;
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) search.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  for (const [name, value] of Object.entries(params))
+    search.set(name, typeof value === 'string' ? value : JSON.stringify(value));
   const response = await fetch(`${url}?${search}`, { headers: { authorization, 'apollo-require-preflight': 'true' } });
   const got = { status: response.status, headers: response.headers, body: await response.json() };
   return [await hub.post(url, params, { authorization }), got];
@@ -57,25 +65,40 @@ describe('automatic persisted queries', () => {
     }
     const [registered] = await both(hub.urls.gateway, { query, extensions: persisted(query) });
     expect(dataOf(registered!).districts.length).toBeGreaterThan(0);
-    for (const result of await both(hub.urls.gateway, { extensions: persisted(query) })) expect(dataOf(result)).toEqual(dataOf(registered!));
+    for (const result of await both(hub.urls.gateway, { extensions: persisted(query) }))
+      expect(dataOf(result)).toEqual(dataOf(registered!));
   });
 
-  it('refuse a hash that is not the text\'s, and a version they do not know', async () => {
-    for (const result of await both(hub.urls.gateway, { query: DISTRICTS, extensions: persisted('{ other }') })) expect(codesOf(result)).toEqual(['BAD_REQUEST']);
-    for (const result of await both(hub.urls.gateway, { query: DISTRICTS, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(DISTRICTS) } } })) expect(codesOf(result)).toEqual(['BAD_REQUEST']);
+  it("refuse a hash that is not the text's, and a version they do not know", async () => {
+    for (const result of await both(hub.urls.gateway, { query: DISTRICTS, extensions: persisted('{ other }') }))
+      expect(codesOf(result)).toEqual(['BAD_REQUEST']);
+    for (const result of await both(hub.urls.gateway, {
+      query: DISTRICTS,
+      extensions: { persistedQuery: { version: 2, sha256Hash: sha256(DISTRICTS) } },
+    }))
+      expect(codesOf(result)).toEqual(['BAD_REQUEST']);
   });
 });
 
 describe('trusted documents', () => {
   it('serve a registered operation by its hash, by documentId and by its exact text', async () => {
     const expected = dataOf(await hub.query(INSTITUTIONS));
-    for (const params of [{ extensions: persisted(INSTITUTIONS) }, { documentId: sha256(INSTITUTIONS) }, { query: INSTITUTIONS }]) {
+    for (const params of [
+      { extensions: persisted(INSTITUTIONS) },
+      { documentId: sha256(INSTITUTIONS) },
+      { query: INSTITUTIONS },
+    ]) {
       for (const result of await both(trustedUrl, params)) expect(dataOf(result)).toEqual(expected);
     }
   });
 
   it('refuse any other text, id or hash, and learn nothing from requests', async () => {
-    for (const params of [{ query: DISTRICTS }, { documentId: 'not-registered' }, { query: DISTRICTS, extensions: persisted(DISTRICTS) }, { extensions: persisted(DISTRICTS) }]) {
+    for (const params of [
+      { query: DISTRICTS },
+      { documentId: 'not-registered' },
+      { query: DISTRICTS, extensions: persisted(DISTRICTS) },
+      { extensions: persisted(DISTRICTS) },
+    ]) {
       for (const result of await both(trustedUrl, params)) {
         expect(result.status).toBe(400);
         expect(codesOf(result)).toEqual(['TRUSTED_DOCUMENT_REQUIRED']);
@@ -83,7 +106,7 @@ describe('trusted documents', () => {
     }
   });
 
-  it('read manifests of Apollo\'s format and of id → text, and name what is wrong with a bad one', () => {
+  it("read manifests of Apollo's format and of id → text, and name what is wrong with a bad one", () => {
     const file = path.join(manifestDir, 'relay.json');
     fs.writeFileSync(file, JSON.stringify({ abc123: DISTRICTS }));
     const documents = readTrustedDocuments(file);

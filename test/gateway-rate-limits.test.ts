@@ -17,11 +17,17 @@ import { codesOf, startHub, type GraphQLResult, type Hub } from './support/hub.j
 const REDIS_URL = process.env.JIEFEN_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 /** Each institution may send 1 a second, and 3 more over ten seconds: 4 at once. */
 const BUDGET = { perSecond: 1, burst: 3, refusalWeight: 10 };
-const settings = (redisUrl?: string): GatewaySettings => ({ ...DEFAULT_GATEWAY_SETTINGS, rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, institution: BUDGET }, redisUrl });
+const settings = (redisUrl?: string): GatewaySettings => ({
+  ...DEFAULT_GATEWAY_SETTINGS,
+  rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, institution: BUDGET },
+  redisUrl,
+});
 
 let hub: Hub;
 const children: ChildProcess[] = [];
-beforeAll(async () => { hub = await startHub({ cases: 20, institutions: 40 }); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 20, institutions: 40 });
+});
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await hub?.close();
@@ -30,10 +36,23 @@ afterAll(async () => {
 /** A gateway in a process of its own (`gateway/main.ts`, as `npm start` runs it) over the hub's subgraphs. */
 async function gatewayProcess(env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'gateway', 'main.ts')], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', GATEWAY_PORT: String(port), CASES_URL: hub.urls.cases, INSTITUTIONS_URL: hub.urls.institutions, REFERRALS_URL: hub.urls.referrals, ...env },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, '..', 'gateway', 'main.ts')],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        GATEWAY_PORT: String(port),
+        CASES_URL: hub.urls.cases,
+        INSTITUTIONS_URL: hub.urls.institutions,
+        REFERRALS_URL: hub.urls.referrals,
+        ...env,
+      },
+      stdio: 'ignore',
+    },
+  );
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${url}/readyz`);
@@ -42,7 +61,9 @@ async function gatewayProcess(env: Record<string, string>): Promise<string> {
 
 async function burst(url: string, n: number, sub: string): Promise<GraphQLResult[]> {
   const authorization = `Bearer ${await hub.token('institution', 'IN-00001', sub)}`;
-  return Promise.all(Array.from({ length: n }, () => hub.post(url, { query: '{ districts { code } }' }, { authorization })));
+  return Promise.all(
+    Array.from({ length: n }, () => hub.post(url, { query: '{ districts { code } }' }, { authorization })),
+  );
 }
 
 /** What the budget allows in `seconds`: the burst, and the rate for each second begun. */
@@ -73,11 +94,22 @@ describe('rate limits', () => {
     expect(result.status).toBe(429);
     const retryAfter = Number(result.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 10).toBe(true);
-    expect(result.body.errors).toEqual([{ message: `too many requests: try again in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } }]);
+    expect(result.body.errors).toEqual([
+      { message: `too many requests: try again in ${retryAfter} s`, extensions: { code: 'RATE_LIMITED', retryAfter } },
+    ]);
   });
 
   it('count a request refused for what it sent as ten', async () => {
-    const url = await hub.startGateway({ settings: { ...DEFAULT_GATEWAY_SETTINGS, rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, institution: { perSecond: 1, burst: 12, refusalWeight: 10 } } }, rateLimitKeyPrefix: `test-${randomUUID()}` });
+    const url = await hub.startGateway({
+      settings: {
+        ...DEFAULT_GATEWAY_SETTINGS,
+        rateLimits: {
+          ...DEFAULT_GATEWAY_SETTINGS.rateLimits,
+          institution: { perSecond: 1, burst: 12, refusalWeight: 10 },
+        },
+      },
+      rateLimitKeyPrefix: `test-${randomUUID()}`,
+    });
     const authorization = `Bearer ${await hub.token('institution', 'IN-00001', 'refused-once')}`;
     const refused = await hub.post(url, { query: '{ not valid at all' }, { authorization });
     expect(codesOf(refused)).toEqual(['GRAPHQL_PARSE_FAILED']);
@@ -94,9 +126,22 @@ describe('rate limits', () => {
   });
 
   it('charge a body too large for the limit like any other refusal', async () => {
-    const url = await hub.startGateway({ settings: { ...DEFAULT_GATEWAY_SETTINGS, rateLimits: { ...DEFAULT_GATEWAY_SETTINGS.rateLimits, institution: { perSecond: 1, burst: 12, refusalWeight: 10 } } }, rateLimitKeyPrefix: `test-${randomUUID()}` });
+    const url = await hub.startGateway({
+      settings: {
+        ...DEFAULT_GATEWAY_SETTINGS,
+        rateLimits: {
+          ...DEFAULT_GATEWAY_SETTINGS.rateLimits,
+          institution: { perSecond: 1, burst: 12, refusalWeight: 10 },
+        },
+      },
+      rateLimitKeyPrefix: `test-${randomUUID()}`,
+    });
     const authorization = `Bearer ${await hub.token('institution', 'IN-00001', 'too-large')}`;
-    const large = await hub.post(url, { query: '{ districts { code } }', variables: { pad: 'x'.repeat(1_100_000) } }, { authorization });
+    const large = await hub.post(
+      url,
+      { query: '{ districts { code } }', variables: { pad: 'x'.repeat(1_100_000) } },
+      { authorization },
+    );
     expect(large.status).toBe(413);
     const after = await burst(url, 8, 'too-large');
     expect(after.some((r) => r.status === 429)).toBe(true);
@@ -109,7 +154,10 @@ describe('rate limits', () => {
   });
 
   it('still hold in each process when Redis cannot be reached, with a warning', async () => {
-    const url = await hub.startGateway({ settings: settings('redis://127.0.0.1:1'), rateLimitKeyPrefix: `test-${randomUUID()}` });
+    const url = await hub.startGateway({
+      settings: settings('redis://127.0.0.1:1'),
+      rateLimitKeyPrefix: `test-${randomUUID()}`,
+    });
     const started = Date.now();
     const results = await burst(url, 8, 'alone');
     const seconds = (Date.now() - started) / 1000;
@@ -120,9 +168,19 @@ describe('rate limits', () => {
 
   it('are configured per role, and a wrong setting is named without its value', () => {
     expect(rateLimitsFrom('off')).toBeNull();
-    expect(rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10}}')!.analyst).toEqual({ perSecond: 5, burst: 10, refusalWeight: 10 });
-    expect(rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10,"refusalWeight":1}}')!.analyst).toEqual({ perSecond: 5, burst: 10, refusalWeight: 1 });
-    expect(() => rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10,"refusalWeight":0.5}}')).toThrow(/JIEFEN_RATE_LIMITS.analyst.refusalWeight/);
+    expect(rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10}}')!.analyst).toEqual({
+      perSecond: 5,
+      burst: 10,
+      refusalWeight: 10,
+    });
+    expect(rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10,"refusalWeight":1}}')!.analyst).toEqual({
+      perSecond: 5,
+      burst: 10,
+      refusalWeight: 1,
+    });
+    expect(() => rateLimitsFrom('{"analyst":{"perSecond":5,"burst":10,"refusalWeight":0.5}}')).toThrow(
+      /JIEFEN_RATE_LIMITS.analyst.refusalWeight/,
+    );
     expect(() => rateLimitsFrom('{"秘密":{"perSecond":5,"burst":10}}')).toThrow(ConfigError);
     expect(() => rateLimitsFrom('{"秘密":{"perSecond":5,"burst":10}}')).not.toThrow(/秘密/);
     expect(() => rateLimitsFrom('{"analyst":{"perSecond":0,"burst":10}}')).toThrow(/JIEFEN_RATE_LIMITS.analyst/);

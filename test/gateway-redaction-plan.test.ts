@@ -17,7 +17,12 @@ const schema = buildSchema(`
   type Query { subjects(search: Search): [Subject!]! anyone: [Anyone!]! }
 `);
 const pii = new Map<string, PiiCategory>([
-  ['Person.name', 'NAME'], ['Company.name', 'NAME'], ['Subject.name', 'NAME'], ['Person.phone', 'CONTACT'], ['Company.creditCode', 'ID_NUMBER'], ['Search.name', 'NAME'],
+  ['Person.name', 'NAME'],
+  ['Company.name', 'NAME'],
+  ['Subject.name', 'NAME'],
+  ['Person.phone', 'CONTACT'],
+  ['Company.creditCode', 'ID_NUMBER'],
+  ['Search.name', 'NAME'],
 ]);
 
 function privacyOf(query: string) {
@@ -27,14 +32,24 @@ function privacyOf(query: string) {
 
 describe('the gateway redaction plan', () => {
   it('nulls marked fields reached through interface and union fragments, under aliases, and counts them', () => {
-    const { plan } = privacyOf(`{ subjects { id n: name ... on Person { phone } } anyone { ... on Company { c: creditCode id } ...P } }
+    const { plan } =
+      privacyOf(`{ subjects { id n: name ... on Person { phone } } anyone { ... on Company { c: creditCode id } ...P } }
       fragment P on Person { name }`);
     const data = {
-      subjects: [{ id: '1', n: 'Zhang San', phone: '13800000000' }, { id: '2', n: 'ACME' }],
+      subjects: [
+        { id: '1', n: 'Zhang San', phone: '13800000000' },
+        { id: '2', n: 'ACME' },
+      ],
       anyone: [{ c: '91310000MA1FL8XQ10', id: '3' }, { name: 'Li Si' }],
     };
     const counts = applyPlan(data, plan, () => true);
-    expect(data).toEqual({ subjects: [{ id: '1', n: null, phone: null }, { id: '2', n: null }], anyone: [{ c: null, id: '3' }, { name: null }] });
+    expect(data).toEqual({
+      subjects: [
+        { id: '1', n: null, phone: null },
+        { id: '2', n: null },
+      ],
+      anyone: [{ c: null, id: '3' }, { name: null }],
+    });
     expect(Object.fromEntries(counts)).toEqual({ NAME: 3, CONTACT: 1, ID_NUMBER: 1 });
   });
 

@@ -15,11 +15,14 @@ beforeAll(async () => {
   hub = await startHub({ cases: 10 });
   token = await hub.token('admin');
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 /** Runs the audit suite with these headers on every request; answers each audit that did not pass, by id. */
 async function audit(headers: Record<string, string>): Promise<Record<string, { name: string; status: string }>> {
-  const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) => fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers } });
+  const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) =>
+    fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers } });
   const failures: Record<string, { name: string; status: string }> = {};
   for (const check of serverAudits({ url: hub.urls.gateway, fetchFn })) {
     const result = await check.fn();
@@ -33,11 +36,17 @@ describe('GraphQL over HTTP', () => {
     expect(await audit({ authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' })).toEqual({});
   });
 
-  it('passes every MUST and SHOULD for a client that does not; its GETs are refused as a browser form\'s would be', async () => {
+  it("passes every MUST and SHOULD for a client that does not; its GETs are refused as a browser form's would be", async () => {
     expect(await audit({ authorization: `Bearer ${token}` })).toEqual({
       '5A70': { name: 'MAY accept application/x-www-form-urlencoded formatted GET requests', status: 'notice' },
-      'D6D5': { name: 'MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/graphql-response+json', status: 'notice' },
-      '6A70': { name: 'MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/json', status: 'notice' },
+      D6D5: {
+        name: 'MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/graphql-response+json',
+        status: 'notice',
+      },
+      '6A70': {
+        name: 'MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/json',
+        status: 'notice',
+      },
     });
   });
 
@@ -54,14 +63,18 @@ describe('GraphQL over HTTP', () => {
     expect(response.headers.get('content-type')).toBe(contentType);
     const body = await response.json();
     expect(body.data).toBeUndefined();
-    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual([
+      'GRAPHQL_VALIDATION_FAILED',
+    ]);
   });
 
   it('serves a GET query with URL-encoded variables', async () => {
     const url = new URL(hub.urls.gateway);
     url.searchParams.set('query', 'query FirstCases($first: Int) { cases(first: $first) { edges { node { id } } } }');
     url.searchParams.set('variables', JSON.stringify({ first: 2 }));
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+    });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.errors).toBeUndefined();

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { MOBILE_PATTERN, organisationCodeCheck, residentIdCheck, residentIdProblem, usccCheck, usccProblem } from '../kit/identifiers.js';
+import {
+  MOBILE_PATTERN,
+  organisationCodeCheck,
+  residentIdCheck,
+  residentIdProblem,
+  usccCheck,
+  usccProblem,
+} from '../kit/identifiers.js';
 import { creditCode, generateCases, generateInstitutions, residentId } from '../seed/world.js';
 import { Random } from '../seed/random.js';
 
 describe('resident ID numbers (GB 11643, ISO 7064 MOD 11-2)', () => {
-  it('computes the check character of the standard\'s example', () => {
+  it("computes the check character of the standard's example", () => {
     // The example number printed in GB 11643-1999.
     expect(residentIdCheck('11010519491231002')).toBe('X');
     expect(residentIdProblem('11010519491231002X')).toBeNull();
@@ -63,7 +70,9 @@ describe('the demo world', () => {
       }
     }
     for (const numbers of byYear.values()) expect(numbers).toEqual(numbers.map((_, i) => i + 1));
-    expect(new Set(cases.map((c) => c.status))).toEqual(new Set(['SUBMITTED', 'DISPATCHED', 'ACCEPTED', 'REJECTED', 'RESOLVED', 'UNRESOLVED', 'WITHDRAWN']));
+    expect(new Set(cases.map((c) => c.status))).toEqual(
+      new Set(['SUBMITTED', 'DISPATCHED', 'ACCEPTED', 'REJECTED', 'RESOLVED', 'UNRESOLVED', 'WITHDRAWN']),
+    );
   });
 
   it('makes thousands of institutions with unique names within each district', () => {

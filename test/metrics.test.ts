@@ -26,18 +26,33 @@ const silent = createLogger('gateway', 'fatal');
 
 beforeAll(async () => {
   hub = await startHub({
-    cases: 30, keptAnswers: false,
+    cases: 30,
+    keptAnswers: false,
     metrics: { operations: ['CaseCount'] },
     // A partner nobody answers for: the relay's first delivery fails, and the next waits a minute.
-    webhooks: [{ name: 'partner', url: `http://127.0.0.1:${await freePort()}/hook`, secret: 'partner-webhook-secret-0001' }],
+    webhooks: [
+      { name: 'partner', url: `http://127.0.0.1:${await freePort()}/hook`, secret: 'partner-webhook-secret-0001' },
+    ],
     outbox: { pollMs: 50, retryBaseMs: 60_000, retryMaxMs: 60_000 },
   });
-  frozen = http.createServer(() => { /* never answers */ });
+  frozen = http.createServer(() => {
+    /* never answers */
+  });
   await new Promise<void>((done) => frozen.listen(0, '127.0.0.1', done));
   const frozenUrl = `http://127.0.0.1:${(frozen.address() as AddressInfo).port}/graphql`;
-  frozenGateway = await startGateway({ ...hub.config, subgraphUrls: { ...hub.config.subgraphUrls, referrals: frozenUrl }, subgraphTimeoutsMs: { ...hub.config.subgraphTimeoutsMs, referrals: 100 } }, silent);
+  frozenGateway = await startGateway(
+    {
+      ...hub.config,
+      subgraphUrls: { ...hub.config.subgraphUrls, referrals: frozenUrl },
+      subgraphTimeoutsMs: { ...hub.config.subgraphTimeoutsMs, referrals: 100 },
+    },
+    silent,
+  );
   limitedGateway = await startGateway(hub.config, silent, {
-    settings: { limits: DEFAULT_LIMITS, rateLimits: { ...RATE_LIMITS, public: { perSecond: 1, burst: 1, refusalWeight: 1 } } },
+    settings: {
+      limits: DEFAULT_LIMITS,
+      rateLimits: { ...RATE_LIMITS, public: { perSecond: 1, burst: 1, refusalWeight: 1 } },
+    },
     rateLimitKeyPrefix: `metrics-test-${process.pid}`,
   });
 });
@@ -71,16 +86,39 @@ describe('/metrics', () => {
     // Apollo Server's own pipeline (a GET; variables that do not coerce) reports as the lean path does.
     const get = new URL(hub.urls.gateway);
     get.searchParams.set('query', 'query CaseCount { cases(first: 1) { totalCount } }');
-    expect((await fetch(get, { headers: { authorization: `Bearer ${await hub.token('admin')}`, 'apollo-require-preflight': 'true' } })).status).toBe(200);
-    expect((await hub.query('query CaseCount($first: Int) { cases(first: $first) { totalCount } }', { first: 'one' })).status).toBe(400);
+    expect(
+      (
+        await fetch(get, {
+          headers: { authorization: `Bearer ${await hub.token('admin')}`, 'apollo-require-preflight': 'true' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await hub.query('query CaseCount($first: Int) { cases(first: $first) { totalCount } }', { first: 'one' }))
+        .status,
+    ).toBe(400);
     const [gateway, cases] = await Promise.all([scrape(hub.urls.gateway), scrape(hub.urls.cases)]);
-    const moved = (after: typeof gateway, before: typeof gateway, name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    const moved = (after: typeof gateway, before: typeof gateway, name: string, labels: Record<string, string>) =>
+      after.value(name, labels) - before.value(name, labels);
 
     expect(moved(gateway, gatewayBefore, REQUESTS, { operation: 'CaseCount', outcome: 'ok', code: 'none' })).toBe(3);
-    expect(moved(gateway, gatewayBefore, REQUESTS, { operation: 'CaseCount', outcome: 'error', code: 'BAD_USER_INPUT' })).toBe(1);
+    expect(
+      moved(gateway, gatewayBefore, REQUESTS, { operation: 'CaseCount', outcome: 'error', code: 'BAD_USER_INPUT' }),
+    ).toBe(1);
     expect(moved(gateway, gatewayBefore, REQUESTS, { operation: 'other', outcome: 'ok', code: 'none' })).toBe(1);
-    expect(moved(gateway, gatewayBefore, REQUESTS, { operation: 'anonymous', outcome: 'error', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
-    expect(moved(gateway, gatewayBefore, 'jiefen_graphql_request_duration_seconds_count', { operation: 'CaseCount', outcome: 'ok' })).toBe(3);
+    expect(
+      moved(gateway, gatewayBefore, REQUESTS, {
+        operation: 'anonymous',
+        outcome: 'error',
+        code: 'GRAPHQL_VALIDATION_FAILED',
+      }),
+    ).toBe(1);
+    expect(
+      moved(gateway, gatewayBefore, 'jiefen_graphql_request_duration_seconds_count', {
+        operation: 'CaseCount',
+        outcome: 'ok',
+      }),
+    ).toBe(3);
     // The subgraph counts the calls made for the client's operation under the client's operation name.
     expect(moved(cases, casesBefore, REQUESTS, { operation: 'CaseCount', outcome: 'ok', code: 'none' })).toBe(3);
     expect(moved(cases, casesBefore, REQUESTS, { operation: 'other', outcome: 'ok', code: 'none' })).toBe(1);
@@ -100,7 +138,10 @@ describe('/metrics', () => {
     const before = await scrape(hub.urls.gateway);
     dataOf(await hub.query('{ cases(first: 1) { totalCount } }'));
     const after = await scrape(hub.urls.gateway);
-    expect(after.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'cases', outcome: 'answered' }) - before.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'cases', outcome: 'answered' })).toBe(1);
+    expect(
+      after.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'cases', outcome: 'answered' }) -
+        before.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'cases', outcome: 'answered' }),
+    ).toBe(1);
     expect(after.value('jiefen_subgraph_circuit_state', { subgraph: 'cases', state: 'closed' })).toBe(1);
 
     const token = await hub.token('admin');
@@ -108,8 +149,15 @@ describe('/metrics', () => {
     // Five calls in a row without an answer open the circuit (SUBGRAPH_POLICY.failuresToOpen); the sixth fails fast.
     for (let i = 0; i < 6; i++) await hub.post(frozenGateway.url, referralsQuery, { authorization: `Bearer ${token}` });
     const frozenScrape = await scrape(frozenGateway.url);
-    expect(frozenScrape.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'referrals', outcome: 'timeout' })).toBe(5);
-    expect(frozenScrape.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'referrals', outcome: 'circuit_open' })).toBe(1);
+    expect(
+      frozenScrape.value('jiefen_subgraph_call_duration_seconds_count', { subgraph: 'referrals', outcome: 'timeout' }),
+    ).toBe(5);
+    expect(
+      frozenScrape.value('jiefen_subgraph_call_duration_seconds_count', {
+        subgraph: 'referrals',
+        outcome: 'circuit_open',
+      }),
+    ).toBe(1);
     expect(frozenScrape.value('jiefen_subgraph_circuit_state', { subgraph: 'referrals', state: 'open' })).toBe(1);
     expect(frozenScrape.value('jiefen_subgraph_circuit_state', { subgraph: 'referrals', state: 'closed' })).toBe(0);
     expect(frozenScrape.value(REQUESTS, { outcome: 'failed', code: 'SUBGRAPH_UNAVAILABLE' })).toBe(6);
@@ -121,7 +169,10 @@ describe('/metrics', () => {
     const result = await hub.query('{ cases(first: 2) { edges { node { id place } } } }', {}, { role: 'admin' });
     expect(result.body.extensions?.redaction).toEqual({ withheld: { DISPUTE_PLACE: 2 } });
     const after = await scrape(hub.urls.gateway);
-    expect(after.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' }) - before.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' })).toBe(2);
+    expect(
+      after.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' }) -
+        before.value('jiefen_withheld_values_total', { category: 'DISPUTE_PLACE' }),
+    ).toBe(2);
   });
 
   it('counts rate-limit refusals by role', async () => {
@@ -130,29 +181,46 @@ describe('/metrics', () => {
     for (let i = 0; i < 3; i++) statuses.push((await hub.post(limitedGateway.url, anonymous)).status);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
     const metrics = await scrape(limitedGateway.url);
-    expect(metrics.value('jiefen_rate_limit_refusals_total', { role: 'public' })).toBe(statuses.filter((status) => status === 429).length);
-    expect(metrics.value(REQUESTS, { code: 'RATE_LIMITED', outcome: 'error' })).toBe(statuses.filter((status) => status === 429).length);
+    expect(metrics.value('jiefen_rate_limit_refusals_total', { role: 'public' })).toBe(
+      statuses.filter((status) => status === 429).length,
+    );
+    expect(metrics.value(REQUESTS, { code: 'RATE_LIMITED', outcome: 'error' })).toBe(
+      statuses.filter((status) => status === 429).length,
+    );
   });
 
-  it('shows each store\'s connection pool', async () => {
+  it("shows each store's connection pool", async () => {
     for (const service of ['cases', 'institutions', 'referrals'] as const) {
       const metrics = await scrape(hub.urls[service]);
       expect(metrics.has('jiefen_store_pool_connections', { state: 'used' })).toBe(true);
       expect(metrics.has('jiefen_store_pool_connections', { state: 'pending' })).toBe(true);
-      expect(metrics.value('jiefen_store_pool_connections', { state: 'used' }) + metrics.value('jiefen_store_pool_connections', { state: 'free' })).toBeGreaterThanOrEqual(1);
+      expect(
+        metrics.value('jiefen_store_pool_connections', { state: 'used' }) +
+          metrics.value('jiefen_store_pool_connections', { state: 'free' }),
+      ).toBeGreaterThanOrEqual(1);
     }
   });
 
-  it('shows a webhook subscriber\'s lag behind the outbox, and its failed attempts', async () => {
-    const lag = async () => (await scrape(hub.urls.cases)).value('jiefen_outbox_lag_events', { source: 'cases', subscriber: 'partner' });
+  it("shows a webhook subscriber's lag behind the outbox, and its failed attempts", async () => {
+    const lag = async () =>
+      (await scrape(hub.urls.cases)).value('jiefen_outbox_lag_events', { source: 'cases', subscriber: 'partner' });
     expect(await lag()).toBe(0);
     const row = await hub.knex.cases('cases').where('status', 'DISPATCHED').first('id', 'version', 'institution_id');
-    dataOf(await hub.query(MUTATIONS.accept, { id: row.id, v: row.version }, { role: 'institution', org: row.institution_id }));
+    dataOf(
+      await hub.query(
+        MUTATIONS.accept,
+        { id: row.id, v: row.version },
+        { role: 'institution', org: row.institution_id },
+      ),
+    );
     expect(await lag()).toBe(1);
     const deadline = Date.now() + 10_000;
     let attempts = 0;
     while (attempts === 0 && Date.now() < deadline) {
-      attempts = (await scrape(hub.urls.cases)).value('jiefen_outbox_failed_attempts', { source: 'cases', subscriber: 'partner' });
+      attempts = (await scrape(hub.urls.cases)).value('jiefen_outbox_failed_attempts', {
+        source: 'cases',
+        subscriber: 'partner',
+      });
       await new Promise((settle) => setTimeout(settle, 50));
     }
     expect(attempts).toBe(1);
@@ -161,13 +229,20 @@ describe('/metrics', () => {
 
 describe('who may scrape', () => {
   it('with a metrics token set, a scrape must present it', async () => {
-    const guarded = await startGateway({ ...hub.config, metrics: { ...hub.config.metrics, token: 'scrape-token-0123456789' } }, silent);
+    const guarded = await startGateway(
+      { ...hub.config, metrics: { ...hub.config.metrics, token: 'scrape-token-0123456789' } },
+      silent,
+    );
     try {
       const metricsUrl = guarded.url.replace(/\/graphql$/, '/metrics');
       expect((await fetch(metricsUrl)).status).toBe(401);
       expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
-      expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${await hub.token('admin')}` } })).status).toBe(401);
-      expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-token-0123456789' } })).status).toBe(200);
+      expect(
+        (await fetch(metricsUrl, { headers: { authorization: `Bearer ${await hub.token('admin')}` } })).status,
+      ).toBe(401);
+      expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-token-0123456789' } })).status).toBe(
+        200,
+      );
     } finally {
       await guarded.close();
     }

@@ -3,8 +3,12 @@ import { startHub, type Hub } from './support/hub.js';
 import { signInternalToken } from '../kit/internal-token.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 20, institutions: 20 }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 20, institutions: 20 });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 /** Where a request goes, and a list field of its schema with a filter that takes an enum. */
 const TARGETS = {
@@ -33,15 +37,24 @@ const ATTACKS: Record<string, Attack> = {
   },
   'a variable value': {
     markers: ['VARMARK王五'],
-    request: (list) => ({ query: `query($n: Int) { ${list}(first: $n) { totalCount } }`, variables: { n: 'VARMARK王五' } }),
+    request: (list) => ({
+      query: `query($n: Int) { ${list}(first: $n) { totalCount } }`,
+      variables: { n: 'VARMARK王五' },
+    }),
   },
   'an object key of the variables': {
     markers: ['KEYMARK张三'],
-    request: (list, filter) => ({ query: `query($f: ${filter}) { ${list}(filter: $f) { totalCount } }`, variables: { f: { KEYMARK张三: 1 } } }),
+    request: (list, filter) => ({
+      query: `query($f: ${filter}) { ${list}(filter: $f) { totalCount } }`,
+      variables: { f: { KEYMARK张三: 1 } },
+    }),
   },
   'an enum value in the variables': {
     markers: ['ENUMVARMARK'],
-    request: (list, filter) => ({ query: `query($f: ${filter}) { ${list}(filter: $f) { totalCount } }`, variables: { f: { status: 'ENUMVARMARK' } } }),
+    request: (list, filter) => ({
+      query: `query($f: ${filter}) { ${list}(filter: $f) { totalCount } }`,
+      variables: { f: { status: 'ENUMVARMARK' } },
+    }),
   },
   'a name in enum position': {
     markers: ['ZHANGSAN_SECRET'],
@@ -53,11 +66,16 @@ const ATTACKS: Record<string, Attack> = {
   },
   'an unknown operation name': {
     markers: ['OPMARK赵六'],
-    request: (list) => ({ query: `query A { ${list}(first: 1) { totalCount } } query B { ${list}(first: 2) { totalCount } }`, operationName: 'OPMARK赵六' }),
+    request: (list) => ({
+      query: `query A { ${list}(first: 1) { totalCount } } query B { ${list}(first: 2) { totalCount } }`,
+      operationName: 'OPMARK赵六',
+    }),
   },
   'an alias': {
     markers: ['ALIASMARK'],
-    request: (list) => ({ query: `{ ALIASMARK: ${list}(first: 1) { totalCount } ALIASMARK: ${list}(first: 2) { totalCount } }` }),
+    request: (list) => ({
+      query: `{ ALIASMARK: ${list}(first: 1) { totalCount } ALIASMARK: ${list}(first: 2) { totalCount } }`,
+    }),
   },
   'an unknown field and fragment': {
     markers: ['FIELDMARK', 'FRAGMARK'],
@@ -73,7 +91,10 @@ const ATTACKS: Record<string, Attack> = {
   },
 };
 
-async function internalAuthorization(role: Parameters<typeof signInternalToken>[0]['role'] = 'admin', org?: string): Promise<string> {
+async function internalAuthorization(
+  role: Parameters<typeof signInternalToken>[0]['role'] = 'admin',
+  org?: string,
+): Promise<string> {
   return `Bearer ${await signInternalToken({ sub: 'echo-test', role, org }, hub.config.internalSecret)}`;
 }
 
@@ -82,10 +103,19 @@ async function authorizationFor(target: Target, anonymous = false): Promise<Reco
   return { authorization: await internalAuthorization() };
 }
 
-async function send(target: Target, method: 'GET' | 'POST', body: { query: string; variables?: Record<string, unknown>; operationName?: string }, headers: Record<string, string>) {
+async function send(
+  target: Target,
+  method: 'GET' | 'POST',
+  body: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  headers: Record<string, string>,
+) {
   const url = hub.urls[target];
   if (method === 'POST') {
-    const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, text: await response.text() };
   }
   const search = new URLSearchParams({ query: body.query });
@@ -118,7 +148,11 @@ describe.each(Object.keys(TARGETS) as Target[])('the %s, asked with input it can
 
   it('answers a body that is not JSON without repeating it', async () => {
     const logsBefore = hub.logs.length;
-    const response = await fetch(hub.urls[target], { method: 'POST', headers: { 'content-type': 'application/json', ...(await authorizationFor(target)) }, body: '{"query": "JSONMARK张三' });
+    const response = await fetch(hub.urls[target], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await authorizationFor(target)) },
+      body: '{"query": "JSONMARK张三',
+    });
     const text = await response.text();
     expect(response.status).toBe(400);
     expectNoMarker(text, ['JSONMARK'], `${target} answer`);
@@ -134,10 +168,16 @@ describe('ids in refusals', () => {
     const logsBefore = hub.logs.length;
     const user = { authorization: `Bearer ${await hub.token('institution', 'IN-00001')}` };
     const internal = { authorization: await internalAuthorization('institution', 'IN-00001') };
-    for (const [target, headers] of [['gateway', user], ['cases', internal]] as const) {
+    for (const [target, headers] of [
+      ['gateway', user],
+      ['cases', internal],
+    ] as const) {
       for (const body of [{ query: mutation, variables: { id: '310000-2026-IDMARK1' } }, { query: literal }]) {
         const result = await send(target, 'POST', body, headers);
-        expect(JSON.parse(result.text).errors[0]).toMatchObject({ message: 'case not found', extensions: { code: 'NOT_FOUND' } });
+        expect(JSON.parse(result.text).errors[0]).toMatchObject({
+          message: 'case not found',
+          extensions: { code: 'NOT_FOUND' },
+        });
         expectNoMarker(result.text, ['IDMARK'], `${target} answer`);
       }
     }
@@ -151,10 +191,17 @@ describe('request log lines', () => {
     for (const target of ['gateway', 'cases', 'institutions', 'referrals'] as const) {
       const base = hub.urls[target].replace(/\/graphql$/, '');
       await fetch(`${base}/PATHMARK张三?q=QUERYMARK`, { headers: await authorizationFor(target) });
-      await send(target, 'GET', { query: '{ __typename }', variables: { v: 'GETVARMARK' } }, await authorizationFor(target));
+      await send(
+        target,
+        'GET',
+        { query: '{ __typename }', variables: { v: 'GETVARMARK' } },
+        await authorizationFor(target),
+      );
     }
     const lines = hub.logs.slice(logsBefore);
-    expect(lines.filter((line) => line.msg === 'request').map((line) => line.path)).toEqual(expect.arrayContaining(['unrouted', '/graphql']));
+    expect(lines.filter((line) => line.msg === 'request').map((line) => line.path)).toEqual(
+      expect.arrayContaining(['unrouted', '/graphql']),
+    );
     expectNoMarker(JSON.stringify(lines), ['PATHMARK', '%E5%BC%A0', 'QUERYMARK', 'GETVARMARK'], 'log');
   });
 });

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, dataOf, startHub, type Hub } from './support/hub.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 130 }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 130 });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 const PAGE = `query($first: Int, $after: String, $filter: CaseFilter) {
   cases(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } }
@@ -51,7 +55,13 @@ describe('Relay connections', () => {
     const cursor: string = cases.pageInfo.endCursor;
     const tampered = cursor.slice(0, -2) + (cursor.endsWith('AA') ? 'BB' : 'AA');
     const { institutions } = dataOf(await hub.query(`{ institutions(first: 1) { pageInfo { endCursor } } }`));
-    for (const bad of ['not-a-cursor', '', tampered, institutions.pageInfo.endCursor, Buffer.from('seq:10').toString('base64')]) {
+    for (const bad of [
+      'not-a-cursor',
+      '',
+      tampered,
+      institutions.pageInfo.endCursor,
+      Buffer.from('seq:10').toString('base64'),
+    ]) {
       const result = await hub.query(PAGE, { after: bad });
       expect(codesOf(result), `cursor ${bad}`).toEqual(['BAD_USER_INPUT']);
       expect(result.body.errors![0]!.message).toMatch(/^after: /);

@@ -14,20 +14,36 @@ beforeAll(async () => {
   hub = await startHub({ cases: 60 });
   c = await referredCase(hub);
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 const EVENTS = `query($f: AuditFilter) { auditEvents(filter: $f, first: 50) { totalCount edges { node {
   seq requestId principal role org decision categories caseIds operation documentHash detail } } } }`;
-const events = async (filter: Record<string, unknown>) => dataOf(await hub.query(EVENTS, { f: filter }, steward)).auditEvents.edges.map((e: any) => e.node);
+const events = async (filter: Record<string, unknown>) =>
+  dataOf(await hub.query(EVENTS, { f: filter }, steward)).auditEvents.edges.map((e: any) => e.node);
 
 describe('the audit log of party data', () => {
   it('records a clear read with the request id, principal, case, categories, operation and document hash', async () => {
     const institution = { role: 'institution', org: c.institutionId };
-    const result = await hub.post(hub.urls.gateway, { query: 'query ReadCase($id: ID!) { case(id: $id) { claims parties { name } } }', variables: { id: c.id }, operationName: 'ReadCase' },
-      { authorization: `Bearer ${await hub.token(institution.role, institution.org)}`, 'x-request-id': 'audit-read-1' });
+    const result = await hub.post(
+      hub.urls.gateway,
+      {
+        query: 'query ReadCase($id: ID!) { case(id: $id) { claims parties { name } } }',
+        variables: { id: c.id },
+        operationName: 'ReadCase',
+      },
+      { authorization: `Bearer ${await hub.token(institution.role, institution.org)}`, 'x-request-id': 'audit-read-1' },
+    );
     expect(dataOf(result).case.claims).toBe(c.truth.case.claims);
     const [event] = await events({ principal: 'test-institution', decision: 'CLEAR' });
-    expect(event).toMatchObject({ requestId: 'audit-read-1', role: 'institution', org: c.institutionId, caseIds: [c.id], operation: 'ReadCase' });
+    expect(event).toMatchObject({
+      requestId: 'audit-read-1',
+      role: 'institution',
+      org: c.institutionId,
+      caseIds: [c.id],
+      operation: 'ReadCase',
+    });
     expect(event.categories.sort()).toEqual(['CLAIMS', 'NAME']);
     expect(event.documentHash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -45,13 +61,31 @@ describe('the audit log of party data', () => {
 
   it('records every step of a grant: requested, approved, granted at once, revoked', async () => {
     const expiresAt = new Date(Date.now() + 60_000).toISOString();
-    const requested = dataOf(await hub.query(`mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test",
-      expiresAt: "${expiresAt}") { id } }`, {}, steward)).grantDataAccess;
-    await hub.query(`mutation { approveDataGrant(id: "${requested.id}") { id } }`, {}, { role: 'steward', sub: 'second-steward' });
+    const requested = dataOf(
+      await hub.query(
+        `mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test",
+      expiresAt: "${expiresAt}") { id } }`,
+        {},
+        steward,
+      ),
+    ).grantDataAccess;
+    await hub.query(
+      `mutation { approveDataGrant(id: "${requested.id}") { id } }`,
+      {},
+      { role: 'steward', sub: 'second-steward' },
+    );
     await hub.query(`mutation { revokeDataAccess(id: "${requested.id}") { id } }`, {}, steward);
-    await hub.query(`mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test", scope: { caseId: "${c.id}" },
-      expiresAt: "${expiresAt}") { id } }`, {}, steward);
-    expect((await events({ principal: 'test-steward' })).map((e: any) => e.decision).slice(0, 3)).toEqual(['GRANTED', 'REVOKED', 'REQUESTED']);
+    await hub.query(
+      `mutation { grantDataAccess(grantee: "auditor-x", categories: [CLAIMS], purpose: "audit test", scope: { caseId: "${c.id}" },
+      expiresAt: "${expiresAt}") { id } }`,
+      {},
+      steward,
+    );
+    expect((await events({ principal: 'test-steward' })).map((e: any) => e.decision).slice(0, 3)).toEqual([
+      'GRANTED',
+      'REVOKED',
+      'REQUESTED',
+    ]);
     expect((await events({ principal: 'second-steward' })).map((e: any) => e.decision)).toEqual(['APPROVED']);
   });
 
@@ -67,15 +101,24 @@ describe('the audit log of party data', () => {
   });
 
   it('detects a changed record and a deleted one', async () => {
-    const verify = async () => dataOf(await hub.query('{ verifyAuditChain { ok checked brokenAt reason } }', {}, steward)).verifyAuditChain;
+    const verify = async () =>
+      dataOf(await hub.query('{ verifyAuditChain { ok checked brokenAt reason } }', {}, steward)).verifyAuditChain;
     expect(await verify()).toMatchObject({ ok: true, brokenAt: null });
     const victim = await hub.knex.cases('audit_events').orderBy('seq').offset(1).first();
     await hub.knex.cases('audit_events').where('seq', victim.seq).update({ principal: 'somebody-else' });
-    expect(await verify()).toMatchObject({ ok: false, brokenAt: victim.seq, reason: `record ${victim.seq} was changed` });
+    expect(await verify()).toMatchObject({
+      ok: false,
+      brokenAt: victim.seq,
+      reason: `record ${victim.seq} was changed`,
+    });
     await hub.knex.cases('audit_events').where('seq', victim.seq).update({ principal: victim.principal });
     expect((await verify()).ok).toBe(true);
     await hub.knex.cases('audit_events').where('seq', victim.seq).del();
-    expect(await verify()).toMatchObject({ ok: false, brokenAt: victim.seq, reason: `record ${victim.seq} is missing` });
+    expect(await verify()).toMatchObject({
+      ok: false,
+      brokenAt: victim.seq,
+      reason: `record ${victim.seq} is missing`,
+    });
     await hub.knex.cases('audit_events').insert(victim);
     expect((await verify()).ok).toBe(true);
   });
@@ -84,7 +127,11 @@ describe('the audit log of party data', () => {
     // The audit table out of the way: every write to it fails, on sqlite and PostgreSQL alike.
     await hub.knex.cases.raw('alter table audit_events rename to audit_events_away');
     try {
-      const result = await hub.query('query($id: ID!) { case(id: $id) { claims parties { name idNumber } } }', { id: c.id }, { role: 'institution', org: c.institutionId });
+      const result = await hub.query(
+        'query($id: ID!) { case(id: $id) { claims parties { name idNumber } } }',
+        { id: c.id },
+        { role: 'institution', org: c.institutionId },
+      );
       expect(result.body.data?.case?.claims ?? null).toBeNull();
       expect(codesOf(result)).toContain('INTERNAL_SERVER_ERROR');
       expect(leaked(c, result.body)).toEqual([]);

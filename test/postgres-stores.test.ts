@@ -21,24 +21,38 @@ describe.skipIf(!reachable)('the federation on PostgreSQL stores', () => {
   });
 
   it('serves the cross-subgraph join from three PostgreSQL databases', async () => {
-    const data = dataOf(await hub.query(`{ cases(first: 250) { totalCount edges { node { id submittedAt institution { name } referrals { target { kind } } } } } }`));
+    const data = dataOf(
+      await hub.query(
+        `{ cases(first: 250) { totalCount edges { node { id submittedAt institution { name } referrals { target { kind } } } } } }`,
+      ),
+    );
     expect(data.cases.totalCount).toBe(250);
     expect(data.cases.edges[0].node.submittedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(data.cases.edges.some((e: any) => e.node.referrals.length > 0)).toBe(true);
   });
 
   it('pages and batches the same way as on sqlite', async () => {
-    const first = dataOf(await hub.query(`{ institutions(first: 500) { edges { node { id cases(first: 2) { totalCount edges { node { id } } } } } } }`));
+    const first = dataOf(
+      await hub.query(
+        `{ institutions(first: 500) { edges { node { id cases(first: 2) { totalCount edges { node { id } } } } } } }`,
+      ),
+    );
     expect(first.institutions.edges.length).toBe(60);
     const page = dataOf(await hub.query(`{ cases(first: 100) { pageInfo { endCursor } } }`));
-    const next = dataOf(await hub.query(`query($a: String) { cases(first: 200, after: $a) { pageInfo { hasNextPage } edges { node { id } } } }`, { a: page.cases.pageInfo.endCursor }));
+    const next = dataOf(
+      await hub.query(
+        `query($a: String) { cases(first: 200, after: $a) { pageInfo { hasNextPage } edges { node { id } } } }`,
+        { a: page.cases.pageInfo.endCursor },
+      ),
+    );
     expect(next.cases.edges).toHaveLength(150);
     expect(next.cases.pageInfo.hasNextPage).toBe(false);
     expect(codesOf(await hub.query(`{ cases(after: "bogus") { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('keeps the serial keys past the seeded rows', async () => {
-    const [{ next }] = (await hub.knex.cases.raw(`select nextval(pg_get_serial_sequence('cases', 'seq')) as next`)).rows;
+    const [{ next }] = (await hub.knex.cases.raw(`select nextval(pg_get_serial_sequence('cases', 'seq')) as next`))
+      .rows;
     expect(Number(next)).toBeGreaterThan(250);
   });
 });

@@ -15,7 +15,13 @@ const intake = { role: 'intake' }; // sub test-intake: it receives the three cas
 const admin = { role: 'admin' }; // sub test-admin
 const analyst = { role: 'analyst' }; // sub test-analyst
 const otherAnalyst = { role: 'analyst', sub: 'other-analyst' };
-const applicant = { role: 'APPLICANT', kind: 'PERSON', name: '岑晓梅', idNumber: '11010519491231002X', phone: '13912345678' };
+const applicant = {
+  role: 'APPLICANT',
+  kind: 'PERSON',
+  name: '岑晓梅',
+  idNumber: '11010519491231002X',
+  phone: '13912345678',
+};
 /** Two cases of the applicant in 310104 and one in 310105. */
 let ids: { first: string; second: string; elsewhere: string };
 let institution: { role: string; org: string };
@@ -35,41 +41,63 @@ beforeAll(async () => {
   const target = await activeInstitution(hub);
   institution = { role: 'institution', org: target.id };
   supervisor = { role: 'supervisor', org: target.unit };
-  for (const id of [ids.first, ids.second]) dataOf(await hub.query(MUTATIONS.dispatch, { id, to: target.id, v: 1 }, supervisor));
+  for (const id of [ids.first, ids.second])
+    dataOf(await hub.query(MUTATIONS.dispatch, { id, to: target.id, v: 1 }, supervisor));
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 type Seen = { idNumber: string | null; pseudonym: string } | null;
 
 /** The applicant's ID number and pseudonym in each of the three cases as `as` sees them; null where it gets no row. */
-async function seen(as: { role: string; org?: string; sub?: string }): Promise<{ first: Seen; second: Seen; elsewhere: Seen }> {
+async function seen(as: {
+  role: string;
+  org?: string;
+  sub?: string;
+}): Promise<{ first: Seen; second: Seen; elsewhere: Seen }> {
   const read = async (id: string): Promise<Seen> => {
-    const row = dataOf(await hub.query('query($id: ID!) { case(id: $id) { parties { role idNumber pseudonym } } }', { id }, as)).case;
+    const row = dataOf(
+      await hub.query('query($id: ID!) { case(id: $id) { parties { role idNumber pseudonym } } }', { id }, as),
+    ).case;
     return row ? row.parties.find((p: any) => p.role === 'APPLICANT') : null;
   };
   return { first: await read(ids.first), second: await read(ids.second), elsewhere: await read(ids.elsewhere) };
 }
 
 /** The ID numbers `seen` found in clear, in the order first, second, elsewhere. */
-const numbersIn = (view: Awaited<ReturnType<typeof seen>>) => [view.first?.idNumber, view.second?.idNumber, view.elsewhere?.idNumber];
+const numbersIn = (view: Awaited<ReturnType<typeof seen>>) => [
+  view.first?.idNumber,
+  view.second?.idNumber,
+  view.elsewhere?.idNumber,
+];
 
 async function grantInForce(grantee: string, categories: string[], scope: Record<string, string>) {
   const GRANT = `mutation($grantee: String!, $categories: [PiiCategory!]!, $scope: GrantScopeInput, $expiresAt: DateTime!) {
     grantDataAccess(grantee: $grantee, categories: $categories, purpose: "repeat applicants", scope: $scope, expiresAt: $expiresAt) { id status } }`;
-  const granted = dataOf(await hub.query(GRANT, { grantee, categories, scope, expiresAt: later() }, { role: 'steward' })).grantDataAccess;
+  const granted = dataOf(
+    await hub.query(GRANT, { grantee, categories, scope, expiresAt: later() }, { role: 'steward' }),
+  ).grantDataAccess;
   // A district is wider than one case: the grant opens nothing until a second steward approves it.
   expect(granted.status).toBe('AWAITING_APPROVAL');
-  const approved = dataOf(await hub.query('mutation($id: ID!) { approveDataGrant(id: $id) { status } }', { id: granted.id }, { role: 'steward', sub: 'second-steward' }));
+  const approved = dataOf(
+    await hub.query(
+      'mutation($id: ID!) { approveDataGrant(id: $id) { status } }',
+      { id: granted.id },
+      { role: 'steward', sub: 'second-steward' },
+    ),
+  );
   expect(approved.approveDataGrant.status).toBe('IN_FORCE');
   return granted.id as string;
 }
 
 const revoke = async (...grants: string[]) => {
-  for (const id of grants) dataOf(await hub.query('mutation($id: ID!) { revokeDataAccess(id: $id) { id } }', { id }, { role: 'steward' }));
+  for (const id of grants)
+    dataOf(await hub.query('mutation($id: ID!) { revokeDataAccess(id: $id) { id } }', { id }, { role: 'steward' }));
 };
 
 describe('pseudonym scopes', () => {
-  it('follow a party across the institution\'s own cases, and give it no row of a case it does not handle', async () => {
+  it("follow a party across the institution's own cases, and give it no row of a case it does not handle", async () => {
     const view = await seen(institution);
     expect(view.first?.idNumber).toBe(applicant.idNumber);
     expect(view.second?.pseudonym).toBe(view.first?.pseudonym);
@@ -77,7 +105,7 @@ describe('pseudonym scopes', () => {
     expect(view.elsewhere).toBeNull();
   });
 
-  it('let a grantee link within its grant\'s scope, where it sees the ID number, and give it no row beyond the edge', async () => {
+  it("let a grantee link within its grant's scope, where it sees the ID number, and give it no row beyond the edge", async () => {
     const grant = await grantInForce('test-analyst', ['ID_NUMBER'], { district: '310104' });
     const view = await seen(analyst);
     expect([view.first?.idNumber, view.second?.idNumber]).toEqual([applicant.idNumber, applicant.idNumber]);
@@ -94,7 +122,7 @@ describe('pseudonym scopes', () => {
     await revoke(grant, second);
   });
 
-  it('keep the operator, who gets every row, from linking across its grant\'s edge', async () => {
+  it("keep the operator, who gets every row, from linking across its grant's edge", async () => {
     const before = await seen(admin);
     expect(numbersIn(before)).toEqual([null, null, null]);
     expect(before.elsewhere?.pseudonym).toBe(before.first?.pseudonym);
@@ -131,22 +159,32 @@ describe('pseudonym scopes', () => {
     const views = await Promise.all([seen(admin), seen(intake), seen(institution), seen(supervisor)]);
     // All four get the 310104 cases as rows; the operator and the desk also the 310105 one.
     expect(views.map((v) => [v.first !== null, v.second !== null, v.elsewhere !== null])).toEqual([
-      [true, true, true], [true, true, true], [true, true, false], [true, true, false],
+      [true, true, true],
+      [true, true, true],
+      [true, true, false],
+      [true, true, false],
     ]);
     for (const [i, x] of views.entries()) {
       for (const y of views.slice(i + 1)) {
-        for (const key of ['first', 'second', 'elsewhere'] as const) if (x[key] && y[key]) expect(x[key]!.pseudonym).not.toBe(y[key]!.pseudonym);
+        for (const key of ['first', 'second', 'elsewhere'] as const)
+          if (x[key] && y[key]) expect(x[key]!.pseudonym).not.toBe(y[key]!.pseudonym);
       }
     }
-    expect(views.flatMap((v) => [v.first!.pseudonym, v.second!.pseudonym]).every((p) => /^[\w-]{32}$/.test(p))).toBe(true);
+    expect(views.flatMap((v) => [v.first!.pseudonym, v.second!.pseudonym]).every((p) => /^[\w-]{32}$/.test(p))).toBe(
+      true,
+    );
   });
 
-  it('give the operator no pseudonym outside its grant\'s scope that it saw inside it, over the whole registry', async () => {
+  it("give the operator no pseudonym outside its grant's scope that it saw inside it, over the whole registry", async () => {
     const grant = await grantInForce('test-admin', ['ID_NUMBER'], { district: '310104' });
     const LIST = '{ cases(first: 100) { edges { node { id district parties { idNumber pseudonym } } } } }';
     const nodes = dataOf(await hub.query(LIST, {}, admin)).cases.edges.map((e: any) => e.node);
-    const inside = new Set(nodes.filter((n: any) => n.district === '310104').flatMap((n: any) => n.parties.map((p: any) => p.pseudonym)));
-    const outside = nodes.filter((n: any) => n.district !== '310104').flatMap((n: any) => n.parties.map((p: any) => p.pseudonym));
+    const inside = new Set(
+      nodes.filter((n: any) => n.district === '310104').flatMap((n: any) => n.parties.map((p: any) => p.pseudonym)),
+    );
+    const outside = nodes
+      .filter((n: any) => n.district !== '310104')
+      .flatMap((n: any) => n.parties.map((p: any) => p.pseudonym));
     expect(inside.size).toBeGreaterThan(0);
     // The applicant is on both sides of the edge: without scopes its pseudonym would be on both.
     expect(nodes.filter((n: any) => n.id === ids.elsewhere).length).toBe(1);

@@ -12,15 +12,25 @@ describe('the public directory keeps every non-public field out of reach without
   let institutionFields: { name: string; leaf: boolean; args: string[]; required: string[] }[];
   beforeAll(async () => {
     hub = await startHub({ cases: 20, institutions: 60 });
-    const type = dataOf(await hub.query(`{ __type(name: "Institution") { fields { name args { name type { kind } } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`)).__type;
+    const type = dataOf(
+      await hub.query(
+        `{ __type(name: "Institution") { fields { name args { name type { kind } } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }`,
+      ),
+    ).__type;
     const leafKind = (t: any): boolean => (t.ofType ? leafKind(t.ofType) : t.kind === 'SCALAR' || t.kind === 'ENUM');
     institutionFields = type.fields.map((f: any) => ({
-      name: f.name, leaf: leafKind(f.type), args: f.args.map((a: any) => a.name),
+      name: f.name,
+      leaf: leafKind(f.type),
+      args: f.args.map((a: any) => a.name),
       // Required arguments (a period's from and to) get a valid value, so the refusal is about the token.
-      required: f.args.filter((a: any) => a.type.kind === 'NON_NULL').map((a: any) => `${a.name}: "2026-01-01T00:00:00Z"`),
+      required: f.args
+        .filter((a: any) => a.type.kind === 'NON_NULL')
+        .map((a: any) => `${a.name}: "2026-01-01T00:00:00Z"`),
     }));
   });
-  afterAll(async () => { await hub?.close(); });
+  afterAll(async () => {
+    await hub?.close();
+  });
 
   const anonymous = (query: string, variables: Record<string, unknown> = {}) => hub.query(query, variables, null);
   const expectRefused = (result: GraphQLResult, coordinate: RegExp) => {
@@ -30,7 +40,11 @@ describe('the public directory keeps every non-public field out of reach without
   };
 
   it('answers the public fields of every institution kind', async () => {
-    const data = dataOf(await anonymous(`{ institutions(first: 500) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${PUBLIC_INSTITUTION_FIELDS.join(' ')} } } } districts { code name } }`));
+    const data = dataOf(
+      await anonymous(
+        `{ institutions(first: 500) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${PUBLIC_INSTITUTION_FIELDS.join(' ')} } } } districts { code name } }`,
+      ),
+    );
     expect(data.institutions.totalCount).toBeGreaterThan(0);
     expect(data.districts).toHaveLength(16);
   });
@@ -38,17 +52,35 @@ describe('the public directory keeps every non-public field out of reach without
   it('refuses each other field of Institution, as a field, under an alias and in a fragment', async () => {
     const hidden = institutionFields.filter((f) => !PUBLIC_INSTITUTION_FIELDS.includes(f.name));
     // Registry fields and joins contributed by the other subgraphs alike.
-    expect(hidden.map((f) => f.name)).toEqual(expect.arrayContaining([
-      'status', 'street', 'community', 'supervisingUnit', 'managedInstitutions', 'liaison', 'listed', 'createdAt', 'statusChangedAt',
-      'openComplaintCount', 'changeRequests', 'cases', 'referralsReceived',
-    ]));
+    expect(hidden.map((f) => f.name)).toEqual(
+      expect.arrayContaining([
+        'status',
+        'street',
+        'community',
+        'supervisingUnit',
+        'managedInstitutions',
+        'liaison',
+        'listed',
+        'createdAt',
+        'statusChangedAt',
+        'openComplaintCount',
+        'changeRequests',
+        'cases',
+        'referralsReceived',
+      ]),
+    );
     for (const field of hidden) {
       const call = field.required.length ? `${field.name}(${field.required.join(', ')})` : field.name;
       const selection = field.leaf ? call : `${call} { __typename }`;
       const coordinate = new RegExp(`Institution\\.${field.name} needs a token`);
       expectRefused(await anonymous(`{ institutions { edges { node { id ${selection} } } } }`), coordinate);
       expectRefused(await anonymous(`{ institutions { edges { node { id peek: ${selection} } } } }`), coordinate);
-      expectRefused(await anonymous(`{ institutions { edges { node { ...F } } } } fragment F on Institution { name ... on Institution { ${selection} } }`), coordinate);
+      expectRefused(
+        await anonymous(
+          `{ institutions { edges { node { ...F } } } } fragment F on Institution { name ... on Institution { ${selection} } }`,
+        ),
+        coordinate,
+      );
     }
   });
 
@@ -58,16 +90,31 @@ describe('the public directory keeps every non-public field out of reach without
     ['complaints', '{ complaints { totalCount } }', /Query\.complaints needs a token/],
     ['cases', '{ cases { totalCount } }', /Query\.cases needs a token/],
     ['referrals', '{ referrals { totalCount } }', /Query\.referrals needs a token/],
-    ['a supervising unit through a directory entry', '{ institutions { edges { node { supervisingUnit { name } } } } }', /Institution\.supervisingUnit needs a token/],
-    ['managed institutions through a directory entry', '{ institutions { edges { node { managedInstitutions { edges { node { liaison { phone } } } } } } } }', /Institution\.managedInstitutions needs a token/],
-    ['a filter on status (ignored) with status selected', '{ institutions(filter: { status: SUSPENDED }) { edges { node { name status } } } }', /Institution\.status needs a token/],
+    [
+      'a supervising unit through a directory entry',
+      '{ institutions { edges { node { supervisingUnit { name } } } } }',
+      /Institution\.supervisingUnit needs a token/,
+    ],
+    [
+      'managed institutions through a directory entry',
+      '{ institutions { edges { node { managedInstitutions { edges { node { liaison { phone } } } } } } } }',
+      /Institution\.managedInstitutions needs a token/,
+    ],
+    [
+      'a filter on status (ignored) with status selected',
+      '{ institutions(filter: { status: SUSPENDED }) { edges { node { name status } } } }',
+      /Institution\.status needs a token/,
+    ],
   ])('refuses %s', async (_label, query, message) => {
     expectRefused(await anonymous(query), message);
   });
 
   it.each([
     ['fileComplaint', `mutation { fileComplaint(institutionId: "IN-00001", subject: "匿名投诉") { id } }`],
-    ['requestInstitutionChange', `mutation { requestInstitutionChange(input: { kind: SUSPEND, institutionId: "IN-00001", reason: "x" }) { id } }`],
+    [
+      'requestInstitutionChange',
+      `mutation { requestInstitutionChange(input: { kind: SUSPEND, institutionId: "IN-00001", reason: "x" }) { id } }`,
+    ],
     ['decideInstitutionChange', `mutation { decideInstitutionChange(id: "1", decision: APPROVE, note: "x") { id } }`],
     ['resolveComplaint', `mutation { resolveComplaint(id: "1", outcome: UNFOUNDED, note: "x") { id } }`],
   ])('refuses the mutation %s', async (_label, query) => {
@@ -77,8 +124,12 @@ describe('the public directory keeps every non-public field out of reach without
 
   it('refuses the same fishing at the institutions subgraph itself, for a request the gateway forwards as anonymous', async () => {
     const authorization = `Bearer ${await signInternalToken(ANONYMOUS, hub.config.internalSecret)}`;
-    const direct = (query: string, variables: Record<string, unknown> = {}) => hub.post(hub.urls.institutions, { query, variables }, { authorization });
-    const entities = await direct(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Institution { name status liaison { phone } } } }`, { r: [{ __typename: 'Institution', id: 'IN-00001' }] });
+    const direct = (query: string, variables: Record<string, unknown> = {}) =>
+      hub.post(hub.urls.institutions, { query, variables }, { authorization });
+    const entities = await direct(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Institution { name status liaison { phone } } } }`,
+      { r: [{ __typename: 'Institution', id: 'IN-00001' }] },
+    );
     expect(codesOf(entities)[0]).toBe('UNAUTHENTICATED');
     expect(JSON.stringify(entities.body.data ?? {})).not.toMatch(/ACTIVE|SUSPENDED|phone/);
     for (const field of ['status', 'listed', 'openComplaintCount']) {
@@ -89,10 +140,24 @@ describe('the public directory keeps every non-public field out of reach without
   });
 
   it('drops an institution from the directory as soon as its suspension is approved', async () => {
-    const listed = await hub.knex.institutions('institutions').where({ status: 'ACTIVE', listed: true }).whereNotNull('supervising_unit_id').orderBy('seq').first();
-    const directoryIds = async () => dataOf(await anonymous(`{ institutions(first: 500) { edges { node { id } } } }`)).institutions.edges.map((e: any) => e.node.id);
+    const listed = await hub.knex
+      .institutions('institutions')
+      .where({ status: 'ACTIVE', listed: true })
+      .whereNotNull('supervising_unit_id')
+      .orderBy('seq')
+      .first();
+    const directoryIds = async () =>
+      dataOf(await anonymous(`{ institutions(first: 500) { edges { node { id } } } }`)).institutions.edges.map(
+        (e: any) => e.node.id,
+      );
     expect(await directoryIds()).toContain(listed.id);
-    const filed = dataOf(await hub.query(REGISTRY.request, { input: { kind: 'SUSPEND', institutionId: listed.id, reason: '暂停' } }, supervisor(listed.supervising_unit_id))).requestInstitutionChange;
+    const filed = dataOf(
+      await hub.query(
+        REGISTRY.request,
+        { input: { kind: 'SUSPEND', institutionId: listed.id, reason: '暂停' } },
+        supervisor(listed.supervising_unit_id),
+      ),
+    ).requestInstitutionChange;
     dataOf(await hub.query(REGISTRY.decide, { id: filed.id, decision: 'APPROVE', note: '同意' }));
     expect(await directoryIds()).not.toContain(listed.id);
   });

@@ -27,7 +27,12 @@ import { startHub, type Hub } from './support/hub.js';
 const ROOT = path.join(import.meta.dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
-interface Block { line: number; language: string; text: string; note: string | null }
+interface Block {
+  line: number;
+  language: string;
+  text: string;
+  note: string | null;
+}
 
 /** The README's fenced blocks, each with the `<!-- example: … -->` note on the line above it (or null). */
 function blocks(markdown: string): Block[] {
@@ -44,12 +49,20 @@ function blocks(markdown: string): Block[] {
   return found;
 }
 
-interface Principal { role: string; org?: string; variables: Record<string, unknown> }
+interface Principal {
+  role: string;
+  org?: string;
+  variables: Record<string, unknown>;
+}
 
 function principalOf(note: string): Principal {
   const match = /^as (\w+)(?: ([A-Z]{2}-[A-Z0-9-]+))?(?: variables (\{.*\}))?$/.exec(note);
   if (!match) throw new Error(`a GraphQL example's note must read "as ROLE [ORG] [variables {json}]": ${note}`);
-  return { role: match[1]!, org: match[2], variables: match[3] ? JSON.parse(match[3]) as Record<string, unknown> : {} };
+  return {
+    role: match[1]!,
+    org: match[2],
+    variables: match[3] ? (JSON.parse(match[3]) as Record<string, unknown>) : {},
+  };
 }
 
 /** Does `actual` have the fields of `shown` at every level? The paths where it does not. */
@@ -61,11 +74,19 @@ function shapeDifferences(shown: unknown, actual: unknown, at = ''): string[] {
   }
   if (shown !== null && typeof shown === 'object') {
     if (actual === null) return [];
-    if (typeof actual !== 'object' || Array.isArray(actual)) return [`${at}: an object in the README, not in the answer`];
+    if (typeof actual !== 'object' || Array.isArray(actual))
+      return [`${at}: an object in the README, not in the answer`];
     const shownKeys = Object.keys(shown).sort();
     const actualKeys = Object.keys(actual as object).sort();
-    if (shownKeys.join() !== actualKeys.join()) return [`${at}: fields ${shownKeys.join(',')} in the README, ${actualKeys.join(',')} in the answer`];
-    return shownKeys.flatMap((key) => shapeDifferences((shown as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], `${at}.${key}`));
+    if (shownKeys.join() !== actualKeys.join())
+      return [`${at}: fields ${shownKeys.join(',')} in the README, ${actualKeys.join(',')} in the answer`];
+    return shownKeys.flatMap((key) =>
+      shapeDifferences(
+        (shown as Record<string, unknown>)[key],
+        (actual as Record<string, unknown>)[key],
+        `${at}.${key}`,
+      ),
+    );
   }
   return [];
 }
@@ -73,9 +94,15 @@ function shapeDifferences(shown: unknown, actual: unknown, at = ''): string[] {
 const run = promisify(execFile);
 let hub: Hub;
 beforeAll(async () => {
-  hub = await startHub({ cases: DEMO_DEFAULTS.cases, institutions: DEMO_DEFAULTS.institutions, seed: DEMO_DEFAULTS.seed });
+  hub = await startHub({
+    cases: DEMO_DEFAULTS.cases,
+    institutions: DEMO_DEFAULTS.institutions,
+    seed: DEMO_DEFAULTS.seed,
+  });
 }, 120_000);
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 describe('the README', () => {
   const all = blocks(README);
@@ -102,7 +129,10 @@ describe('the README', () => {
       }
       if (note === 'shell') {
         const script = [...setup, block.text].join('\n').replaceAll('http://localhost:4000', gatewayBase);
-        const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+        const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+          cwd: ROOT,
+          maxBuffer: 16 * 1024 * 1024,
+        });
         const answer = JSON.parse(stdout) as { data?: unknown; errors?: unknown };
         expect({ where, errors: answer.errors }).toEqual({ where, errors: undefined });
         expect(answer.data, where).toBeTruthy();
@@ -110,19 +140,31 @@ describe('the README', () => {
         continue;
       }
       if (note === 'answer') {
-        expect({ where, differences: shapeDifferences(JSON.parse(block.text), previous) }).toEqual({ where, differences: [] });
+        expect({ where, differences: shapeDifferences(JSON.parse(block.text), previous) }).toEqual({
+          where,
+          differences: [],
+        });
         continue;
       }
       expect(block.language, where).toBe('graphql');
       const principal = principalOf(note);
-      const operations = parse(block.text).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const operations = parse(block.text).definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
       for (const operation of operations) {
         const declared = (operation.variableDefinitions ?? []).map((v) => v.variable.name.value);
-        const variables = Object.fromEntries(Object.entries(principal.variables).filter(([name]) => declared.includes(name))
-          .map(([name, value]) => [name, value === 'now' ? new Date().toISOString() : value]));
+        const variables = Object.fromEntries(
+          Object.entries(principal.variables)
+            .filter(([name]) => declared.includes(name))
+            .map(([name, value]) => [name, value === 'now' ? new Date().toISOString() : value]),
+        );
         const result = await hub.query(print(operation), variables, { role: principal.role, org: principal.org });
         const label = `${where}, ${operation.name?.value ?? operation.operation} as ${principal.role}`;
-        expect({ label, status: result.status, errors: result.body.errors }).toEqual({ label, status: 200, errors: undefined });
+        expect({ label, status: result.status, errors: result.body.errors }).toEqual({
+          label,
+          status: 200,
+          errors: undefined,
+        });
         previous = result.body.data;
       }
     }

@@ -28,11 +28,20 @@ class Partner {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        if (this.failWith) { res.writeHead(this.failWith).end(); return; }
+        if (this.failWith) {
+          res.writeHead(this.failWith).end();
+          return;
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
         const expected = `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`;
         const body = JSON.parse(raw);
-        this.received.push({ id: body.id, type: body.type, body, signatureValid: req.headers['x-jiefen-signature'] === expected, eventIdHeader: String(req.headers['x-jiefen-event-id']) });
+        this.received.push({
+          id: body.id,
+          type: body.type,
+          body,
+          signatureValid: req.headers['x-jiefen-signature'] === expected,
+          eventIdHeader: String(req.headers['x-jiefen-event-id']),
+        });
         res.writeHead(204).end();
       });
     });
@@ -68,8 +77,12 @@ beforeAll(async () => {
     outbox: { pollMs: 30, retryBaseMs: 40, retryMaxMs: 250 },
   });
   startCursors = {
-    cases: Number((await hub.knex.cases(DELIVERY_TABLE).where({ source: 'cases', subscriber: 'partner' }).first()).cursor),
-    referrals: Number((await hub.knex.referrals(DELIVERY_TABLE).where({ source: 'referrals', subscriber: 'partner' }).first()).cursor),
+    cases: Number(
+      (await hub.knex.cases(DELIVERY_TABLE).where({ source: 'cases', subscriber: 'partner' }).first()).cursor,
+    ),
+    referrals: Number(
+      (await hub.knex.referrals(DELIVERY_TABLE).where({ source: 'referrals', subscriber: 'partner' }).first()).cursor,
+    ),
   };
 });
 afterAll(async () => {
@@ -80,7 +93,11 @@ afterAll(async () => {
 /** Every event id written since the hub started, from both stores' outboxes, in key order. */
 async function written(): Promise<string[]> {
   const cases = await hub.knex.cases('case_events').where('id', '>', startCursors.cases!).orderBy('id').select('id');
-  const referrals = await hub.knex.referrals('referral_events').where('id', '>', startCursors.referrals!).orderBy('id').select('id');
+  const referrals = await hub.knex
+    .referrals('referral_events')
+    .where('id', '>', startCursors.referrals!)
+    .orderBy('id')
+    .select('id');
   return [...cases.map((r) => `case-event:${r.id}`), ...referrals.map((r) => `referral-event:${r.id}`)];
 }
 
@@ -100,17 +117,48 @@ describe('webhooks to partner systems', () => {
 
     // Before the outage.
     dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, intake));
-    const first = dataOf(await hub.query(M.request, { caseId: resolved[0]!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: resolved[0]!.institutionId })).requestReferral;
+    const first = dataOf(
+      await hub.query(
+        M.request,
+        { caseId: resolved[0]!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court },
+        { role: 'institution', org: resolved[0]!.institutionId },
+      ),
+    ).requestReferral;
     await until('the first changes are delivered', deliveredAll);
 
     // The partner's server goes down; changes go on in both offices.
     await partner.stop();
     dataOf(await hub.query(M.accept, { id: first.id, v: 1 }, courtRole));
-    dataOf(await hub.query(M.decide, { id: first.id, result: 'CONFIRMED', at: new Date(Date.now() - 1000).toISOString(), doc: '(2026)沪0104民特9号', v: 2 }, courtRole));
-    for (const c of accepted) dataOf(await hub.query(MUTATIONS.close, { id: c.id, outcome: 'RESOLVED', subject: '分期履行', v: c.version }, { role: 'institution', org: c.institutionId }));
+    dataOf(
+      await hub.query(
+        M.decide,
+        {
+          id: first.id,
+          result: 'CONFIRMED',
+          at: new Date(Date.now() - 1000).toISOString(),
+          doc: '(2026)沪0104民特9号',
+          v: 2,
+        },
+        courtRole,
+      ),
+    );
+    for (const c of accepted)
+      dataOf(
+        await hub.query(
+          MUTATIONS.close,
+          { id: c.id, outcome: 'RESOLVED', subject: '分期履行', v: c.version },
+          { role: 'institution', org: c.institutionId },
+        ),
+      );
     const submitted = dataOf(await hub.query(MUTATIONS.submit, { input: validSubmission() }, intake)).submitCase;
     dataOf(await hub.query(MUTATIONS.withdraw, { id: submitted.id, reason: '申请人撤回', v: 1 }, intake));
-    const second = dataOf(await hub.query(M.request, { caseId: resolved[1]!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: resolved[1]!.institutionId })).requestReferral;
+    const second = dataOf(
+      await hub.query(
+        M.request,
+        { caseId: resolved[1]!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court },
+        { role: 'institution', org: resolved[1]!.institutionId },
+      ),
+    ).requestReferral;
     await until('the relays noticed the outage', async () => {
       const c = await hub.knex.cases(DELIVERY_TABLE).where({ subscriber: 'partner' }).first();
       const r = await hub.knex.referrals(DELIVERY_TABLE).where({ subscriber: 'partner' }).first();
@@ -138,7 +186,9 @@ describe('webhooks to partner systems', () => {
     expect(ids.sort()).toEqual([...expected].sort());
     // Each source's events arrive in the order they were written.
     for (const prefix of ['case-event:', 'referral-event:']) {
-      const order = partner.received.filter((r) => r.id.startsWith(prefix)).map((r) => Number(r.id.slice(prefix.length)));
+      const order = partner.received
+        .filter((r) => r.id.startsWith(prefix))
+        .map((r) => Number(r.id.slice(prefix.length)));
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
     for (const r of partner.received) {
@@ -146,7 +196,15 @@ describe('webhooks to partner systems', () => {
       expect(r.eventIdHeader).toBe(r.id);
     }
     const decided = partner.received.find((r) => r.type === 'referral.decide')!;
-    expect(decided.body.data).toMatchObject({ referralId: first.id, caseId: resolved[0]!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court, fromStatus: 'ACCEPTED', toStatus: 'DECIDED', result: 'CONFIRMED' });
+    expect(decided.body.data).toMatchObject({
+      referralId: first.id,
+      caseId: resolved[0]!.id,
+      kind: 'JUDICIAL_CONFIRMATION',
+      targetId: court,
+      fromStatus: 'ACCEPTED',
+      toStatus: 'DECIDED',
+      result: 'CONFIRMED',
+    });
     const closed = partner.received.filter((r) => r.type === 'case.close').map((r) => r.body.data.caseId);
     expect(closed.sort()).toEqual(accepted.map((c) => c.id).sort());
     // No party data or free text travels in an event.
@@ -165,12 +223,23 @@ describe('webhooks to partner systems', () => {
       const relay = new OutboxRelay(hub.knex.referrals, referralEvents, [subscriber], options);
       await relay.start();
       await relay.stop();
-      const from = Number((await hub.knex.referrals(DELIVERY_TABLE).where({ subscriber: 'late-partner' }).first()).cursor);
+      const from = Number(
+        (await hub.knex.referrals(DELIVERY_TABLE).where({ subscriber: 'late-partner' }).first()).cursor,
+      );
       const take = caseSupply(hub);
       const [court] = await targets(hub, ['COURT']);
-      const cases = (await take('UNRESOLVED', 2));
-      for (const c of cases) dataOf(await hub.query(M.request, { caseId: c.id, kind: 'LITIGATION', targetId: court }, { role: 'institution', org: c.institutionId }));
-      const missed = (await hub.knex.referrals('referral_events').where('id', '>', from).orderBy('id').select('id')).map((r) => `referral-event:${r.id}`);
+      const cases = await take('UNRESOLVED', 2);
+      for (const c of cases)
+        dataOf(
+          await hub.query(
+            M.request,
+            { caseId: c.id, kind: 'LITIGATION', targetId: court },
+            { role: 'institution', org: c.institutionId },
+          ),
+        );
+      const missed = (
+        await hub.knex.referrals('referral_events').where('id', '>', from).orderBy('id').select('id')
+      ).map((r) => `referral-event:${r.id}`);
       expect(missed.length).toBeGreaterThanOrEqual(2);
 
       // A new relay process: the cursor in the store says where the last one stopped.
@@ -193,7 +262,8 @@ describe.skipIf(!postgres)('webhooks from PostgreSQL stores, where transactions 
     await partnerPg.start();
     const databases = await createDatabases(['cases', 'institutions', 'referrals']);
     const pgHub = await startHub({
-      cases: 200, databaseUrls: databases.urls,
+      cases: 200,
+      databaseUrls: databases.urls,
       webhooks: [{ name: 'partner', url: `http://127.0.0.1:${partnerPg.port}/hooks`, secret: SECRET }],
       outbox: { pollMs: 20, retryBaseMs: 40, retryMaxMs: 250 },
     });
@@ -208,16 +278,36 @@ describe.skipIf(!postgres)('webhooks from PostgreSQL stores, where transactions 
       const accepted = await take('ACCEPTED', 8);
       // Many writers at once in both stores, while the relays poll.
       await Promise.all([
-        ...resolved.map((c) => pgHub.query(M.request, { caseId: c.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: c.institutionId })),
-        ...accepted.map((c) => pgHub.query(MUTATIONS.close, { id: c.id, outcome: 'UNRESOLVED', remedies: '可起诉', v: c.version }, { role: 'institution', org: c.institutionId })),
-        ...Array.from({ length: 8 }, () => pgHub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' })),
+        ...resolved.map((c) =>
+          pgHub.query(
+            M.request,
+            { caseId: c.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court },
+            { role: 'institution', org: c.institutionId },
+          ),
+        ),
+        ...accepted.map((c) =>
+          pgHub.query(
+            MUTATIONS.close,
+            { id: c.id, outcome: 'UNRESOLVED', remedies: '可起诉', v: c.version },
+            { role: 'institution', org: c.institutionId },
+          ),
+        ),
+        ...Array.from({ length: 8 }, () =>
+          pgHub.query(MUTATIONS.submit, { input: validSubmission() }, { role: 'intake' }),
+        ),
       ]);
       const expected = [
-        ...(await pgHub.knex.cases('case_events').where('id', '>', from.cases).select('id')).map((r) => `case-event:${r.id}`),
-        ...(await pgHub.knex.referrals('referral_events').where('id', '>', from.referrals).select('id')).map((r) => `referral-event:${r.id}`),
+        ...(await pgHub.knex.cases('case_events').where('id', '>', from.cases).select('id')).map(
+          (r) => `case-event:${r.id}`,
+        ),
+        ...(await pgHub.knex.referrals('referral_events').where('id', '>', from.referrals).select('id')).map(
+          (r) => `referral-event:${r.id}`,
+        ),
       ];
       expect(expected.length).toBe(8 + 8 + 8);
-      await until('every change is delivered', () => expected.every((id) => partnerPg.received.some((r) => r.id === id)));
+      await until('every change is delivered', () =>
+        expected.every((id) => partnerPg.received.some((r) => r.id === id)),
+      );
       const ids = partnerPg.received.map((r) => r.id);
       expect(ids.sort()).toEqual(expected.sort());
     } finally {

@@ -8,8 +8,12 @@ import { dataOf, startHub, type Hub } from './support/hub.js';
 import { caseSupply, REFERRAL_MUTATIONS as M, targets } from './support/referrals.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 600 }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 600 });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
 
@@ -30,13 +34,23 @@ describe('kept referral figures', () => {
     expect(computed).toBeGreaterThan(1);
 
     const [c] = await caseSupply(hub)('RESOLVED');
-    const referral = dataOf(await hub.query(M.request, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: c!.institutionId })).requestReferral;
+    const referral = dataOf(
+      await hub.query(
+        M.request,
+        { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court },
+        { role: 'institution', org: c!.institutionId },
+      ),
+    ).requestReferral;
     const received = dataOf(await hub.query(query, variables)).institution;
     expect(received.counted).toEqual({ ...before.counted, received: before.counted.received + 1 });
     expect(received.full.received).toBe(before.full.received + 1);
 
     dataOf(await hub.query(M.accept, { id: referral.id, v: 1 }, { role: 'court', org: court }));
     const accepted = dataOf(await hub.query(query, variables)).institution;
-    expect(accepted.counted).toEqual({ ...before.counted, received: before.counted.received + 1, accepted: before.counted.accepted + 1 });
+    expect(accepted.counted).toEqual({
+      ...before.counted,
+      received: before.counted.received + 1,
+      accepted: before.counted.accepted + 1,
+    });
   });
 });

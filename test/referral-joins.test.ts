@@ -6,18 +6,25 @@ import { caseSupply, REFERRAL_MUTATIONS as M, targets } from './support/referral
 let hub: Hub;
 // Figures computed for every request: these tests count the statements that compute them (test/referral-figures-cache.test.ts
 // and test/gateway-kept-answers.test.ts cover kept ones).
-beforeAll(async () => { hub = await startHub({ cases: 600, keptReads: false, keptAnswers: false }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 600, keptReads: false, keptAnswers: false });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 const PERIOD = { from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
 
 /** The figures, computed here from the referrals store's rows: what referralStats must say. */
 /** Rows as sqlite gives them: instants as ISO text (PostgreSQL's driver gives Date objects, which sort as text by weekday). */
-const asText = (rows: any[]): any[] => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
+const asText = (rows: any[]): any[] =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
 
 function expectedStats(rows: any[]) {
   const decided = rows.filter((r) => r.status === 'DECIDED');
-  const days = decided.map((r) => (Date.parse(r.decided_at) - Date.parse(r.submitted_at)) / 86_400_000).sort((a, b) => a - b);
+  const days = decided
+    .map((r) => (Date.parse(r.decided_at) - Date.parse(r.submitted_at)) / 86_400_000)
+    .sort((a, b) => a - b);
   const mid = days.length >> 1;
   const median = days.length === 0 ? null : days.length % 2 ? days[mid]! : (days[mid - 1]! + days[mid]!) / 2;
   const byResult = new Map<string, number>();
@@ -34,38 +41,74 @@ function expectedStats(rows: any[]) {
 
 const STATS = 'received accepted declined decided decidedByResult { result count } medianDaysToDecision';
 
-describe('a case\'s whole journey, and a court\'s desk, in one federated query', () => {
+describe("a case's whole journey, and a court's desk, in one federated query", () => {
   it('joins case → institution, referrals → target and requester, and the target → its received referrals and figures', async () => {
     const take = caseSupply(hub);
     const [c] = await take('RESOLVED');
     const [court] = await targets(hub, ['COURT']);
-    const referral = dataOf(await hub.query(M.request, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court }, { role: 'institution', org: c!.institutionId })).requestReferral;
+    const referral = dataOf(
+      await hub.query(
+        M.request,
+        { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: court },
+        { role: 'institution', org: c!.institutionId },
+      ),
+    ).requestReferral;
     dataOf(await hub.query(M.accept, { id: referral.id, v: 1 }, { role: 'court', org: court }));
 
-    const data = dataOf(await hub.query(`query($id: ID!, $from: DateTime!, $to: DateTime!) { case(id: $id) {
+    const data = dataOf(
+      await hub.query(
+        `query($id: ID!, $from: DateTime!, $to: DateTime!) { case(id: $id) {
       id status institution { id name supervisingUnit { id } } outcomeConfirmed
       referrals { id kind status history { action actorRole } requestedBy { id name } target { id name kind
         referralsReceived(first: 500, filter: { status: ACCEPTED }) { totalCount edges { node { id case { id status } } } }
-        referralStats(from: $from, to: $to) { ${STATS} } } } } }`, { id: c!.id, ...PERIOD }));
+        referralStats(from: $from, to: $to) { ${STATS} } } } } }`,
+        { id: c!.id, ...PERIOD },
+      ),
+    );
     const journey = data.case;
-    expect(journey).toMatchObject({ id: c!.id, status: 'RESOLVED', institution: { id: c!.institutionId }, outcomeConfirmed: false });
+    expect(journey).toMatchObject({
+      id: c!.id,
+      status: 'RESOLVED',
+      institution: { id: c!.institutionId },
+      outcomeConfirmed: false,
+    });
     const mine = journey.referrals.find((r: any) => r.id === referral.id);
-    expect(mine).toMatchObject({ kind: 'JUDICIAL_CONFIRMATION', status: 'ACCEPTED', requestedBy: { id: c!.institutionId, name: journey.institution.name }, target: { id: court, kind: 'COURT' } });
+    expect(mine).toMatchObject({
+      kind: 'JUDICIAL_CONFIRMATION',
+      status: 'ACCEPTED',
+      requestedBy: { id: c!.institutionId, name: journey.institution.name },
+      target: { id: court, kind: 'COURT' },
+    });
     expect(mine.history.map((e: any) => e.action)).toEqual(['REQUEST', 'ACCEPT']);
     expect(mine.target.referralsReceived.edges.map((e: any) => e.node.id)).toContain(referral.id);
-    for (const e of mine.target.referralsReceived.edges) expect(['RESOLVED', 'UNRESOLVED']).toContain(e.node.case.status);
-    const rows = asText(await hub.knex.referrals('referrals').where('target_id', court).where('submitted_at', '>=', '2020-01-01T00:00:00.000Z'));
+    for (const e of mine.target.referralsReceived.edges)
+      expect(['RESOLVED', 'UNRESOLVED']).toContain(e.node.case.status);
+    const rows = asText(
+      await hub.knex
+        .referrals('referrals')
+        .where('target_id', court)
+        .where('submitted_at', '>=', '2020-01-01T00:00:00.000Z'),
+    );
     expect(mine.target.referralStats).toEqual(expectedStats(rows));
     expect(mine.target.referralStats.received).toBeGreaterThan(1);
   });
 
   it('counts received referrals the same when a dashboard asks for totalCount alone, in one statement without a page', async () => {
     const filter = '(first: 1, filter: { status: ACCEPTED })';
-    const withPage = dataOf(await hub.query(`{ institutions(first: 100) { edges { node { id referralsReceived${filter} { totalCount edges { node { id } } } } } } }`));
+    const withPage = dataOf(
+      await hub.query(
+        `{ institutions(first: 100) { edges { node { id referralsReceived${filter} { totalCount edges { node { id } } } } } } }`,
+      ),
+    );
     hub.counters.referrals.reset();
-    const alone = dataOf(await hub.query(`{ institutions(first: 100) { edges { node { id referralsReceived${filter} { __typename totalCount } } } } }`));
+    const alone = dataOf(
+      await hub.query(
+        `{ institutions(first: 100) { edges { node { id referralsReceived${filter} { __typename totalCount } } } } }`,
+      ),
+    );
     expect(hub.counters.referrals.count()).toBe(1);
-    const counts = (data: any) => data.institutions.edges.map((e: any) => [e.node.id, e.node.referralsReceived.totalCount]);
+    const counts = (data: any) =>
+      data.institutions.edges.map((e: any) => [e.node.id, e.node.referralsReceived.totalCount]);
     expect(counts(alone)).toEqual(counts(withPage));
     expect(counts(alone).some(([, n]: [string, number]) => n > 0)).toBe(true);
   });
@@ -101,13 +144,18 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
     const query = `query($from: DateTime!, $to: DateTime!) { institutions(first: 100) { edges { node { id referralStats(from: $from, to: $to) { ${counted} } } } } }`;
     const rows = asText(await hub.knex.referrals('referrals'));
     const sorted = rows.map((r) => r.submitted_at).sort();
-    for (const period of [PERIOD, { from: sorted[Math.floor(sorted.length / 3)], to: sorted[Math.floor((2 * sorted.length) / 3)] }]) {
+    for (const period of [
+      PERIOD,
+      { from: sorted[Math.floor(sorted.length / 3)], to: sorted[Math.floor((2 * sorted.length) / 3)] },
+    ]) {
       hub.counters.referrals.reset();
       const data = dataOf(await hub.query(query, period));
       expect(hub.counters.referrals.count()).toBe(1);
       let withReferrals = 0;
       for (const e of data.institutions.edges) {
-        const own = rows.filter((r) => r.target_id === e.node.id && r.submitted_at >= period.from && r.submitted_at < period.to);
+        const own = rows.filter(
+          (r) => r.target_id === e.node.id && r.submitted_at >= period.from && r.submitted_at < period.to,
+        );
         const { medianDaysToDecision: _median, ...expected } = expectedStats(own);
         expect(e.node.referralStats).toEqual(expected);
         if (own.length) withReferrals++;
@@ -117,27 +165,42 @@ describe('a case\'s whole journey, and a court\'s desk, in one federated query',
   });
 
   it('refuses a period that ends before it starts, naming the argument', async () => {
-    const result = await hub.query(`{ institutions(first: 1) { edges { node { referralStats(from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") { received } } } } }`);
+    const result = await hub.query(
+      `{ institutions(first: 1) { edges { node { referralStats(from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") { received } } } } }`,
+    );
     expect(result.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
   });
 });
 
-describe('referralTargetsOf, for the cases registry\'s redaction rule', () => {
-  it('answers a subgraph\'s direct call with the courts and commissions handling each case (not those that declined)', async () => {
+describe("referralTargetsOf, for the cases registry's redaction rule", () => {
+  it("answers a subgraph's direct call with the courts and commissions handling each case (not those that declined)", async () => {
     const rows = await hub.knex.referrals('referrals').orderBy('seq').limit(30);
     const caseIds = [...new Set(rows.map((r) => r.case_id)), 'NO-SUCH-CASE'];
     const token = await signInternalToken({ sub: 'cases-subgraph', role: 'admin' }, hub.config.internalSecret);
-    const result = await hub.post(hub.urls.referrals, { query: 'query($ids: [ID!]!) { referralTargetsOf(caseIds: $ids) { caseId targetIds } }', variables: { ids: caseIds } }, { authorization: `Bearer ${token}` });
+    const result = await hub.post(
+      hub.urls.referrals,
+      {
+        query: 'query($ids: [ID!]!) { referralTargetsOf(caseIds: $ids) { caseId targetIds } }',
+        variables: { ids: caseIds },
+      },
+      { authorization: `Bearer ${token}` },
+    );
     const answer = result.body.data.referralTargetsOf;
     expect(answer.map((a: any) => a.caseId)).toEqual(caseIds);
     for (const a of answer) {
-      const expected = [...new Set((await hub.knex.referrals('referrals').where('case_id', a.caseId).whereNot('status', 'DECLINED')).map((r) => r.target_id))].sort();
+      const expected = [
+        ...new Set(
+          (await hub.knex.referrals('referrals').where('case_id', a.caseId).whereNot('status', 'DECLINED')).map(
+            (r) => r.target_id,
+          ),
+        ),
+      ].sort();
       expect([...a.targetIds].sort()).toEqual(expected);
     }
     expect(answer.at(-1)).toEqual({ caseId: 'NO-SUCH-CASE', targetIds: [] });
   });
 
-  it('is not part of the gateway\'s schema', async () => {
+  it("is not part of the gateway's schema", async () => {
     const result = await hub.query('{ referralTargetsOf(caseIds: ["x"]) { caseId } }');
     expect(codesOf(result)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });

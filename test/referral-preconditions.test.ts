@@ -15,19 +15,55 @@ beforeAll(async () => {
   commissions = await targets(hub, COMMISSION_KINDS);
   mediators = await targets(hub, ['PEOPLES_MEDIATION']);
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 /** Referrals recorded by this test run (the demo world's referrals predate it). */
-const recorded = async (caseId: string) => Number((await hub.knex.referrals('referrals').where('case_id', caseId).join('referral_events', 'referral_events.referral_seq', 'referrals.seq').count({ n: '*' }).first())!.n);
+const recorded = async (caseId: string) =>
+  Number(
+    (await hub.knex
+      .referrals('referrals')
+      .where('case_id', caseId)
+      .join('referral_events', 'referral_events.referral_seq', 'referrals.seq')
+      .count({ n: '*' })
+      .first())!.n,
+  );
 
-const request = (as: string, variables: Record<string, unknown>) => hub.query(REFERRAL_MUTATIONS.request, variables, { role: 'institution', org: as });
+const request = (as: string, variables: Record<string, unknown>) =>
+  hub.query(REFERRAL_MUTATIONS.request, variables, { role: 'institution', org: as });
 
 /** Each kind, the case status it needs, where it goes, and an agreement when it needs one. */
 const KINDS = [
-  { kind: 'JUDICIAL_CONFIRMATION', status: 'RESOLVED', other: 'UNRESOLVED', target: () => courts[0], wrongTarget: () => commissions[0] },
-  { kind: 'ARBITRATION_CONFIRMATION', status: 'RESOLVED', other: 'UNRESOLVED', target: () => commissions[0], wrongTarget: () => courts[0] },
-  { kind: 'ARBITRATION_APPLICATION', status: 'UNRESOLVED', other: 'RESOLVED', target: () => commissions[1], wrongTarget: () => courts[1], agreement: 'AFTER_DISPUTE' },
-  { kind: 'LITIGATION', status: 'UNRESOLVED', other: 'RESOLVED', target: () => courts[1], wrongTarget: () => mediators[0] },
+  {
+    kind: 'JUDICIAL_CONFIRMATION',
+    status: 'RESOLVED',
+    other: 'UNRESOLVED',
+    target: () => courts[0],
+    wrongTarget: () => commissions[0],
+  },
+  {
+    kind: 'ARBITRATION_CONFIRMATION',
+    status: 'RESOLVED',
+    other: 'UNRESOLVED',
+    target: () => commissions[0],
+    wrongTarget: () => courts[0],
+  },
+  {
+    kind: 'ARBITRATION_APPLICATION',
+    status: 'UNRESOLVED',
+    other: 'RESOLVED',
+    target: () => commissions[1],
+    wrongTarget: () => courts[1],
+    agreement: 'AFTER_DISPUTE',
+  },
+  {
+    kind: 'LITIGATION',
+    status: 'UNRESOLVED',
+    other: 'RESOLVED',
+    target: () => courts[1],
+    wrongTarget: () => mediators[0],
+  },
 ] as const;
 
 describe.each(KINDS)('$kind', (k) => {
@@ -35,15 +71,27 @@ describe.each(KINDS)('$kind', (k) => {
 
   it(`is recorded for a case closed ${k.status}, to the right kind of active institution, asked by the assigned institution`, async () => {
     const [c] = await take(k.status);
-    const referral = dataOf(await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement })).requestReferral;
+    const referral = dataOf(
+      await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement }),
+    ).requestReferral;
     expect(referral).toMatchObject({
-      kind: k.kind, status: 'SUBMITTED', version: 1, case: { id: c!.id }, target: { id: k.target() }, requestedBy: { id: c!.institutionId },
+      kind: k.kind,
+      status: 'SUBMITTED',
+      version: 1,
+      case: { id: c!.id },
+      target: { id: k.target() },
+      requestedBy: { id: c!.institutionId },
       arbitrationAgreement: agreement ?? null,
       history: [{ action: 'REQUEST', actorRole: 'institution', fromStatus: null, toStatus: 'SUBMITTED', reason: null }],
     });
     expect(referral.id).toMatch(/^RF-\d{4}-\d{6}$/);
     const row = await hub.knex.referrals('referrals').where('id', referral.id).first();
-    expect(row).toMatchObject({ case_id: c!.id, target_id: k.target(), requested_by: c!.institutionId, status: 'SUBMITTED' });
+    expect(row).toMatchObject({
+      case_id: c!.id,
+      target_id: k.target(),
+      requested_by: c!.institutionId,
+      status: 'SUBMITTED',
+    });
   });
 
   it(`is refused for a case closed ${k.other} or still open, naming the status`, async () => {
@@ -51,7 +99,10 @@ describe.each(KINDS)('$kind', (k) => {
       const [c] = await take(status);
       const result = await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement });
       expect(codesOf(result)).toEqual(['INVALID_TRANSITION']);
-      expect(result.body.errors![0]!.extensions).toMatchObject({ currentStatus: status, attempted: `REQUEST ${k.kind}` });
+      expect(result.body.errors![0]!.extensions).toMatchObject({
+        currentStatus: status,
+        attempted: `REQUEST ${k.kind}`,
+      });
       expect(result.body.errors![0]!.message).toContain(k.status);
       expect(await recorded(c!.id)).toBe(0);
     }
@@ -59,17 +110,32 @@ describe.each(KINDS)('$kind', (k) => {
 
   it('is refused to the wrong kind of target, and to a target that is not active', async () => {
     const [c] = await take(k.status);
-    const wrong = await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: k.wrongTarget(), agreement });
+    const wrong = await request(c!.institutionId, {
+      caseId: c!.id,
+      kind: k.kind,
+      targetId: k.wrongTarget(),
+      agreement,
+    });
     expect(codesOf(wrong)).toEqual(['BAD_USER_INPUT']);
     expect(wrong.body.errors![0]!.extensions!.field).toBe('targetId');
 
-    const unknown = await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: 'NO-SUCH-INSTITUTION', agreement });
+    const unknown = await request(c!.institutionId, {
+      caseId: c!.id,
+      kind: k.kind,
+      targetId: 'NO-SUCH-INSTITUTION',
+      agreement,
+    });
     expect(codesOf(unknown)).toEqual(['BAD_USER_INPUT']);
 
     // The registry suspends the target (arranged in its store): the referrals system asks it, so it refuses.
     await hub.knex.institutions('institutions').where('id', k.target()).update({ status: 'SUSPENDED' });
     try {
-      const suspended = await request(c!.institutionId, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement });
+      const suspended = await request(c!.institutionId, {
+        caseId: c!.id,
+        kind: k.kind,
+        targetId: k.target(),
+        agreement,
+      });
       expect(codesOf(suspended)).toEqual(['BAD_USER_INPUT']);
       expect(suspended.body.errors![0]!.message).toContain('SUSPENDED');
     } finally {
@@ -84,8 +150,16 @@ describe.each(KINDS)('$kind', (k) => {
     const foreign = await request(other, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement });
     expect(codesOf(foreign)).toEqual(['NOT_FOUND']);
     expect(foreign.body.errors![0]!.message).not.toContain(c!.id);
-    for (const as of [{ role: 'court', org: k.target() }, { role: 'supervisor', org: 'SU-JUSTICE' }, { role: 'admin' }]) {
-      const result = await hub.query(REFERRAL_MUTATIONS.request, { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement }, as);
+    for (const as of [
+      { role: 'court', org: k.target() },
+      { role: 'supervisor', org: 'SU-JUSTICE' },
+      { role: 'admin' },
+    ]) {
+      const result = await hub.query(
+        REFERRAL_MUTATIONS.request,
+        { caseId: c!.id, kind: k.kind, targetId: k.target(), agreement },
+        as,
+      );
       expect(codesOf(result)).toEqual(['FORBIDDEN']);
     }
     expect(await recorded(c!.id)).toBe(0);
@@ -95,11 +169,20 @@ describe.each(KINDS)('$kind', (k) => {
 describe('the arbitration agreement', () => {
   it('is required for an arbitration application and refused on any other kind, naming the field', async () => {
     const [unresolved] = await take('UNRESOLVED');
-    const missing = await request(unresolved!.institutionId, { caseId: unresolved!.id, kind: 'ARBITRATION_APPLICATION', targetId: commissions[0] });
+    const missing = await request(unresolved!.institutionId, {
+      caseId: unresolved!.id,
+      kind: 'ARBITRATION_APPLICATION',
+      targetId: commissions[0],
+    });
     expect(codesOf(missing)).toEqual(['BAD_USER_INPUT']);
     expect(missing.body.errors![0]!.extensions!.field).toBe('arbitrationAgreement');
     const [resolved] = await take('RESOLVED');
-    const extra = await request(resolved!.institutionId, { caseId: resolved!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: courts[0], agreement: 'BEFORE_DISPUTE' });
+    const extra = await request(resolved!.institutionId, {
+      caseId: resolved!.id,
+      kind: 'JUDICIAL_CONFIRMATION',
+      targetId: courts[0],
+      agreement: 'BEFORE_DISPUTE',
+    });
     expect(codesOf(extra)).toEqual(['BAD_USER_INPUT']);
     expect(extra.body.errors![0]!.extensions!.field).toBe('arbitrationAgreement');
   });
@@ -107,18 +190,36 @@ describe('the arbitration agreement', () => {
 
 describe('a case and its referrals', () => {
   it('is NOT_FOUND when the case registry does not know it', async () => {
-    const result = await request(mediators[0]!, { caseId: '310000-2026-9999999', kind: 'LITIGATION', targetId: courts[0] });
+    const result = await request(mediators[0]!, {
+      caseId: '310000-2026-9999999',
+      kind: 'LITIGATION',
+      targetId: courts[0],
+    });
     expect(codesOf(result)).toEqual(['NOT_FOUND']);
   });
 
-  it('has at most one referral in a court\'s or commission\'s hands; a declined one can be sent elsewhere', async () => {
+  it("has at most one referral in a court's or commission's hands; a declined one can be sent elsewhere", async () => {
     const [c] = await take('RESOLVED');
-    const first = dataOf(await request(c!.institutionId, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: courts[0] })).requestReferral;
-    const second = await request(c!.institutionId, { caseId: c!.id, kind: 'ARBITRATION_CONFIRMATION', targetId: commissions[0] });
+    const first = dataOf(
+      await request(c!.institutionId, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: courts[0] }),
+    ).requestReferral;
+    const second = await request(c!.institutionId, {
+      caseId: c!.id,
+      kind: 'ARBITRATION_CONFIRMATION',
+      targetId: commissions[0],
+    });
     expect(codesOf(second)).toEqual(['CONFLICT']);
     expect(second.body.errors![0]!.extensions!.openReferral).toBe(first.id);
-    dataOf(await hub.query(REFERRAL_MUTATIONS.decline, { id: first.id, reason: '不属于本院管辖', v: 1 }, { role: 'court', org: courts[0] }));
-    const again = dataOf(await request(c!.institutionId, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: courts[2] })).requestReferral;
+    dataOf(
+      await hub.query(
+        REFERRAL_MUTATIONS.decline,
+        { id: first.id, reason: '不属于本院管辖', v: 1 },
+        { role: 'court', org: courts[0] },
+      ),
+    );
+    const again = dataOf(
+      await request(c!.institutionId, { caseId: c!.id, kind: 'JUDICIAL_CONFIRMATION', targetId: courts[2] }),
+    ).requestReferral;
     expect(again).toMatchObject({ status: 'SUBMITTED', target: { id: courts[2] } });
   });
 

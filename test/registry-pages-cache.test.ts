@@ -8,8 +8,12 @@ import { dataOf, startHub, type Hub } from './support/hub.js';
 import { activeInstitutions, REGISTRY, supervisor } from './support/registry.js';
 
 let hub: Hub;
-beforeAll(async () => { hub = await startHub({ cases: 20, institutions: 100 }); });
-afterAll(async () => { await hub?.close(); });
+beforeAll(async () => {
+  hub = await startHub({ cases: 20, institutions: 100 });
+});
+afterAll(async () => {
+  await hub?.close();
+});
 
 describe('kept registry pages', () => {
   it('are read once, then answered from the generation alone, and show an approved suspension in the next page', async () => {
@@ -27,11 +31,18 @@ describe('kept registry pages', () => {
     expect(hub.counters.institutions.count()).toBe(1);
     expect(computed).toBeGreaterThan(1);
 
-    const filed = dataOf(await hub.query(REGISTRY.request, { input: { kind: 'SUSPEND', institutionId: target!.id, reason: '投诉查实，暂停接收办件' } },
-      supervisor(target!.unit))).requestInstitutionChange;
+    const filed = dataOf(
+      await hub.query(
+        REGISTRY.request,
+        { input: { kind: 'SUSPEND', institutionId: target!.id, reason: '投诉查实，暂停接收办件' } },
+        supervisor(target!.unit),
+      ),
+    ).requestInstitutionChange;
     expect(dataOf(await hub.query(query, { district }))).toEqual(before);
 
-    dataOf(await hub.query(REGISTRY.decide, { id: filed.id, decision: 'APPROVE', note: '同意暂停' }, { role: 'admin' }));
+    dataOf(
+      await hub.query(REGISTRY.decide, { id: filed.id, decision: 'APPROVE', note: '同意暂停' }, { role: 'admin' }),
+    );
     const after = dataOf(await hub.query(query, { district }));
     expect(ids(after)).toEqual(ids(before).filter((id: string) => id !== target!.id));
     expect(after.institutions.totalCount).toBe(before.institutions.totalCount - 1);

@@ -11,14 +11,19 @@ import { ServiceMetrics } from '../kit/metrics.js';
 
 describe('admission', () => {
   it('runs at most the limit at once, then the rest in arrival order', async () => {
-    const apollo = new ApolloServer({ typeDefs: 'type Query { ok: Boolean }', resolvers: { Query: { ok: () => true } } });
+    const apollo = new ApolloServer({
+      typeDefs: 'type Query { ok: Boolean }',
+      resolvers: { Query: { ok: () => true } },
+    });
     await apollo.start();
     let running = 0;
     let most = 0;
     const order: number[] = [];
     const release: (() => void)[] = [];
     const server = createApolloHttpServer({
-      apollo, logger: createLogger('test', 'warn'), maxConcurrentRequests: 2,
+      apollo,
+      logger: createLogger('test', 'warn'),
+      maxConcurrentRequests: 2,
       authenticate: async () => ({ sub: 'test', role: 'admin' }),
       context: () => ({}),
       ready: async () => {},
@@ -29,13 +34,21 @@ describe('admission', () => {
         order.push(Number((request.params!.variables as { n: number }).n));
         await new Promise<void>((go) => release.push(go));
         running--;
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { n: (request.params!.variables as { n: number }).n } }) };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ data: { n: (request.params!.variables as { n: number }).n } }),
+        };
       },
     });
     const service = await listen(server, 0, '127.0.0.1');
     try {
-      const ask = (n: number) => fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ ok }', variables: { n } }) })
-        .then((r) => r.json());
+      const ask = (n: number) =>
+        fetch(service.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ ok }', variables: { n } }),
+        }).then((r) => r.json());
       const answers: Promise<unknown>[] = [];
       for (const n of [1, 2, 3, 4, 5]) {
         answers.push(ask(n));

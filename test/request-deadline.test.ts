@@ -30,11 +30,18 @@ afterAll(async () => {
 });
 
 const logger = createLogger('test', 'silent');
-const call = (path: string) => async (signal: AbortSignal) => (await (await request(`${origin}${path}`, { signal })).body.text());
-const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Error('the call answered'); }, (error: unknown) => error as SubgraphUnavailable);
+const call = (path: string) => async (signal: AbortSignal) =>
+  await (await request(`${origin}${path}`, { signal })).body.text();
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('the call answered');
+    },
+    (error: unknown) => error as SubgraphUnavailable,
+  );
 
-describe('a subgraph call under its request\'s deadline', () => {
-  it('is cut off when the request\'s time runs out, before the subgraph\'s own timeout', async () => {
+describe("a subgraph call under its request's deadline", () => {
+  it("is cut off when the request's time runs out, before the subgraph's own timeout", async () => {
     const guard = new SubgraphGuard('frozen', 60_000, logger);
     const error = await failure(guard.call(call('/hang'), false, Date.now() + 300));
     expect(error).toBeInstanceOf(SubgraphUnavailable);
@@ -46,19 +53,22 @@ describe('a subgraph call under its request\'s deadline', () => {
     const guard = new SubgraphGuard('frozen', 60_000, logger);
     const before = received;
     const error = await failure(guard.call(call('/hang'), false, Date.now() - 1));
-    expect(error.message).toBe('the request\'s deadline passed before the call');
+    expect(error.message).toBe("the request's deadline passed before the call");
     expect(received).toBe(before);
   });
 
-  it('does not open the circuit when cut short with less than half the subgraph\'s timeout', async () => {
+  it("does not open the circuit when cut short with less than half the subgraph's timeout", async () => {
     const guard = new SubgraphGuard('healthy-but-late', 60_000, logger);
     for (let i = 0; i < 6; i++) await failure(guard.call(call('/hang'), false, Date.now() + 100));
     expect(await guard.call(call('/ok'), false)).toBe('ok');
   });
 
-  it('opens the circuit when cut short with at least half the subgraph\'s timeout', async () => {
+  it("opens the circuit when cut short with at least half the subgraph's timeout", async () => {
     const guard = new SubgraphGuard('frozen', 400, logger);
-    for (let i = 0; i < 5; i++) expect((await failure(guard.call(call('/hang'), false, Date.now() + 300))).subgraphsFault).toBe(true);
-    expect((await failure(guard.call(call('/ok'), false))).message).toBe('its circuit is open after 5 calls without an answer');
+    for (let i = 0; i < 5; i++)
+      expect((await failure(guard.call(call('/hang'), false, Date.now() + 300))).subgraphsFault).toBe(true);
+    expect((await failure(guard.call(call('/ok'), false))).message).toBe(
+      'its circuit is open after 5 calls without an answer',
+    );
   });
 });

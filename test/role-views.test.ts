@@ -19,14 +19,19 @@ beforeAll(async () => {
   c = await referredCase(hub);
   others = await outsiders(hub, c);
 });
-afterAll(async () => { await hub?.close(); });
+afterAll(async () => {
+  await hub?.close();
+});
 
 type View = 'clear' | 'withheld' | 'no row';
 /**
  * Each role: as whom it asks for the case it is related to (its organisation, or for intake the desk that received
  * the case) and what it sees; then as an unrelated organisation of the same role, where it has one.
  */
-const EXPECTED: Record<(typeof ROLES)[number], () => { related: { org?: string; sub?: 'submitter' }; sees: View; unrelated?: string }> = {
+const EXPECTED: Record<
+  (typeof ROLES)[number],
+  () => { related: { org?: string; sub?: 'submitter' }; sees: View; unrelated?: string }
+> = {
   institution: () => ({ related: { org: c.institutionId }, sees: 'clear', unrelated: others.institution }),
   supervisor: () => ({ related: { org: c.supervisingUnitId }, sees: 'clear', unrelated: others.unit }),
   court: () => ({ related: { org: c.referredTo }, sees: 'clear', unrelated: others.court }),
@@ -39,7 +44,9 @@ const EXPECTED: Record<(typeof ROLES)[number], () => { related: { org?: string; 
 };
 
 async function viewAs(role: string, org?: string, sub?: string) {
-  return dataOf(await hub.query(`query($id: ID!) { case(id: $id) { ${CASE_SELECTION} } }`, { id: c.id }, { role, org, sub })).case;
+  return dataOf(
+    await hub.query(`query($id: ID!) { case(id: $id) { ${CASE_SELECTION} } }`, { id: c.id }, { role, org, sub }),
+  ).case;
 }
 
 /** The desk that submitted the fixture case (an intake desk's own work). */
@@ -94,12 +101,20 @@ describe.each(ROLES.map((role) => [role]))('the %s role', (role) => {
 describe('pseudonyms', () => {
   it('are stable for one consumer, differ between consumers, and are no plain hash of the number', async () => {
     const [a1, a2] = [await viewAs('admin'), await viewAs('admin')];
-    const other = dataOf(await hub.post(hub.urls.gateway, { query: `query($id: ID!) { case(id: $id) { parties { pseudonym } } }`, variables: { id: c.id } },
-      { authorization: `Bearer ${await (await import('../gateway/dev-token.js')).signDevToken({ sub: 'another-admin', role: 'admin' }, hub.config.jwt.secret!)}` })).case;
+    const other = dataOf(
+      await hub.post(
+        hub.urls.gateway,
+        { query: `query($id: ID!) { case(id: $id) { parties { pseudonym } } }`, variables: { id: c.id } },
+        {
+          authorization: `Bearer ${await (await import('../gateway/dev-token.js')).signDevToken({ sub: 'another-admin', role: 'admin' }, hub.config.jwt.secret!)}`,
+        },
+      ),
+    ).case;
     expect(a1.parties.map((p: any) => p.pseudonym)).toEqual(a2.parties.map((p: any) => p.pseudonym));
     expect(other.parties[0].pseudonym).not.toBe(a1.parties[0].pseudonym);
     const { createHash } = await import('node:crypto');
     const idNumber = c.truth.parties[0]!.idNumber as string;
-    for (const digest of ['hex', 'base64url'] as const) expect(createHash('sha256').update(idNumber).digest(digest)).not.toContain(a1.parties[0].pseudonym.slice(0, 16));
+    for (const digest of ['hex', 'base64url'] as const)
+      expect(createHash('sha256').update(idNumber).digest(digest)).not.toContain(a1.parties[0].pseudonym.slice(0, 16));
   });
 });

@@ -9,7 +9,9 @@ import { listen } from '../kit/http.js';
 describe('closing a service', () => {
   it('lets a request in flight finish, then refuses new connections', async () => {
     let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => { started = resolve; });
+    const inFlight = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     const server = http.createServer((_req, res) => {
       started();
       setTimeout(() => res.end('done'), 150);

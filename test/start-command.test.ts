@@ -19,37 +19,75 @@ function descendants(pid: number): number[] {
       // The command may hold spaces and parentheses: the parent pid is the second field after the last ')'.
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   const found: number[] = [];
   const visit = (parent: number) => {
-    for (const [child, ppid] of parents) if (ppid === parent) { found.push(child); visit(child); }
+    for (const [child, ppid] of parents)
+      if (ppid === parent) {
+        found.push(child);
+        visit(child);
+      }
   };
   visit(pid);
   return found;
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-interface Started { child: ChildProcess; output(): string; exited: Promise<number | null>; ports: Record<'GATEWAY_PORT' | 'CASES_PORT' | 'INSTITUTIONS_PORT' | 'REFERRALS_PORT', number> }
+interface Started {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  ports: Record<'GATEWAY_PORT' | 'CASES_PORT' | 'INSTITUTIONS_PORT' | 'REFERRALS_PORT', number>;
+}
 
 /** `npm start` as a script starts it (no terminal), resolved once it says it is running. */
 async function npmStart(): Promise<Started> {
-  const ports = { GATEWAY_PORT: await freePort(), CASES_PORT: await freePort(), INSTITUTIONS_PORT: await freePort(), REFERRALS_PORT: await freePort() };
+  const ports = {
+    GATEWAY_PORT: await freePort(),
+    CASES_PORT: await freePort(),
+    INSTITUTIONS_PORT: await freePort(),
+    REFERRALS_PORT: await freePort(),
+  };
   const child = spawn('npm', ['start'], {
-    env: { ...process.env, JIEFEN_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+    env: {
+      ...process.env,
+      JIEFEN_DATA_DIR: dataDir,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(() => output.includes('jiefen-hub is running'), () => child.exitCode !== null && `npm start exited: ${output}`);
+  await waitFor(
+    () => output.includes('jiefen-hub is running'),
+    () => child.exitCode !== null && `npm start exited: ${output}`,
+  );
   return { child, output: () => output, exited, ports };
 }
 
 /** Polls `check` until it holds; throws `failed()`'s text if that gives one first, or after `timeoutMs`. */
-async function waitFor(check: () => boolean | Promise<boolean>, failed: () => string | false = () => false, timeoutMs = 60_000): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  failed: () => string | false = () => false,
+  timeoutMs = 60_000,
+): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     const failure = failed();
@@ -71,7 +109,13 @@ async function ask(port: number, query: string) {
 
 /** The pid of the service whose entry file is `entry`, among `pids`. */
 function serviceProcess(pids: number[], entry: string): number {
-  const pid = pids.find((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(entry); } catch { return false; } });
+  const pid = pids.find((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(entry);
+    } catch {
+      return false;
+    }
+  });
   if (!pid) throw new Error(`no process runs ${entry}`);
   return pid;
 }
@@ -82,8 +126,17 @@ async function stopsCleanly(hub: Started, signal: NodeJS.Signals): Promise<void>
   expect(below.length).toBeGreaterThanOrEqual(5);
   hub.child.kill(signal);
   expect(await hub.exited).toBe(0);
-  await waitFor(() => below.every((pid) => !alive(pid)), () => false, 10_000);
-  expect(await fetch(`http://127.0.0.1:${hub.ports.GATEWAY_PORT}/healthz`).then(() => true, () => false)).toBe(false);
+  await waitFor(
+    () => below.every((pid) => !alive(pid)),
+    () => false,
+    10_000,
+  );
+  expect(
+    await fetch(`http://127.0.0.1:${hub.ports.GATEWAY_PORT}/healthz`).then(
+      () => true,
+      () => false,
+    ),
+  ).toBe(false);
 }
 
 describe('npm start', () => {
@@ -91,18 +144,24 @@ describe('npm start', () => {
     const hub = await npmStart();
     try {
       expect(hub.output()).toContain('loaded demo data: 100 institutions and 5000 cases');
-      const body = await ask(hub.ports.GATEWAY_PORT, '{ cases(first: 2, filter: { status: RESOLVED }) { totalCount edges { node { id institution { name } referrals { kind } } } } }');
+      const body = await ask(
+        hub.ports.GATEWAY_PORT,
+        '{ cases(first: 2, filter: { status: RESOLVED }) { totalCount edges { node { id institution { name } referrals { kind } } } } }',
+      );
       expect(body.errors).toBeUndefined();
       expect(body.data.cases.totalCount).toBeGreaterThan(2000);
       expect(body.data.cases.edges[0].node.institution.name).toEqual(expect.any(String));
-      for (const log of ['gateway', 'cases', 'institutions', 'referrals']) expect(fs.existsSync(path.join(dataDir, 'logs', `${log}.log`))).toBe(true);
+      for (const log of ['gateway', 'cases', 'institutions', 'referrals'])
+        expect(fs.existsSync(path.join(dataDir, 'logs', `${log}.log`))).toBe(true);
 
       // A subgraph dies: it is logged and started again, and the gateway keeps serving the other offices meanwhile.
       const referrals = serviceProcess(descendants(hub.child.pid!), 'subgraphs/referrals/main.ts');
       process.kill(referrals, 'SIGKILL');
       await waitFor(() => hub.output().includes('referrals stopped (SIGKILL)'));
       expect(hub.output()).toMatch(/referrals stopped \(SIGKILL\)[\s\S]*starting it again in \d+ ms/);
-      expect((await ask(hub.ports.GATEWAY_PORT, '{ cases(first: 1) { totalCount } }')).data.cases.totalCount).toBe(5000);
+      expect((await ask(hub.ports.GATEWAY_PORT, '{ cases(first: 1) { totalCount } }')).data.cases.totalCount).toBe(
+        5000,
+      );
       await waitFor(async () => {
         const again = await ask(hub.ports.GATEWAY_PORT, '{ cases(first: 1) { edges { node { referrals { id } } } } }');
         return again.errors === undefined && Array.isArray(again.data.cases.edges[0].node.referrals);

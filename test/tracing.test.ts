@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing } from '../kit/tracing.js';
 import { startHub, type Hub } from './support/hub.js';
 
-interface ExportedSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; scope: string; attributes: Record<string, unknown> }
+interface ExportedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  scope: string;
+  attributes: Record<string, unknown>;
+}
 
 /** An OTLP/HTTP collector: keeps every span it is sent (JSON encoding). */
 const received: ExportedSpan[] = [];
@@ -22,8 +29,20 @@ const collector = http.createServer((req, res) => {
     for (const resourceSpans of body.resourceSpans ?? []) {
       for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
         for (const span of scopeSpans.spans ?? []) {
-          const attributes = Object.fromEntries((span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
-          received.push({ traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined, name: span.name, scope: scopeSpans.scope.name, attributes });
+          const attributes = Object.fromEntries(
+            (span.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [
+              a.key,
+              Object.values(a.value)[0],
+            ]),
+          );
+          received.push({
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId || undefined,
+            name: span.name,
+            scope: scopeSpans.scope.name,
+            attributes,
+          });
         }
       }
     }
@@ -35,7 +54,9 @@ let hub: Hub;
 let tracing: ReturnType<typeof startTracing>;
 beforeAll(async () => {
   await new Promise<void>((done) => collector.listen(0, '127.0.0.1', done));
-  tracing = startTracing('hub', { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
+  tracing = startTracing('hub', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+  });
   hub = await startHub({ cases: 20 });
 });
 afterAll(async () => {
@@ -52,12 +73,19 @@ describe('tracing', () => {
     expect(startTracing('gateway', {})).toBeNull();
   });
 
-  it('follows one request through the gateway, each subgraph it calls and their stores, under the caller\'s trace', async () => {
+  it("follows one request through the gateway, each subgraph it calls and their stores, under the caller's trace", async () => {
     const referral = await hub.knex.referrals('referrals').first('id', 'case_id');
     const response = await fetch(hub.urls.gateway, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await hub.token('admin')}`, traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
-      body: JSON.stringify({ query: 'query ReferralWithCase($id: ID!) { referral(id: $id) { id case { id institution { id name } } } }', variables: { id: referral.id } }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await hub.token('admin')}`,
+        traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({
+        query: 'query ReferralWithCase($id: ID!) { referral(id: $id) { id case { id institution { id name } } } }',
+        variables: { id: referral.id },
+      }),
     });
     expect((await response.json()).errors).toBeUndefined();
     await tracing!.flush();
@@ -70,10 +98,17 @@ describe('tracing', () => {
 
     const gateway = one('jiefen-gateway', 'POST /graphql');
     expect(gateway.parentSpanId).toBe(CALLER_SPAN);
-    expect(gateway.attributes).toMatchObject({ 'http.route': '/graphql', 'http.response.status_code': 200, 'graphql.operation.name': 'ReferralWithCase', 'jiefen.outcome': 'ok' });
+    expect(gateway.attributes).toMatchObject({
+      'http.route': '/graphql',
+      'http.response.status_code': 200,
+      'graphql.operation.name': 'ReferralWithCase',
+      'jiefen.outcome': 'ok',
+    });
     const request = one('apollo/gateway-js', 'gateway.request');
     expect(request.parentSpanId).toBe(gateway.spanId);
-    expect(spans.filter((span) => span.name === 'gateway.plan').map((span) => span.parentSpanId)).toEqual([request.spanId]);
+    expect(spans.filter((span) => span.name === 'gateway.plan').map((span) => span.parentSpanId)).toEqual([
+      request.spanId,
+    ]);
     const fetches = new Set(spans.filter((span) => span.name === 'gateway.fetch').map((span) => span.spanId));
     for (const office of ['referrals', 'cases', 'institutions']) {
       const server = one(`jiefen-${office}`, 'POST /graphql');
@@ -93,8 +128,15 @@ describe('tracing', () => {
   it('records no variable or message of a refused request', async () => {
     await fetch(hub.urls.gateway, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await hub.token('admin')}`, traceparent: `00-${'1'.repeat(32)}-${CALLER_SPAN}-01` },
-      body: JSON.stringify({ query: 'query($first: Int) { cases(first: $first) { totalCount } }', variables: { first: 'TRACEMARK张三' } }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await hub.token('admin')}`,
+        traceparent: `00-${'1'.repeat(32)}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({
+        query: 'query($first: Int) { cases(first: $first) { totalCount } }',
+        variables: { first: 'TRACEMARK张三' },
+      }),
     });
     await tracing!.flush();
     const spans = received.filter((span) => span.traceId === '1'.repeat(32));

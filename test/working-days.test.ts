@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isWorkday } from 'chinese-days';
-import { addWorkingDays, CALENDAR_YEARS, CalendarError, isWorkingDay } from '../subgraphs/cases/deadlines/working-days.js';
+import {
+  addWorkingDays,
+  CALENDAR_YEARS,
+  CalendarError,
+  isWorkingDay,
+} from '../subgraphs/cases/deadlines/working-days.js';
 import { deadlineChanges, dueAt, profileNamed, PROFILES } from '../subgraphs/cases/deadlines/deadlines.js';
 
 const at = (iso: string) => new Date(iso);
@@ -48,11 +53,19 @@ describe('N working days', () => {
 });
 
 describe('jurisdiction profiles', () => {
-  it('hold the sources\' limits as data', () => {
+  it("hold the sources' limits as data", () => {
     expect(Object.keys(PROFILES).sort()).toEqual(['hangzhou-binjiang', 'junan', 'shanghai']);
-    expect(profileNamed('shanghai').rules.map((r) => [r.rule, r.limit])).toEqual([['CONTACT_RESPONDENT', { workingDays: 3 }]]);
-    expect(profileNamed('hangzhou-binjiang').rules.map((r) => [r.rule, r.limit])).toEqual([['RESPOND_OR_DIVERT', { hours: 48 }], ['FINISH_MEDIATION', { days: 30 }]]);
-    expect(profileNamed('junan').rules.map((r) => [r.rule, r.limit])).toEqual([['CONTACT_RESPONDENT', { hours: 12 }], ['CLOSE_CASE', { days: 15 }]]);
+    expect(profileNamed('shanghai').rules.map((r) => [r.rule, r.limit])).toEqual([
+      ['CONTACT_RESPONDENT', { workingDays: 3 }],
+    ]);
+    expect(profileNamed('hangzhou-binjiang').rules.map((r) => [r.rule, r.limit])).toEqual([
+      ['RESPOND_OR_DIVERT', { hours: 48 }],
+      ['FINISH_MEDIATION', { days: 30 }],
+    ]);
+    expect(profileNamed('junan').rules.map((r) => [r.rule, r.limit])).toEqual([
+      ['CONTACT_RESPONDENT', { hours: 12 }],
+      ['CLOSE_CASE', { days: 15 }],
+    ]);
     expect(() => profileNamed('atlantis')).toThrow(/not a profile/);
   });
 
@@ -60,10 +73,20 @@ describe('jurisdiction profiles', () => {
     const hangzhou = profileNamed('hangzhou-binjiang');
     expect(dueAt(hangzhou.rules[0]!, at('2026-02-16T00:00:00Z')).toISOString()).toBe('2026-02-18T00:00:00.000Z');
     expect(dueAt(hangzhou.rules[1]!, at('2026-02-16T00:00:00Z')).toISOString()).toBe('2026-03-18T00:00:00.000Z');
-    const diverted = deadlineChanges(hangzhou, [{ id: 7, rule: 'RESPOND_OR_DIVERT' }], 'DIVERT', at('2026-05-06T00:00:00Z'));
+    const diverted = deadlineChanges(
+      hangzhou,
+      [{ id: 7, rule: 'RESPOND_OR_DIVERT' }],
+      'DIVERT',
+      at('2026-05-06T00:00:00Z'),
+    );
     expect(diverted.end).toEqual([7]);
     expect(diverted.start.map((d) => d.rule)).toEqual(['RESPOND_OR_DIVERT']);
-    const accepted = deadlineChanges(hangzhou, [{ id: 8, rule: 'RESPOND_OR_DIVERT' }], 'ACCEPT', at('2026-05-06T00:00:00Z'));
+    const accepted = deadlineChanges(
+      hangzhou,
+      [{ id: 8, rule: 'RESPOND_OR_DIVERT' }],
+      'ACCEPT',
+      at('2026-05-06T00:00:00Z'),
+    );
     expect(accepted.end).toEqual([8]);
     expect(accepted.start.map((d) => d.rule)).toEqual(['FINISH_MEDIATION']);
   });

@@ -4,16 +4,19 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { config, stopOn, supergraphSdl } from './shared.js';
 
-interface Context { authorization?: string }
+interface Context {
+  authorization?: string;
+}
 
 const gateway = new ApolloGateway({
   supergraphSdl,
-  buildService: ({ url }) => new RemoteGraphQLDataSource<Context>({
-    url,
-    willSendRequest({ request, context }) {
-      if (context.authorization) request.http!.headers.set('authorization', context.authorization);
-    },
-  }),
+  buildService: ({ url }) =>
+    new RemoteGraphQLDataSource<Context>({
+      url,
+      willSendRequest({ request, context }) {
+        if (context.authorization) request.http!.headers.set('authorization', context.authorization);
+      },
+    }),
 });
 const server = new ApolloServer<Context>({ gateway, stopOnTerminationSignals: false });
 const { url } = await startStandaloneServer(server, {

@@ -7,7 +7,15 @@
 import fs from 'node:fs';
 import { Kind, parse, print, visit, type DirectiveNode, type ObjectTypeDefinitionNode } from 'graphql';
 
-const FEDERATION2_ONLY = new Set(['link', 'composeDirective', 'shareable', 'inaccessible', 'tag', 'override', 'interfaceObject']);
+const FEDERATION2_ONLY = new Set([
+  'link',
+  'composeDirective',
+  'shareable',
+  'inaccessible',
+  'tag',
+  'override',
+  'interfaceObject',
+]);
 /** Which subgraph owns (defines the fields of) each entity. */
 const OWNER: Record<string, string> = { Case: 'cases', Institution: 'institutions', Referral: 'referrals' };
 
@@ -16,10 +24,12 @@ export function toFederation1(sdl: string, subgraph: string): string {
     SchemaExtension: () => null,
     SchemaDefinition: () => null,
     Directive: (node: DirectiveNode) => (FEDERATION2_ONLY.has(node.name.value) ? null : undefined),
-    DirectiveDefinition: (node) => (FEDERATION2_ONLY.has(node.name.value) || node.name.value === 'key' ? null : undefined),
+    DirectiveDefinition: (node) =>
+      FEDERATION2_ONLY.has(node.name.value) || node.name.value === 'key' ? null : undefined,
     ObjectTypeDefinition(node: ObjectTypeDefinitionNode) {
       // Federation 1 services extend the root types rather than each defining them.
-      if (node.name.value === 'Query' || node.name.value === 'Mutation') return { ...node, kind: Kind.OBJECT_TYPE_EXTENSION, description: undefined };
+      if (node.name.value === 'Query' || node.name.value === 'Mutation')
+        return { ...node, kind: Kind.OBJECT_TYPE_EXTENSION, description: undefined };
       const key = node.directives?.find((d) => d.name.value === 'key');
       const owner = OWNER[node.name.value];
       if (!key || !owner || owner === subgraph) return undefined;
@@ -28,9 +38,17 @@ export function toFederation1(sdl: string, subgraph: string): string {
         ...node,
         kind: Kind.OBJECT_TYPE_EXTENSION,
         description: undefined,
-        fields: node.fields?.map((f) => keyFields.has(f.name.value)
-          ? { ...f, directives: [...(f.directives ?? []), { kind: Kind.DIRECTIVE, name: { kind: Kind.NAME, value: 'external' } }] }
-          : f),
+        fields: node.fields?.map((f) =>
+          keyFields.has(f.name.value)
+            ? {
+                ...f,
+                directives: [
+                  ...(f.directives ?? []),
+                  { kind: Kind.DIRECTIVE, name: { kind: Kind.NAME, value: 'external' } },
+                ],
+              }
+            : f,
+        ),
       };
     },
   });

@@ -11,5 +11,11 @@ const gateway = createGatewayRuntime({
   },
 });
 const server = http.createServer(gateway);
-server.listen(config.ports.gateway, config.host, () => console.log(`hive gateway on ${config.host}:${config.ports.gateway}`));
-stopOn(async () => { server.closeAllConnections(); server.close(); await gateway.dispose(); });
+server.listen(config.ports.gateway, config.host, () =>
+  console.log(`hive gateway on ${config.host}:${config.ports.gateway}`),
+);
+stopOn(async () => {
+  server.closeAllConnections();
+  server.close();
+  await gateway.dispose();
+});

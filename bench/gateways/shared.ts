@@ -10,16 +10,18 @@ export const config = loadConfig();
 export const supergraphFile = new URL('../../schema/supergraph.graphql', import.meta.url);
 export const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url }));
 /** The checked-in supergraph, with each subgraph's URL taken from the configuration (as our gateway does). */
-export const supergraphSdl = fs.readFileSync(supergraphFile, 'utf8').replace(
-  /@join__graph\(name: "(\w+)", url: "[^"]*"\)/g,
-  (whole, name: string) => {
+export const supergraphSdl = fs
+  .readFileSync(supergraphFile, 'utf8')
+  .replace(/@join__graph\(name: "(\w+)", url: "[^"]*"\)/g, (whole, name: string) => {
     const url = config.subgraphUrls[name as keyof typeof config.subgraphUrls];
     return url ? `@join__graph(name: "${name}", url: "${url}")` : whole;
   });
 
 /** Stops on SIGTERM/SIGINT (the harness's ProcessGroup sends SIGTERM), so a --cpu-prof profile gets written. */
 export function stopOn(close: () => Promise<unknown>): void {
-  const stop = () => { void close().finally(() => process.exit(0)); };
+  const stop = () => {
+    void close().finally(() => process.exit(0));
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

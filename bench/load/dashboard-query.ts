@@ -35,11 +35,18 @@ export function dashboardVariables(district: string, period: { from: string; to:
  * so the query takes each district's institutions under an alias (no district has more than 500).
  */
 export function allInstitutionsQuery(districts: readonly string[], figures: 'all' | 'counts' | 'none' = 'all'): string {
-  const fields = figures === 'none' ? 'id' : figures === 'all'
-    ? 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }'
-    : 'id caseStats(from: $from, to: $to) { received resolved unresolved open successRate { value } respondedWithin48Hours { value } }';
-  return `query AllInstitutions${figures === 'none' ? '' : '($from: String!, $to: String!)'} {\n${districts.map((d) =>
-    `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`).join('\n')}\n}`;
+  const fields =
+    figures === 'none'
+      ? 'id'
+      : figures === 'all'
+        ? 'id caseStats(from: $from, to: $to) { received resolved unresolved open overdueNow successRate { value } medianDaysToClose p90DaysToClose }'
+        : 'id caseStats(from: $from, to: $to) { received resolved unresolved open successRate { value } respondedWithin48Hours { value } }';
+  return `query AllInstitutions${figures === 'none' ? '' : '($from: String!, $to: String!)'} {\n${districts
+    .map(
+      (d) =>
+        `  d${d}: institutions(first: 500, filter: { district: "${d}" }) { totalCount edges { node { ${fields} } } }`,
+    )
+    .join('\n')}\n}`;
 }
 
 /** Parts of the dashboard query alone, to show where its time goes. */

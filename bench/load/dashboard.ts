@@ -20,17 +20,36 @@ export interface DashboardPlan {
 }
 
 export interface DashboardResult {
-  dashboard: { cpuPerAnswer: Record<string, number>; measured: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null; errors: number; errorSamples: string[]; institutionsPerAnswer: number; zeroRows: number; rows: number };
+  dashboard: {
+    cpuPerAnswer: Record<string, number>;
+    measured: number;
+    perSecond: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    errors: number;
+    errorSamples: string[];
+    institutionsPerAnswer: number;
+    zeroRows: number;
+    rows: number;
+  };
   allInstitutions: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The same without overdue counts and percentiles (counts and rates only). */
   allInstitutionsCounts: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
   /** The institutions list alone, without statistics (what the gateway and registry cost by themselves). */
-  allInstitutionsListOnly: { runs: number; institutions: number; p50: number | null; max: number | null; errors: number };
+  allInstitutionsListOnly: {
+    runs: number;
+    institutions: number;
+    p50: number | null;
+    max: number | null;
+    errors: number;
+  };
   /** Median latency of each part of the dashboard query asked alone, one request at a time. */
   parts: Record<string, number | null>;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null;
 
 /**
  * Keep-alive connections to the gateway, one per client: undici's request API, which costs this process a fraction
@@ -44,7 +63,9 @@ async function ask(plan: DashboardPlan, query: string, variables: Record<string,
   if (!pool) pools.set(url.origin, (pool = new Pool(url.origin, { connections: plan.clients, pipelining: 1 })));
   const started = performance.now();
   const response = await pool.request({
-    method: 'POST', path: url.pathname, body: JSON.stringify({ query, variables }),
+    method: 'POST',
+    path: url.pathname,
+    body: JSON.stringify({ query, variables }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
   });
   const body = (await response.body.json()) as { data?: any; errors?: unknown[] };
@@ -61,7 +82,10 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
       const { ms, body } = await ask(plan, query, dashboardVariables(DISTRICT_CODES[i % 8]!, plan.period));
       if (i >= 8 && !body.errors) times.push(ms);
     }
-    parts[name] = percentile(times.sort((a, b) => a - b), 0.5);
+    parts[name] = percentile(
+      times.sort((a, b) => a - b),
+      0.5,
+    );
   }
   const latencies: number[] = [];
   const errorSamples: string[] = [];
@@ -74,33 +98,39 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   const until = start + plan.warmupMs + plan.durationMs;
   let cpuAtStart: Record<string, number> | null = null;
   let answersAtStart = 0;
-  const warm = setTimeout(() => { cpuAtStart = plan.cpuMs?.() ?? null; answersAtStart = completed; }, plan.warmupMs);
+  const warm = setTimeout(() => {
+    cpuAtStart = plan.cpuMs?.() ?? null;
+    answersAtStart = completed;
+  }, plan.warmupMs);
   let completed = 0;
-  await Promise.all(Array.from({ length: plan.clients }, async (_, client) => {
-    for (let i = client; Date.now() < until; i += plan.clients) {
-      const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
-      const { ms, body } = await ask(plan, DASHBOARD_QUERY, dashboardVariables(district, plan.period));
-      completed++;
-      if (body.errors || !body.data) {
-        errors++;
-        if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300));
-        continue;
+  await Promise.all(
+    Array.from({ length: plan.clients }, async (_, client) => {
+      for (let i = client; Date.now() < until; i += plan.clients) {
+        const district = DISTRICT_CODES[i % DISTRICT_CODES.length]!;
+        const { ms, body } = await ask(plan, DASHBOARD_QUERY, dashboardVariables(district, plan.period));
+        completed++;
+        if (body.errors || !body.data) {
+          errors++;
+          if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300));
+          continue;
+        }
+        if (Date.now() - start < plan.warmupMs) continue;
+        latencies.push(ms);
+        answers++;
+        const nodes = body.data.institutions.edges.map((e: any) => e.node);
+        institutions += nodes.length;
+        rows += nodes.length;
+        zeroRows += nodes.filter((n: any) => n.caseStats.received === 0).length;
       }
-      if (Date.now() - start < plan.warmupMs) continue;
-      latencies.push(ms);
-      answers++;
-      const nodes = body.data.institutions.edges.map((e: any) => e.node);
-      institutions += nodes.length;
-      rows += nodes.length;
-      zeroRows += nodes.filter((n: any) => n.caseStats.received === 0).length;
-    }
-  }));
+    }),
+  );
   clearTimeout(warm);
   // CPU per answer of each process over the measured phase (answers completed in it, warm-up ones excluded).
   const cpuAtEnd = plan.cpuMs?.() ?? null;
   const cpuPerAnswer: Record<string, number> = {};
   if (cpuAtStart && cpuAtEnd && completed > answersAtStart) {
-    for (const [name, ms] of Object.entries(cpuAtEnd)) cpuPerAnswer[name] = (ms - (cpuAtStart[name] ?? 0)) / (completed - answersAtStart);
+    for (const [name, ms] of Object.entries(cpuAtEnd))
+      cpuPerAnswer[name] = (ms - (cpuAtStart[name] ?? 0)) / (completed - answersAtStart);
   }
   latencies.sort((a, b) => a - b);
 
@@ -111,8 +141,17 @@ export async function runDashboardWorkload(plan: DashboardPlan): Promise<Dashboa
   pools.clear();
   return {
     dashboard: {
-      cpuPerAnswer, measured: latencies.length, perSecond: latencies.length / (plan.durationMs / 1000), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95),
-      p99: percentile(latencies, 0.99), errors, errorSamples, institutionsPerAnswer: answers ? institutions / answers : 0, zeroRows, rows,
+      cpuPerAnswer,
+      measured: latencies.length,
+      perSecond: latencies.length / (plan.durationMs / 1000),
+      p50: percentile(latencies, 0.5),
+      p95: percentile(latencies, 0.95),
+      p99: percentile(latencies, 0.99),
+      errors,
+      errorSamples,
+      institutionsPerAnswer: answers ? institutions / answers : 0,
+      zeroRows,
+      rows,
     },
     allInstitutions,
     allInstitutionsCounts,
@@ -128,7 +167,11 @@ async function timeAlone(plan: DashboardPlan, query: string, errorSamples: strin
   let institutions = 0;
   for (let run = 0; run < plan.allInstitutionsRuns; run++) {
     const { ms, body } = await ask(plan, query, plan.period);
-    if (body.errors || !body.data) { errors++; if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300)); continue; }
+    if (body.errors || !body.data) {
+      errors++;
+      if (errorSamples.length < 3) errorSamples.push(JSON.stringify(body.errors).slice(0, 300));
+      continue;
+    }
     if (run > 0) times.push(ms);
     institutions = Object.values(body.data).reduce((n: number, page: any) => n + page.edges.length, 0);
   }

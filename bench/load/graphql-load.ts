@@ -33,12 +33,18 @@ const readCpu = () => Object.fromEntries(Object.entries(plan.watch).map(([name, 
 // Tokens for each principal; internal ones live at most 60 s, so they are renewed every 30 s.
 const tokens = new Map<string, string>();
 const keyOf = (p: Principal) => `${p.role}:${p.org ?? ''}:${p.sub}`;
-const principals = plan.workload.kind === 'query' ? [plan.workload.principal] : plan.workload.cases.map((c) => c.principal);
+const principals =
+  plan.workload.kind === 'query' ? [plan.workload.principal] : plan.workload.cases.map((c) => c.principal);
 async function mintTokens() {
   for (const p of principals) {
-    tokens.set(keyOf(p), `Bearer ${plan.auth.kind === 'user'
-      ? await signDevToken({ sub: p.sub, role: p.role, org: p.org }, plan.auth.secret, 3600)
-      : await signInternalToken(p, plan.auth.secret)}`);
+    tokens.set(
+      keyOf(p),
+      `Bearer ${
+        plan.auth.kind === 'user'
+          ? await signDevToken({ sub: p.sub, role: p.role, org: p.org }, plan.auth.secret, 3600)
+          : await signInternalToken(p, plan.auth.secret)
+      }`,
+    );
   }
 }
 await mintTokens();
@@ -65,38 +71,52 @@ function setupClient(client: any): void {
   if (workload.kind === 'query') {
     let turn = index;
     const headers = { 'content-type': 'application/json' } as Record<string, string>;
-    client.setRequests([{
-      method: 'POST',
-      setupRequest(request: any) {
-        const variables = workload.variables[turn++ % workload.variables.length];
-        return { ...request, headers: { ...headers, authorization: tokens.get(keyOf(workload.principal))! }, body: JSON.stringify({ query: workload.query, variables }) };
+    client.setRequests([
+      {
+        method: 'POST',
+        setupRequest(request: any) {
+          const variables = workload.variables[turn++ % workload.variables.length];
+          return {
+            ...request,
+            headers: { ...headers, authorization: tokens.get(keyOf(workload.principal))! },
+            body: JSON.stringify({ query: workload.query, variables }),
+          };
+        },
+        onResponse: recordOutcome,
       },
-      onResponse: recordOutcome,
-    }]);
+    ]);
     return;
   }
   const mine = workload.cases[index % workload.cases.length]!;
   confirmed[mine.id] ??= [];
-  client.setRequests([{
-    method: 'POST',
-    setupRequest(request: any) {
-      const variables = { id: mine.id, v: mine.version, at: new Date(Date.now() - 60_000).toISOString() };
-      return { ...request, headers: { 'content-type': 'application/json', authorization: tokens.get(keyOf(mine.principal))! }, body: JSON.stringify({ query: workload.query, variables }) };
-    },
-    onResponse(status: number, body: string) {
-      recordOutcome(status, body);
-      try {
-        const parsed = JSON.parse(body);
-        const version = parsed.data?.recordRespondentContact?.version;
-        if (typeof version === 'number') {
-          confirmed[mine.id]!.push(version);
-          mine.version = version;
-        } else if (parsed.errors?.[0]?.extensions?.currentVersion) {
-          mine.version = parsed.errors[0].extensions.currentVersion;
+  client.setRequests([
+    {
+      method: 'POST',
+      setupRequest(request: any) {
+        const variables = { id: mine.id, v: mine.version, at: new Date(Date.now() - 60_000).toISOString() };
+        return {
+          ...request,
+          headers: { 'content-type': 'application/json', authorization: tokens.get(keyOf(mine.principal))! },
+          body: JSON.stringify({ query: workload.query, variables }),
+        };
+      },
+      onResponse(status: number, body: string) {
+        recordOutcome(status, body);
+        try {
+          const parsed = JSON.parse(body);
+          const version = parsed.data?.recordRespondentContact?.version;
+          if (typeof version === 'number') {
+            confirmed[mine.id]!.push(version);
+            mine.version = version;
+          } else if (parsed.errors?.[0]?.extensions?.currentVersion) {
+            mine.version = parsed.errors[0].extensions.currentVersion;
+          }
+        } catch {
+          /* counted as an error above */
         }
-      } catch { /* counted as an error above */ }
+      },
     },
-  }]);
+  ]);
 }
 
 let cpuBefore: Record<string, number> = {};
@@ -124,14 +144,24 @@ const measuredSeconds = (performance.now() - measuredFrom) / 1000;
 measuring = false;
 clearInterval(renew);
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : null;
+const pct = (p: number) =>
+  latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : null;
 const requests = latencies.length;
-console.log(JSON.stringify({
-  requests,
-  perSecond: requests / measuredSeconds,
-  p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
-  errors: errors + result.errors + result.timeouts,
-  errorSamples,
-  cpuPerRequestUs: Object.fromEntries(Object.keys(plan.watch).map((name) => [name, requests ? ((cpuAfter[name]! - cpuBefore[name]!) / requests) * 1e6 : null])),
-  confirmed,
-}));
+console.log(
+  JSON.stringify({
+    requests,
+    perSecond: requests / measuredSeconds,
+    p50: pct(0.5),
+    p95: pct(0.95),
+    p99: pct(0.99),
+    errors: errors + result.errors + result.timeouts,
+    errorSamples,
+    cpuPerRequestUs: Object.fromEntries(
+      Object.keys(plan.watch).map((name) => [
+        name,
+        requests ? ((cpuAfter[name]! - cpuBefore[name]!) / requests) * 1e6 : null,
+      ]),
+    ),
+    confirmed,
+  }),
+);

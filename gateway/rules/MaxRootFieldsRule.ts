@@ -23,7 +23,8 @@ export function MaxRootFieldsRule(max: number) {
     };
     return {
       OperationDefinition(node) {
-        if (rootFields(node.selectionSet, new Set()) > max) context.reportError(limitExceeded('rootFields', max, 'the operation selects too many root fields'));
+        if (rootFields(node.selectionSet, new Set()) > max)
+          context.reportError(limitExceeded('rootFields', max, 'the operation selects too many root fields'));
         return false;
       },
     };

@@ -14,7 +14,8 @@ export function MaxSelectionsRule(max: number) {
       let count = 0;
       for (const selection of set.selections) {
         if (count > max) break;
-        if (selection.kind === Kind.FIELD) count += 1 + (selection.selectionSet ? selections(selection.selectionSet, path) : 0);
+        if (selection.kind === Kind.FIELD)
+          count += 1 + (selection.selectionSet ? selections(selection.selectionSet, path) : 0);
         else if (selection.kind === Kind.INLINE_FRAGMENT) count += selections(selection.selectionSet, path);
         else count += fragmentCount(selection.name.value, path);
       }
@@ -33,7 +34,8 @@ export function MaxSelectionsRule(max: number) {
     };
     return {
       OperationDefinition(node) {
-        if (selections(node.selectionSet, new Set()) > max) context.reportError(limitExceeded('selections', max, 'the operation holds too many field selections'));
+        if (selections(node.selectionSet, new Set()) > max)
+          context.reportError(limitExceeded('selections', max, 'the operation holds too many field selections'));
         return false;
       },
     };

@@ -10,7 +10,12 @@ export function NoReservedAliasesRule(context: ValidationContext): ASTVisitor {
       const alias = node.alias?.value;
       if (alias?.startsWith('__')) {
         // The alias is request text, never repeated: its location points the client at it.
-        context.reportError(new GraphQLError(`An alias of field "${node.name.value}" starts with "__", which GraphQL reserves for introspection.`, { nodes: node.alias }));
+        context.reportError(
+          new GraphQLError(
+            `An alias of field "${node.name.value}" starts with "__", which GraphQL reserves for introspection.`,
+            { nodes: node.alias },
+          ),
+        );
       }
     },
   };

@@ -12,14 +12,22 @@ import type { Knex } from '../../kit/store.js';
 export const caseEvents: OutboxSource = {
   name: 'cases',
   keyColumn: 'e.id',
-  select: (knex) => knex('case_events as e').join('cases as c', 'c.seq', 'e.case_seq')
-    .select('e.id', 'e.at', 'e.action', 'e.actor_role', 'e.from_status', 'e.to_status', 'c.id as case_id'),
+  select: (knex) =>
+    knex('case_events as e')
+      .join('cases as c', 'c.seq', 'e.case_seq')
+      .select('e.id', 'e.at', 'e.action', 'e.actor_role', 'e.from_status', 'e.to_status', 'c.id as case_id'),
   keyOf: (row) => Number(row.id),
   toEvent: (row) => ({
     id: `case-event:${row.id}`,
     type: `case.${String(row.action).toLowerCase()}`,
     occurredAt: toIso(row.at)!,
-    data: { caseId: row.case_id, action: row.action, actorRole: row.actor_role, fromStatus: row.from_status, toStatus: row.to_status },
+    data: {
+      caseId: row.case_id,
+      action: row.action,
+      actorRole: row.actor_role,
+      fromStatus: row.from_status,
+      toStatus: row.to_status,
+    },
   }),
 };
 

@@ -6,7 +6,8 @@ import { forbidden, invalidTransition, moveNotAllowed, notFound } from '../../ki
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus } from '../../kit/reference-data.js';
 
-export type Action = 'SUBMIT' | 'DISPATCH' | 'DIVERT' | 'CONTACT_RESPONDENT' | 'ACCEPT' | 'REJECT' | 'CLOSE' | 'WITHDRAW';
+export type Action =
+  'SUBMIT' | 'DISPATCH' | 'DIVERT' | 'CONTACT_RESPONDENT' | 'ACCEPT' | 'REJECT' | 'CLOSE' | 'WITHDRAW';
 
 /**
  * Whose record it must be: `intake` acts for the front door and windows; `dispatcher` is the supervising unit that
@@ -29,13 +30,63 @@ export interface Transition {
 
 export const TRANSITIONS: readonly Transition[] = [
   { action: 'SUBMIT', mutation: 'submitCase', role: 'intake', relation: 'intake', from: [], to: 'SUBMITTED' },
-  { action: 'DISPATCH', mutation: 'dispatchCase', role: 'supervisor', relation: 'dispatcher', from: ['SUBMITTED'], to: 'DISPATCHED' },
-  { action: 'DIVERT', mutation: 'dispatchCase', role: 'supervisor', relation: 'dispatcher', from: ['DISPATCHED'], to: 'DISPATCHED' },
-  { action: 'CONTACT_RESPONDENT', mutation: 'recordRespondentContact', role: 'institution', relation: 'assigned', from: ['DISPATCHED', 'ACCEPTED'], to: 'same' },
-  { action: 'ACCEPT', mutation: 'acceptCase', role: 'institution', relation: 'assigned', from: ['DISPATCHED'], to: 'ACCEPTED', needsWillingRespondent: true },
-  { action: 'REJECT', mutation: 'rejectCase', role: 'institution', relation: 'assigned', from: ['DISPATCHED'], to: 'REJECTED' },
-  { action: 'CLOSE', mutation: 'closeCase', role: 'institution', relation: 'assigned', from: ['ACCEPTED'], to: 'outcome' },
-  { action: 'WITHDRAW', mutation: 'withdrawCase', role: 'intake', relation: 'intake', from: ['SUBMITTED', 'DISPATCHED', 'ACCEPTED'], to: 'WITHDRAWN' },
+  {
+    action: 'DISPATCH',
+    mutation: 'dispatchCase',
+    role: 'supervisor',
+    relation: 'dispatcher',
+    from: ['SUBMITTED'],
+    to: 'DISPATCHED',
+  },
+  {
+    action: 'DIVERT',
+    mutation: 'dispatchCase',
+    role: 'supervisor',
+    relation: 'dispatcher',
+    from: ['DISPATCHED'],
+    to: 'DISPATCHED',
+  },
+  {
+    action: 'CONTACT_RESPONDENT',
+    mutation: 'recordRespondentContact',
+    role: 'institution',
+    relation: 'assigned',
+    from: ['DISPATCHED', 'ACCEPTED'],
+    to: 'same',
+  },
+  {
+    action: 'ACCEPT',
+    mutation: 'acceptCase',
+    role: 'institution',
+    relation: 'assigned',
+    from: ['DISPATCHED'],
+    to: 'ACCEPTED',
+    needsWillingRespondent: true,
+  },
+  {
+    action: 'REJECT',
+    mutation: 'rejectCase',
+    role: 'institution',
+    relation: 'assigned',
+    from: ['DISPATCHED'],
+    to: 'REJECTED',
+  },
+  {
+    action: 'CLOSE',
+    mutation: 'closeCase',
+    role: 'institution',
+    relation: 'assigned',
+    from: ['ACCEPTED'],
+    to: 'outcome',
+  },
+  {
+    action: 'WITHDRAW',
+    mutation: 'withdrawCase',
+    role: 'intake',
+    relation: 'intake',
+    from: ['SUBMITTED', 'DISPATCHED', 'ACCEPTED'],
+    to: 'WITHDRAWN',
+  },
 ];
 
 const BY_ACTION = new Map(TRANSITIONS.map((t) => [t.action, t]));
@@ -62,16 +113,33 @@ export function authorize(transition: Transition, principal: Principal, record: 
   if (transition.relation === 'assigned' && record.institutionId !== principal.org) throw refuse();
   // A supervisor re-dispatches only cases its own institutions hold; a first dispatch is open to any unit,
   // and the registry checks that the target is one of its own.
-  if (transition.relation === 'dispatcher' && record.supervisingUnitId !== null && record.supervisingUnitId !== principal.org) throw refuse();
+  if (
+    transition.relation === 'dispatcher' &&
+    record.supervisingUnitId !== null &&
+    record.supervisingUnitId !== principal.org
+  )
+    throw refuse();
 }
 
 /** The state a legal move leads to; anything else is INVALID_TRANSITION. */
-export function nextStatus(transition: Transition, current: string, outcome?: CaseStatus, respondentWilling?: boolean | null): CaseStatus {
+export function nextStatus(
+  transition: Transition,
+  current: string,
+  outcome?: CaseStatus,
+  respondentWilling?: boolean | null,
+): CaseStatus {
   if (!(transition.from as readonly string[]).includes(current)) {
     throw moveNotAllowed('case', current, transition.action, transition.mutation, transition.from);
   }
-  if (respondentWilling === false && (transition.needsWillingRespondent || (transition.action === 'CLOSE' && outcome === 'RESOLVED'))) {
-    throw invalidTransition(current, transition.action, `the respondent declined mediation: the case can only be rejected or closed UNRESOLVED (attempted ${transition.action})`);
+  if (
+    respondentWilling === false &&
+    (transition.needsWillingRespondent || (transition.action === 'CLOSE' && outcome === 'RESOLVED'))
+  ) {
+    throw invalidTransition(
+      current,
+      transition.action,
+      `the respondent declined mediation: the case can only be rejected or closed UNRESOLVED (attempted ${transition.action})`,
+    );
   }
   if (transition.to === 'same') return current as CaseStatus;
   if (transition.to === 'outcome') return outcome!;

@@ -11,7 +11,11 @@ const TARGETS = `query($caseIds: [ID!]!) { referralTargetsOf(caseIds: $caseIds) 
 export function referralsClient(referralsUrl: string) {
   const ask = officeClient('referrals', referralsUrl);
   return async function referralTargetsOf(caseIds: readonly string[], caller: Caller): Promise<Map<string, string[]>> {
-    const data = await ask<{ referralTargetsOf: { caseId: string; targetIds: string[] }[] }>(TARGETS, { caseIds }, caller);
+    const data = await ask<{ referralTargetsOf: { caseId: string; targetIds: string[] }[] }>(
+      TARGETS,
+      { caseIds },
+      caller,
+    );
     return new Map(data.referralTargetsOf.map((t) => [t.caseId, t.targetIds]));
   };
 }

@@ -5,7 +5,6 @@
  */
 import { internalError } from '../../kit/errors.js';
 import { officeClient } from '../../kit/office-client.js';
-import type { Caller } from '../../kit/principal.js';
 
 export interface DispatchPermit {
   institutionId: string;
@@ -17,8 +16,17 @@ const RESERVE = `mutation($institutionId: ID!, $caseId: ID!) { reserveDispatch(i
 
 export function registryClient(institutionsUrl: string) {
   const ask = officeClient('institutions', institutionsUrl);
-  return async function reserveDispatch(institutionId: string, caseId: string, authorization: string, requestId: string): Promise<DispatchPermit> {
-    const data = await ask<{ reserveDispatch?: DispatchPermit | null }>(RESERVE, { institutionId, caseId }, { authorization, requestId });
+  return async function reserveDispatch(
+    institutionId: string,
+    caseId: string,
+    authorization: string,
+    requestId: string,
+  ): Promise<DispatchPermit> {
+    const data = await ask<{ reserveDispatch?: DispatchPermit | null }>(
+      RESERVE,
+      { institutionId, caseId },
+      { authorization, requestId },
+    );
     if (!data.reserveDispatch) throw internalError('the institutions registry gave no dispatch permit');
     return data.reserveDispatch;
   };

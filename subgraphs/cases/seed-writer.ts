@@ -21,40 +21,107 @@ function deadlinesOf(c: CaseSeed, profile: JurisdictionProfile) {
   const rows: { id: number; rule: string; started_at: string; due_at: string; met_at: string | null }[] = [];
   for (const event of c.events) {
     const at = new Date(event.at);
-    const { end, start } = deadlineChanges(profile, rows.filter((r) => r.met_at === null), event.action, at);
+    const { end, start } = deadlineChanges(
+      profile,
+      rows.filter((r) => r.met_at === null),
+      event.action,
+      at,
+    );
     for (const row of rows) if (end.includes(row.id)) row.met_at = event.at;
-    for (const d of start) rows.push({ id: rows.length, rule: d.rule, started_at: event.at, due_at: d.dueAt.toISOString(), met_at: null });
+    for (const d of start)
+      rows.push({ id: rows.length, rule: d.rule, started_at: event.at, due_at: d.dueAt.toISOString(), met_at: null });
   }
   return rows.map(({ id: _id, ...row }) => ({ case_seq: c.seq, ...row }));
 }
 
 export async function writeCaseBatch(knex: Knex, seeds: CaseSeed[], profile: JurisdictionProfile): Promise<void> {
-  const cases = seeds.map((c) => ({ ...c, recordKey: c.recordKey ?? newRecordKey(), submittedBy: c.events[0]?.actor ?? null }));
+  const cases = seeds.map((c) => ({
+    ...c,
+    recordKey: c.recordKey ?? newRecordKey(),
+    submittedBy: c.events[0]?.actor ?? null,
+  }));
   await knex.transaction(async (trx) => {
-    await insertChunked(trx, 'cases', cases.map((c) => ({
-      seq: c.seq, id: c.id, status: c.status, category: c.category, channel: c.channel, district: c.district, external_ref: c.externalRef,
-      submitted_at: c.submittedAt, dispatched_at: c.dispatchedAt, accepted_at: c.acceptedAt, closed_at: c.closedAt, occurred_at: c.occurredAt,
-      place: c.place, claims: c.claims, description: c.description, agreement_subject: c.agreementSubject, remedies: c.remedies,
-      rejection_reason: c.rejectionReason, institution_id: c.institutionId, supervising_unit_id: c.supervisingUnitId, version: c.version,
-      respondent_contacted_at: c.respondentContactedAt, respondent_willing: c.respondentWilling, record_key: c.recordKey, submitted_by: c.submittedBy,
-    })));
+    await insertChunked(
+      trx,
+      'cases',
+      cases.map((c) => ({
+        seq: c.seq,
+        id: c.id,
+        status: c.status,
+        category: c.category,
+        channel: c.channel,
+        district: c.district,
+        external_ref: c.externalRef,
+        submitted_at: c.submittedAt,
+        dispatched_at: c.dispatchedAt,
+        accepted_at: c.acceptedAt,
+        closed_at: c.closedAt,
+        occurred_at: c.occurredAt,
+        place: c.place,
+        claims: c.claims,
+        description: c.description,
+        agreement_subject: c.agreementSubject,
+        remedies: c.remedies,
+        rejection_reason: c.rejectionReason,
+        institution_id: c.institutionId,
+        supervising_unit_id: c.supervisingUnitId,
+        version: c.version,
+        respondent_contacted_at: c.respondentContactedAt,
+        respondent_willing: c.respondentWilling,
+        record_key: c.recordKey,
+        submitted_by: c.submittedBy,
+      })),
+    );
     const deadlines = cases.map((c) => deadlinesOf(c, profile));
     await insertChunked(trx, 'case_deadlines', deadlines.flat());
-    await insertChunked(trx, 'parties', cases.flatMap((c) => c.parties.map((p) => ({
-      case_seq: c.seq, role: p.role, kind: p.kind, name: p.name, id_number: p.idNumber, phone: p.phone, email: p.email, address: p.address,
-    }))));
-    await insertChunked(trx, 'case_events', cases.flatMap((c) => c.events.map((e) => ({
-      case_seq: c.seq, at: e.at, action: e.action, actor: e.actor, actor_role: e.actorRole, from_status: e.fromStatus, to_status: e.toStatus, reason: e.reason,
-    }))));
+    await insertChunked(
+      trx,
+      'parties',
+      cases.flatMap((c) =>
+        c.parties.map((p) => ({
+          case_seq: c.seq,
+          role: p.role,
+          kind: p.kind,
+          name: p.name,
+          id_number: p.idNumber,
+          phone: p.phone,
+          email: p.email,
+          address: p.address,
+        })),
+      ),
+    );
+    await insertChunked(
+      trx,
+      'case_events',
+      cases.flatMap((c) =>
+        c.events.map((e) => ({
+          case_seq: c.seq,
+          at: e.at,
+          action: e.action,
+          actor: e.actor,
+          actor_role: e.actorRole,
+          from_status: e.fromStatus,
+          to_status: e.toStatus,
+          reason: e.reason,
+        })),
+      ),
+    );
     // The statistics cube, as the same cases submitted and changed live would have made it.
     const delta = new CubeDelta();
     for (const c of cases) delta.add(contributionOf(c), 1);
     await delta.apply(trx);
-    await insertChunked(trx, 'case_stats_running', cases.flatMap((c, i) => {
-      const due = deadlines[i]!.filter((d) => d.met_at === null).map((d) => d.due_at).sort()[0] ?? null;
-      const row = runningRow(c, due);
-      return row ? [row] : [];
-    }));
+    await insertChunked(
+      trx,
+      'case_stats_running',
+      cases.flatMap((c, i) => {
+        const due =
+          deadlines[i]!.filter((d) => d.met_at === null)
+            .map((d) => d.due_at)
+            .sort()[0] ?? null;
+        const row = runningRow(c, due);
+        return row ? [row] : [];
+      }),
+    );
   });
 }
 

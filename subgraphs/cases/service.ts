@@ -46,12 +46,22 @@ export interface CasesServiceOptions {
   recordKeys?: () => number;
 }
 
-export async function startCasesService(config: HubConfig, logger: Logger = createLogger('cases', config.logLevel), options: CasesServiceOptions = {}): Promise<RunningCasesService> {
+export async function startCasesService(
+  config: HubConfig,
+  logger: Logger = createLogger('cases', config.logLevel),
+  options: CasesServiceOptions = {},
+): Promise<RunningCasesService> {
   const clock = options.clock ?? (() => new Date());
   const profile = profileNamed(config.jurisdiction);
   const knex = await openCasesStore(config);
   const store = new CaseStore(knex, clock);
-  const commands = new CaseCommands(knex, { regionCode: config.regionCode, profile, clock, reserveDispatch: registryClient(config.subgraphUrls.institutions), recordKeys: options.recordKeys });
+  const commands = new CaseCommands(knex, {
+    regionCode: config.regionCode,
+    profile,
+    clock,
+    reserveDispatch: registryClient(config.subgraphUrls.institutions),
+    recordKeys: options.recordKeys,
+  });
   const cursors = new CursorCodec(config.cursorSecret);
   const grants = new GrantStore(knex, clock);
   const audit = new AuditLog(knex, clock);
@@ -60,20 +70,31 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
   const referralTargetsOf = referralsClient(config.subgraphUrls.referrals);
   await audit.prune(config.auditRetentionDays);
   const pruning = setInterval(() => {
-    audit.prune(config.auditRetentionDays).catch((error: Error) => logger.error({ err: { name: error.name } }, 'audit pruning failed'));
+    audit
+      .prune(config.auditRetentionDays)
+      .catch((error: Error) => logger.error({ err: { name: error.name } }, 'audit pruning failed'));
   }, 86_400_000);
   pruning.unref();
   const relay = await startCaseEventRelay(knex, config, logger);
   const metrics = new ServiceMetrics('cases', config.metrics);
   metrics.observeStore(knex);
   metrics.observeOutbox(relay);
-  const statistics = new CaseStatistics(knex, { suppressionThreshold: config.suppressionThreshold, cache: config.keptReads, profile, clock });
+  const statistics = new CaseStatistics(knex, {
+    suppressionThreshold: config.suppressionThreshold,
+    cache: config.keptReads,
+    profile,
+    clock,
+  });
   const server = await startApolloSubgraph<CasesContext>({
     typeDefs,
     resolvers,
-    transformSchema: (schema) => guardPiiFields<CasesContext>(schema, piiCoordinates(parse(typeDefs)),
-      (ctx, category, parent) => ctx.privacy.decide(category, parent),
-      (ctx, category, parent, disclosure) => ctx.privacy.record(category, parent, disclosure)),
+    transformSchema: (schema) =>
+      guardPiiFields<CasesContext>(
+        schema,
+        piiCoordinates(parse(typeDefs)),
+        (ctx, category, parent) => ctx.privacy.decide(category, parent),
+        (ctx, category, parent, disclosure) => ctx.privacy.record(category, parent, disclosure),
+      ),
     async finish(context, result, request) {
       await closePrivacyLedger(context, result, request);
       // Statistics that move with the clock (overdue now) say until when they hold without a write: the gateway
@@ -89,15 +110,42 @@ export async function startCasesService(config: HubConfig, logger: Logger = crea
     port: config.ports.cases,
     context: ({ principal, requestId, logger: log, headers }) => {
       const caller = { principal, requestId, authorization: headers.authorization ?? '' };
-      const referredTo = mappedLoader((ids: readonly string[]) => referralTargetsOf(ids, caller), () => [] as string[]);
+      const referredTo = mappedLoader(
+        (ids: readonly string[]) => referralTargetsOf(ids, caller),
+        () => [] as string[],
+      );
       const figures = statistics.forRequest(principal);
       return {
-        principal, requestId, logger: log, store, cursors, loaders: createLoaders(store, figures.policy), commands, clock, caller,
-        privacy: new PrivacyLedger(principal, { grants, referredTo, clock }), pseudonym, grants, consent, audit,
-        statistics: figures, rows: new CaseRowAccess(principal, { grants, referredTo }),
+        principal,
+        requestId,
+        logger: log,
+        store,
+        cursors,
+        loaders: createLoaders(store, figures.policy),
+        commands,
+        clock,
+        caller,
+        privacy: new PrivacyLedger(principal, { grants, referredTo, clock }),
+        pseudonym,
+        grants,
+        consent,
+        audit,
+        statistics: figures,
+        rows: new CaseRowAccess(principal, { grants, referredTo }),
       };
     },
-    ready: async () => { await knex.raw('select 1'); },
+    ready: async () => {
+      await knex.raw('select 1');
+    },
   });
-  return { url: server.url, knex, close: async () => { clearInterval(pruning); await relay.stop(); await server.close(); await knex.destroy(); } };
+  return {
+    url: server.url,
+    knex,
+    close: async () => {
+      clearInterval(pruning);
+      await relay.stop();
+      await server.close();
+      await knex.destroy();
+    },
+  };
 }

@@ -105,7 +105,8 @@ export function toCase(row: Row): CaseRecord {
     institutionId: row.institution_id,
     supervisingUnitId: row.supervising_unit_id,
     respondentContactedAt: toIso(row.respondent_contacted_at),
-    respondentWilling: row.respondent_willing === null || row.respondent_willing === undefined ? null : Boolean(row.respondent_willing),
+    respondentWilling:
+      row.respondent_willing === null || row.respondent_willing === undefined ? null : Boolean(row.respondent_willing),
     version: Number(row.version),
     recordKey: Number(row.record_key ?? 0),
     submittedBy: row.submitted_by ?? null,
@@ -115,7 +116,8 @@ export function toCase(row: Row): CaseRecord {
 /** Validates a filter before any statement runs; errors name the offending field. */
 export function checkCaseFilter(filter: CaseFilter | null | undefined, path = 'filter'): CaseFilter {
   const f = filter ?? {};
-  if (f.district != null && !(f.district in DISTRICTS)) throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
+  if (f.district != null && !(f.district in DISTRICTS))
+    throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
   if (f.submittedFrom && f.submittedTo && f.submittedFrom > f.submittedTo) {
     throw badInput(`${path}.submittedFrom`, 'is after submittedTo');
   }
@@ -137,8 +139,9 @@ function applyFilter(query: Knex.QueryBuilder, f: CaseFilter, knex: Knex, now: D
   if (f.overdue === true) query.whereIn('seq', overdueCases(knex, now));
   if (f.overdue === false) query.whereNotIn('seq', overdueCases(knex, now));
   if (f.partyName) query.whereIn('seq', knex('parties').select('case_seq').where('name', f.partyName.trim()));
-  if (f.partyIdNumber) query.whereIn('seq', knex('parties').select('case_seq').where('id_number', f.partyIdNumber.trim().toUpperCase()));
-  for (const scope of f.visibleTo ?? []) restrictTo(query, scope, knex);
+  if (f.partyIdNumber)
+    query.whereIn('seq', knex('parties').select('case_seq').where('id_number', f.partyIdNumber.trim().toUpperCase()));
+  for (const scope of f.visibleTo ?? []) restrictTo(query, scope);
   if (f.rows && !f.rows.every) restrictToRows(query, f.rows);
   return query;
 }
@@ -153,12 +156,18 @@ function restrictToRows(query: Knex.QueryBuilder, rows: Extract<RowScope, { ever
 }
 
 /** Narrows a query to the cases a search scope covers (its own handled cases, or its grants' scopes). */
-function restrictTo(query: Knex.QueryBuilder, scope: SearchScope, knex: Knex): void {
+function restrictTo(query: Knex.QueryBuilder, scope: SearchScope): void {
   switch (scope.kind) {
-    case 'institution': query.where('institution_id', scope.org); return;
-    case 'supervising unit': query.where('supervising_unit_id', scope.org); return;
+    case 'institution':
+      query.where('institution_id', scope.org);
+      return;
+    case 'supervising unit':
+      query.where('supervising_unit_id', scope.org);
+      return;
     case 'grants':
-      query.where((any) => { orInGrantScopes(any, scope.grants); });
+      query.where((any) => {
+        orInGrantScopes(any, scope.grants);
+      });
   }
 }
 
@@ -183,7 +192,10 @@ export interface DeadlineRecord {
 }
 
 export class CaseStore {
-  constructor(readonly knex: Knex, private readonly clock: () => Date = () => new Date()) {}
+  constructor(
+    readonly knex: Knex,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   private filtered(filter: CaseFilter): Knex.QueryBuilder {
     return applyFilter(this.knex('cases'), filter, this.knex, this.clock());
@@ -202,14 +214,20 @@ export class CaseStore {
   /** The filter's cases as a figure's parts under a principal's figure policy: its exact part, and the rest with its key sum. */
   async countParts(filter: CaseFilter, policy: FigurePolicy): Promise<FigureParts> {
     const parts = noParts();
-    for (const row of await this.partsQuery(this.filtered(filter), policy)) addToParts(parts, row.exact_part, Number(row.n), Number(row.k ?? 0));
+    for (const row of await this.partsQuery(this.filtered(filter), policy))
+      addToParts(parts, row.exact_part, Number(row.n), Number(row.k ?? 0));
     return parts;
   }
 
   /** The same, for each of many institutions, in one statement. */
-  async countPartsForInstitutions(institutionIds: readonly string[], filter: CaseFilter, policy: FigurePolicy): Promise<Map<string, FigureParts>> {
+  async countPartsForInstitutions(
+    institutionIds: readonly string[],
+    filter: CaseFilter,
+    policy: FigurePolicy,
+  ): Promise<Map<string, FigureParts>> {
     const query = this.partsQuery(this.filtered(filter).whereIn('institution_id', institutionIds as string[]), policy)
-      .select('institution_id').groupBy('institution_id');
+      .select('institution_id')
+      .groupBy('institution_id');
     const result = new Map<string, FigureParts>();
     for (const row of await query) {
       const id = String(row.institution_id);
@@ -221,44 +239,76 @@ export class CaseStore {
 
   private partsQuery(query: Knex.QueryBuilder, policy: FigurePolicy): Knex.QueryBuilder {
     const part = exactPartSql(policy, 'cases');
-    query.select(this.knex.raw(`${part.sql} as exact_part`, part.bindings)).count({ n: '*' }).sum({ k: 'record_key' });
+    query
+      .select(this.knex.raw(`${part.sql} as exact_part`, part.bindings))
+      .count({ n: '*' })
+      .sum({ k: 'record_key' });
     // Grouped by the flag's name: PostgreSQL does not take two bound copies of an expression for the same one.
     if (typeof policy.exact === 'object') query.groupBy('exact_part');
     return query;
   }
 
   /** One page of cases for each of many institutions, in one statement. */
-  async pageForInstitutions(institutionIds: readonly string[], filter: CaseFilter, window: PageWindow): Promise<Map<string, CaseRecord[]>> {
+  async pageForInstitutions(
+    institutionIds: readonly string[],
+    filter: CaseFilter,
+    window: PageWindow,
+  ): Promise<Map<string, CaseRecord[]>> {
     const query = this.filtered(filter).whereIn('institution_id', institutionIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'institution_id', window, 'desc');
     return groupBy(rows.map(toCase), (c) => c.institutionId!);
   }
 
   async partiesOf(caseSeqs: readonly number[]): Promise<Map<number, PartyRecord[]>> {
-    const rows = await this.knex('parties').whereIn('case_seq', caseSeqs as number[]).orderBy('id');
+    const rows = await this.knex('parties')
+      .whereIn('case_seq', caseSeqs as number[])
+      .orderBy('id');
     return groupBy(
       rows.map((r: Row): PartyRecord => ({
-        id: Number(r.id), caseSeq: Number(r.case_seq), role: r.role, kind: r.kind, name: r.name,
-        idNumber: r.id_number, phone: r.phone, email: r.email, address: r.address,
+        id: Number(r.id),
+        caseSeq: Number(r.case_seq),
+        role: r.role,
+        kind: r.kind,
+        name: r.name,
+        idNumber: r.id_number,
+        phone: r.phone,
+        email: r.email,
+        address: r.address,
       })),
       (p) => p.caseSeq,
     );
   }
 
   async deadlinesOf(caseSeqs: readonly number[]): Promise<Map<number, DeadlineRecord[]>> {
-    const rows = await this.knex('case_deadlines').whereIn('case_seq', caseSeqs as number[]).orderBy('id');
+    const rows = await this.knex('case_deadlines')
+      .whereIn('case_seq', caseSeqs as number[])
+      .orderBy('id');
     return groupBy(
-      rows.map((r: Row): DeadlineRecord => ({ caseSeq: Number(r.case_seq), rule: r.rule, startedAt: toIso(r.started_at)!, dueAt: toIso(r.due_at)!, metAt: toIso(r.met_at) })),
+      rows.map((r: Row): DeadlineRecord => ({
+        caseSeq: Number(r.case_seq),
+        rule: r.rule,
+        startedAt: toIso(r.started_at)!,
+        dueAt: toIso(r.due_at)!,
+        metAt: toIso(r.met_at),
+      })),
       (d) => d.caseSeq,
     );
   }
 
   async eventsOf(caseSeqs: readonly number[]): Promise<Map<number, CaseEventRecord[]>> {
-    const rows = await this.knex('case_events').whereIn('case_seq', caseSeqs as number[]).orderBy('id');
+    const rows = await this.knex('case_events')
+      .whereIn('case_seq', caseSeqs as number[])
+      .orderBy('id');
     return groupBy(
       rows.map((r: Row): CaseEventRecord => ({
-        caseSeq: Number(r.case_seq), at: toIso(r.at)!, action: r.action, actor: r.actor, actorRole: r.actor_role,
-        fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason,
+        caseSeq: Number(r.case_seq),
+        at: toIso(r.at)!,
+        action: r.action,
+        actor: r.actor,
+        actorRole: r.actor_role,
+        fromStatus: r.from_status,
+        toStatus: r.to_status,
+        reason: r.reason,
       })),
       (e) => e.caseSeq,
     );

@@ -13,16 +13,47 @@ export function createLoaders(store: InstitutionStore, history: HistoryStore, re
   const kept = registry.forRequest(Date.now);
   return {
     registryPage: (filter: InstitutionFilter, window: PageWindow): Promise<InstitutionRecord[]> =>
-      kept.read(JSON.stringify(['page', filter, window]), async () => ({ value: await store.list(filter, window), validUntil: Infinity })),
+      kept.read(JSON.stringify(['page', filter, window]), async () => ({
+        value: await store.list(filter, window),
+        validUntil: Infinity,
+      })),
     registryCount: (filter: InstitutionFilter): Promise<number> =>
-      kept.read(JSON.stringify(['count', filter]), async () => ({ value: await store.count(filter), validUntil: Infinity })),
-    institutionById: recordLoader((ids: readonly string[]) => store.byIds(ids), (i) => i.id),
-    categories: mappedLoader((ids: readonly string[]) => store.categoriesOf(ids), () => []),
-    managed: loaderPerArguments((window: PageWindow) => mappedLoader((ids: readonly string[]) => store.pageManagedBy(ids, window), () => [])),
-    managedCount: mappedLoader((ids: readonly string[]) => store.countManagedBy(ids), () => 0),
-    openComplaintCount: mappedLoader((ids: readonly string[]) => history.openComplaintCounts(ids), () => 0),
-    changes: loaderPerArguments((window: PageWindow) => mappedLoader((ids: readonly string[]) => history.pageChangesOf(ids, window), () => [])),
-    changeCount: mappedLoader((ids: readonly string[]) => history.countChangesOf(ids), () => 0),
+      kept.read(JSON.stringify(['count', filter]), async () => ({
+        value: await store.count(filter),
+        validUntil: Infinity,
+      })),
+    institutionById: recordLoader(
+      (ids: readonly string[]) => store.byIds(ids),
+      (i) => i.id,
+    ),
+    categories: mappedLoader(
+      (ids: readonly string[]) => store.categoriesOf(ids),
+      () => [],
+    ),
+    managed: loaderPerArguments((window: PageWindow) =>
+      mappedLoader(
+        (ids: readonly string[]) => store.pageManagedBy(ids, window),
+        () => [],
+      ),
+    ),
+    managedCount: mappedLoader(
+      (ids: readonly string[]) => store.countManagedBy(ids),
+      () => 0,
+    ),
+    openComplaintCount: mappedLoader(
+      (ids: readonly string[]) => history.openComplaintCounts(ids),
+      () => 0,
+    ),
+    changes: loaderPerArguments((window: PageWindow) =>
+      mappedLoader(
+        (ids: readonly string[]) => history.pageChangesOf(ids, window),
+        () => [],
+      ),
+    ),
+    changeCount: mappedLoader(
+      (ids: readonly string[]) => history.countChangesOf(ids),
+      () => 0,
+    ),
   };
 }
 

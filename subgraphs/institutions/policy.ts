@@ -24,11 +24,46 @@ export interface ChangeRule {
 }
 
 export const CHANGE_RULES: readonly ChangeRule[] = [
-  { kind: 'ONBOARD', requestedBy: 'supervisor', decidedBy: 'admin', from: ['NEW', 'PENDING'], to: 'ACTIVE', details: 'new' },
-  { kind: 'UPDATE_DETAILS', requestedBy: 'supervisor', decidedBy: 'admin', from: ['PENDING', 'ACTIVE', 'SUSPENDED'], to: 'same', details: 'patch' },
-  { kind: 'SUSPEND', requestedBy: 'supervisor', decidedBy: 'admin', from: ['ACTIVE'], to: 'SUSPENDED', details: 'none' },
-  { kind: 'REINSTATE', requestedBy: 'supervisor', decidedBy: 'admin', from: ['SUSPENDED'], to: 'ACTIVE', details: 'none' },
-  { kind: 'CLOSE', requestedBy: 'supervisor', decidedBy: 'admin', from: ['PENDING', 'ACTIVE', 'SUSPENDED'], to: 'CLOSED', details: 'none' },
+  {
+    kind: 'ONBOARD',
+    requestedBy: 'supervisor',
+    decidedBy: 'admin',
+    from: ['NEW', 'PENDING'],
+    to: 'ACTIVE',
+    details: 'new',
+  },
+  {
+    kind: 'UPDATE_DETAILS',
+    requestedBy: 'supervisor',
+    decidedBy: 'admin',
+    from: ['PENDING', 'ACTIVE', 'SUSPENDED'],
+    to: 'same',
+    details: 'patch',
+  },
+  {
+    kind: 'SUSPEND',
+    requestedBy: 'supervisor',
+    decidedBy: 'admin',
+    from: ['ACTIVE'],
+    to: 'SUSPENDED',
+    details: 'none',
+  },
+  {
+    kind: 'REINSTATE',
+    requestedBy: 'supervisor',
+    decidedBy: 'admin',
+    from: ['SUSPENDED'],
+    to: 'ACTIVE',
+    details: 'none',
+  },
+  {
+    kind: 'CLOSE',
+    requestedBy: 'supervisor',
+    decidedBy: 'admin',
+    from: ['PENDING', 'ACTIVE', 'SUSPENDED'],
+    to: 'CLOSED',
+    details: 'none',
+  },
 ];
 
 /** Only these statuses receive new dispatches and referrals. */
@@ -54,7 +89,11 @@ interface Managed {
 
 /** True when the principal is the supervising unit that manages this institution. */
 export function isSupervisingUnitOf(principal: Principal, institution: Managed): boolean {
-  return principal.role === 'supervisor' && institution.supervisingUnitId !== null && principal.org === institution.supervisingUnitId;
+  return (
+    principal.role === 'supervisor' &&
+    institution.supervisingUnitId !== null &&
+    principal.org === institution.supervisingUnitId
+  );
 }
 
 export function mayOversee(principal: Principal, institution: Managed): boolean {
@@ -63,7 +102,8 @@ export function mayOversee(principal: Principal, institution: Managed): boolean 
 
 /** A dispatch needs the target's own supervising unit; the refusal says nothing about the institution. */
 export function authorizeDispatch(principal: Principal, institution: Managed): void {
-  if (!isSupervisingUnitOf(principal, institution)) throw forbidden('reserveDispatch is allowed only to the supervising unit that manages the institution');
+  if (!isSupervisingUnitOf(principal, institution))
+    throw forbidden('reserveDispatch is allowed only to the supervising unit that manages the institution');
 }
 
 export function requireTakesNewCases(institution: Managed): void {
@@ -74,11 +114,15 @@ export function requireTakesNewCases(institution: Managed): void {
 
 /** The role check of a request; the relation to the institution is checked once it is read. */
 export function authorizeRequest(rule: ChangeRule, principal: Principal): void {
-  if (principal.role !== rule.requestedBy) throw forbidden(`requestInstitutionChange (${rule.kind}) needs role ${rule.requestedBy}`);
+  if (principal.role !== rule.requestedBy)
+    throw forbidden(`requestInstitutionChange (${rule.kind}) needs role ${rule.requestedBy}`);
 }
 
 export function authorizeRequestOn(rule: ChangeRule, principal: Principal, institution: Managed): void {
-  if (!isSupervisingUnitOf(principal, institution)) throw forbidden(`requestInstitutionChange (${rule.kind}) is allowed only to the supervising unit that manages the institution`);
+  if (!isSupervisingUnitOf(principal, institution))
+    throw forbidden(
+      `requestInstitutionChange (${rule.kind}) is allowed only to the supervising unit that manages the institution`,
+    );
 }
 
 /** A new institution is onboarded under the requesting unit itself, which must be an active supervising unit. */
@@ -94,10 +138,20 @@ export function authorizeDecision(rule: ChangeRule | null, principal: Principal)
 }
 
 /** Refuses a change the institution's current status does not allow (at request and again at approval). */
-export function requireChangeFrom(rule: ChangeRule, current: InstitutionStatus | 'NEW', institutionId: string | null): void {
+export function requireChangeFrom(
+  rule: ChangeRule,
+  current: InstitutionStatus | 'NEW',
+  institutionId: string | null,
+): void {
   if (!rule.from.includes(current)) {
-    const subject = institutionId ? `institution ${institutionId} is ${current}` : 'the institution is not in the registry';
-    throw invalidTransition(current, rule.kind, `cannot ${rule.kind}: ${subject} (${rule.kind} needs ${rule.from.join(' or ')})`);
+    const subject = institutionId
+      ? `institution ${institutionId} is ${current}`
+      : 'the institution is not in the registry';
+    throw invalidTransition(
+      current,
+      rule.kind,
+      `cannot ${rule.kind}: ${subject} (${rule.kind} needs ${rule.from.join(' or ')})`,
+    );
   }
 }
 
@@ -108,12 +162,18 @@ export function authorizeComplaintResolution(principal: Principal, institution: 
 }
 
 /** Which part of the history a principal may list: everything (admin), one unit's own (supervisor), or nothing. */
-export function historyScope(principal: Principal, list: string, askedUnitId?: string | null): { supervisingUnitId?: string } {
+export function historyScope(
+  principal: Principal,
+  list: string,
+  askedUnitId?: string | null,
+): { supervisingUnitId?: string } {
   if (principal.role === OVERSIGHT_ROLE) return askedUnitId ? { supervisingUnitId: askedUnitId } : {};
-  if (principal.role === 'supervisor' && principal.org && (!askedUnitId || askedUnitId === principal.org)) return { supervisingUnitId: principal.org };
+  if (principal.role === 'supervisor' && principal.org && (!askedUnitId || askedUnitId === principal.org))
+    return { supervisingUnitId: principal.org };
   throw forbidden(`${list} is open to the admin and, for their own institutions, to supervising units`);
 }
 
 export function requireOversight(principal: Principal, institution: Managed, field: string): void {
-  if (!mayOversee(principal, institution)) throw forbidden(`${field} is visible only to the institution's supervising unit and the admin`);
+  if (!mayOversee(principal, institution))
+    throw forbidden(`${field} is visible only to the institution's supervising unit and the admin`);
 }

@@ -16,7 +16,12 @@ import { ServiceMetrics } from '../../kit/metrics.js';
 export const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
 export function openInstitutionsStore(config: HubConfig): Promise<Knex> {
-  return openStore({ name: 'institutions', url: config.databaseUrls.institutions, dataDir: config.dataDir, migrations });
+  return openStore({
+    name: 'institutions',
+    url: config.databaseUrls.institutions,
+    dataDir: config.dataDir,
+    migrations,
+  });
 }
 
 export interface RunningInstitutionsService {
@@ -25,7 +30,10 @@ export interface RunningInstitutionsService {
   close(): Promise<void>;
 }
 
-export async function startInstitutionsService(config: HubConfig, logger: Logger = createLogger('institutions', config.logLevel)): Promise<RunningInstitutionsService> {
+export async function startInstitutionsService(
+  config: HubConfig,
+  logger: Logger = createLogger('institutions', config.logLevel),
+): Promise<RunningInstitutionsService> {
   const knex = await openInstitutionsStore(config);
   const store = new InstitutionStore(knex);
   const registry = new GenerationCache(() => store.generation(), config.keptReads);
@@ -42,9 +50,27 @@ export async function startInstitutionsService(config: HubConfig, logger: Logger
     internalSecret: config.internalSecret,
     host: config.host,
     port: config.ports.institutions,
-    context: ({ principal, requestId, logger: log }) => ({ principal, requestId, logger: log, store, cursors, history, loaders: createLoaders(store, history, registry), commands }),
-    ready: async () => { await knex.raw('select 1'); },
+    context: ({ principal, requestId, logger: log }) => ({
+      principal,
+      requestId,
+      logger: log,
+      store,
+      cursors,
+      history,
+      loaders: createLoaders(store, history, registry),
+      commands,
+    }),
+    ready: async () => {
+      await knex.raw('select 1');
+    },
     generation: () => store.generation(),
   });
-  return { url: server.url, knex, close: async () => { await server.close(); await knex.destroy(); } };
+  return {
+    url: server.url,
+    knex,
+    close: async () => {
+      await server.close();
+      await knex.destroy();
+    },
+  };
 }

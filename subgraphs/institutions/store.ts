@@ -54,9 +54,13 @@ export function toInstitution(row: Row): InstitutionRecord {
   };
 }
 
-export function checkInstitutionFilter(filter: InstitutionFilter | null | undefined, path = 'filter'): InstitutionFilter {
+export function checkInstitutionFilter(
+  filter: InstitutionFilter | null | undefined,
+  path = 'filter',
+): InstitutionFilter {
   const f = filter ?? {};
-  if (f.district != null && !(f.district in DISTRICTS)) throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
+  if (f.district != null && !(f.district in DISTRICTS))
+    throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
   return f;
 }
 
@@ -106,11 +110,16 @@ export class InstitutionStore {
   }
 
   async countManagedBy(unitIds: readonly string[]): Promise<Map<string, number>> {
-    return countsPerParent(this.knex('institutions').whereIn('supervising_unit_id', unitIds as string[]), 'supervising_unit_id');
+    return countsPerParent(
+      this.knex('institutions').whereIn('supervising_unit_id', unitIds as string[]),
+      'supervising_unit_id',
+    );
   }
 
   async categoriesOf(ids: readonly string[]): Promise<Map<string, string[]>> {
-    const rows = await this.knex('institution_categories').whereIn('institution_id', ids as string[]).orderBy(['institution_id', 'category']);
+    const rows = await this.knex('institution_categories')
+      .whereIn('institution_id', ids as string[])
+      .orderBy(['institution_id', 'category']);
     const grouped = groupBy(rows as Row[], (r) => r.institution_id as string);
     return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.category as string)]));
   }
@@ -220,14 +229,21 @@ export class HistoryStore {
   }
 
   async countChangesOf(institutionIds: readonly string[]): Promise<Map<string, number>> {
-    return countsPerParent(this.knex('institution_changes').whereIn('institution_id', institutionIds as string[]), 'institution_id');
+    return countsPerParent(
+      this.knex('institution_changes').whereIn('institution_id', institutionIds as string[]),
+      'institution_id',
+    );
   }
 
   private complaints(f: ComplaintFilter): Knex.QueryBuilder {
     const query = this.knex('complaints');
     if (f.institutionId) query.where('institution_id', f.institutionId);
     if (f.status) query.where('status', f.status);
-    if (f.supervisingUnitId) query.whereIn('institution_id', this.knex('institutions').select('id').where('supervising_unit_id', f.supervisingUnitId));
+    if (f.supervisingUnitId)
+      query.whereIn(
+        'institution_id',
+        this.knex('institutions').select('id').where('supervising_unit_id', f.supervisingUnitId),
+      );
     return query;
   }
 
@@ -241,6 +257,11 @@ export class HistoryStore {
   }
 
   async openComplaintCounts(institutionIds: readonly string[]): Promise<Map<string, number>> {
-    return countsPerParent(this.knex('complaints').where('status', 'OPEN').whereIn('institution_id', institutionIds as string[]), 'institution_id');
+    return countsPerParent(
+      this.knex('complaints')
+        .where('status', 'OPEN')
+        .whereIn('institution_id', institutionIds as string[]),
+      'institution_id',
+    );
   }
 }

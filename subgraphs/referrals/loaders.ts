@@ -11,16 +11,40 @@ import { EMPTY_STATS, type ReferralFilter, type ReferralStore, type StatsPeriod 
 export function createLoaders(store: ReferralStore, figures: GenerationCache) {
   const kept = figures.forRequest(Date.now);
   return {
-    referralById: recordLoader((ids: readonly string[]) => store.byIds(ids), (r) => r.id),
-    referralsOfCase: mappedLoader((ids: readonly string[]) => store.ofCases(ids), () => []),
-    history: mappedLoader((seqs: readonly number[]) => store.eventsOf(seqs), () => []),
+    referralById: recordLoader(
+      (ids: readonly string[]) => store.byIds(ids),
+      (r) => r.id,
+    ),
+    referralsOfCase: mappedLoader(
+      (ids: readonly string[]) => store.ofCases(ids),
+      () => [],
+    ),
+    history: mappedLoader(
+      (seqs: readonly number[]) => store.eventsOf(seqs),
+      () => [],
+    ),
     received: loaderPerArguments(({ filter, window }: { filter: ReferralFilter; window: PageWindow }) =>
-      mappedLoader((ids: readonly string[]) => store.pageForTargets(ids, filter, window), () => [])),
+      mappedLoader(
+        (ids: readonly string[]) => store.pageForTargets(ids, filter, window),
+        () => [],
+      ),
+    ),
     receivedCount: loaderPerArguments((filter: ReferralFilter) =>
-      mappedLoader((ids: readonly string[]) => store.countForTargets(ids, filter), () => 0)),
+      mappedLoader(
+        (ids: readonly string[]) => store.countForTargets(ids, filter),
+        () => 0,
+      ),
+    ),
     stats: loaderPerArguments(({ period, median }: { period: StatsPeriod; median: boolean }) =>
-      mappedLoader((ids: readonly string[]) => kept.read(JSON.stringify([median, period.from, period.to, ids]), async () =>
-        ({ value: await (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)), validUntil: Infinity })), () => EMPTY_STATS)),
+      mappedLoader(
+        (ids: readonly string[]) =>
+          kept.read(JSON.stringify([median, period.from, period.to, ids]), async () => ({
+            value: await (median ? store.statsForTargets(ids, period) : store.countsForTargets(ids, period)),
+            validUntil: Infinity,
+          })),
+        () => EMPTY_STATS,
+      ),
+    ),
   };
 }
 

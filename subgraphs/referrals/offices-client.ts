@@ -29,7 +29,11 @@ export function partners(urls: { cases: string; institutions: string }) {
   const institutions = officeClient('institutions', urls.institutions);
   return {
     async caseFacts(caseId: string, caller: Caller): Promise<CaseFacts | null> {
-      const data = await cases<{ case: { status: string; institution: { id: string } | null } | null }>(CASE, { id: caseId }, caller);
+      const data = await cases<{ case: { status: string; institution: { id: string } | null } | null }>(
+        CASE,
+        { id: caseId },
+        caller,
+      );
       return data.case ? { status: data.case.status, institutionId: data.case.institution?.id ?? null } : null;
     },
     async institutionFacts(id: string, caller: Caller): Promise<InstitutionFacts | null> {

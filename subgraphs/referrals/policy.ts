@@ -7,7 +7,8 @@ import { badInput, forbidden, invalidTransition, moveNotAllowed, notFound } from
 import type { Principal, Role } from '../../kit/principal.js';
 import type { CaseStatus, InstitutionKind } from '../../kit/reference-data.js';
 
-export type ReferralKind = 'JUDICIAL_CONFIRMATION' | 'ARBITRATION_CONFIRMATION' | 'ARBITRATION_APPLICATION' | 'LITIGATION';
+export type ReferralKind =
+  'JUDICIAL_CONFIRMATION' | 'ARBITRATION_CONFIRMATION' | 'ARBITRATION_APPLICATION' | 'LITIGATION';
 export type ReferralStatus = 'SUBMITTED' | 'ACCEPTED' | 'DECLINED' | 'DECIDED';
 export type ReferralResult = 'CONFIRMED' | 'NOT_CONFIRMED' | 'AWARD_MADE' | 'SETTLED' | 'JUDGMENT' | 'WITHDRAWN';
 
@@ -32,20 +33,40 @@ const COMMISSIONS: readonly InstitutionKind[] = ['COMMERCIAL_ARBITRATION', 'LABO
 
 export const KINDS: Readonly<Record<ReferralKind, KindRule>> = {
   JUDICIAL_CONFIRMATION: {
-    caseStatus: 'RESOLVED', targetKinds: ['COURT'], requester: 'institution', handler: 'court',
-    results: ['CONFIRMED', 'NOT_CONFIRMED'], needsArbitrationAgreement: false, confirming: ['CONFIRMED'],
+    caseStatus: 'RESOLVED',
+    targetKinds: ['COURT'],
+    requester: 'institution',
+    handler: 'court',
+    results: ['CONFIRMED', 'NOT_CONFIRMED'],
+    needsArbitrationAgreement: false,
+    confirming: ['CONFIRMED'],
   },
   ARBITRATION_CONFIRMATION: {
-    caseStatus: 'RESOLVED', targetKinds: COMMISSIONS, requester: 'institution', handler: 'arbitration',
-    results: ['CONFIRMED', 'NOT_CONFIRMED'], needsArbitrationAgreement: false, confirming: ['CONFIRMED'],
+    caseStatus: 'RESOLVED',
+    targetKinds: COMMISSIONS,
+    requester: 'institution',
+    handler: 'arbitration',
+    results: ['CONFIRMED', 'NOT_CONFIRMED'],
+    needsArbitrationAgreement: false,
+    confirming: ['CONFIRMED'],
   },
   ARBITRATION_APPLICATION: {
-    caseStatus: 'UNRESOLVED', targetKinds: COMMISSIONS, requester: 'institution', handler: 'arbitration',
-    results: ['AWARD_MADE', 'SETTLED', 'WITHDRAWN'], needsArbitrationAgreement: true, confirming: [],
+    caseStatus: 'UNRESOLVED',
+    targetKinds: COMMISSIONS,
+    requester: 'institution',
+    handler: 'arbitration',
+    results: ['AWARD_MADE', 'SETTLED', 'WITHDRAWN'],
+    needsArbitrationAgreement: true,
+    confirming: [],
   },
   LITIGATION: {
-    caseStatus: 'UNRESOLVED', targetKinds: ['COURT'], requester: 'institution', handler: 'court',
-    results: ['JUDGMENT', 'SETTLED', 'WITHDRAWN'], needsArbitrationAgreement: false, confirming: [],
+    caseStatus: 'UNRESOLVED',
+    targetKinds: ['COURT'],
+    requester: 'institution',
+    handler: 'court',
+    results: ['JUDGMENT', 'SETTLED', 'WITHDRAWN'],
+    needsArbitrationAgreement: false,
+    confirming: [],
   },
 };
 
@@ -112,7 +133,11 @@ export function nextStatus(transition: Transition, current: string): ReferralSta
 export function checkCaseStatus(kind: ReferralKind, caseStatus: string): void {
   const rule = KINDS[kind];
   if (caseStatus !== rule.caseStatus) {
-    throw invalidTransition(caseStatus, `REQUEST ${kind}`, `cannot request ${kind} for a case that is ${caseStatus} (it needs a case closed ${rule.caseStatus})`);
+    throw invalidTransition(
+      caseStatus,
+      `REQUEST ${kind}`,
+      `cannot request ${kind} for a case that is ${caseStatus} (it needs a case closed ${rule.caseStatus})`,
+    );
   }
 }
 
@@ -128,14 +153,23 @@ export function checkTarget(kind: ReferralKind, target: { kind: string; status: 
 
 export function checkArbitrationAgreement(kind: ReferralKind, agreement: string | null | undefined): string | null {
   const rule = KINDS[kind];
-  if (rule.needsArbitrationAgreement && !agreement) throw badInput('arbitrationAgreement', `${kind} needs the parties' arbitration agreement (BEFORE_DISPUTE or AFTER_DISPUTE)`);
-  if (!rule.needsArbitrationAgreement && agreement) throw badInput('arbitrationAgreement', `only ARBITRATION_APPLICATION records an arbitration agreement, not ${kind}`);
+  if (rule.needsArbitrationAgreement && !agreement)
+    throw badInput(
+      'arbitrationAgreement',
+      `${kind} needs the parties' arbitration agreement (BEFORE_DISPUTE or AFTER_DISPUTE)`,
+    );
+  if (!rule.needsArbitrationAgreement && agreement)
+    throw badInput(
+      'arbitrationAgreement',
+      `only ARBITRATION_APPLICATION records an arbitration agreement, not ${kind}`,
+    );
   return agreement ?? null;
 }
 
 export function checkResult(kind: ReferralKind, result: string): ReferralResult {
   const rule = KINDS[kind];
-  if (!(rule.results as readonly string[]).includes(result)) throw badInput('result', `a ${kind} is decided ${rule.results.join(', ')}, not ${result}`);
+  if (!(rule.results as readonly string[]).includes(result))
+    throw badInput('result', `a ${kind} is decided ${rule.results.join(', ')}, not ${result}`);
   return result as ReferralResult;
 }
 

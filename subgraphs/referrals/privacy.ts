@@ -14,7 +14,8 @@ import { officeClient } from '../../kit/office-client.js';
 import type { Caller } from '../../kit/principal.js';
 import type { ReferralRecord } from './store.js';
 
-const CLEARANCE = 'query($caseIds: [ID!]!, $category: PiiCategory!) { partyDataClearance(caseIds: $caseIds, category: $category) }';
+const CLEARANCE =
+  'query($caseIds: [ID!]!, $category: PiiCategory!) { partyDataClearance(caseIds: $caseIds, category: $category) }';
 
 /** Which of these cases the caller may see in clear for the category, by the cases subgraph's rule. */
 export type ClearanceOf = (caseIds: readonly string[], category: PiiCategory, caller: Caller) => Promise<Set<string>>;
@@ -26,12 +27,18 @@ export function casesClearance(casesUrl: string): ClearanceOf {
 }
 
 /** A referral's events carry their referral, so the rule can decide for them. */
-const referralOf = (parent: unknown): ReferralRecord => (parent as { referral?: ReferralRecord }).referral ?? (parent as ReferralRecord);
+const referralOf = (parent: unknown): ReferralRecord =>
+  (parent as { referral?: ReferralRecord }).referral ?? (parent as ReferralRecord);
 
 export class ReferralPrivacy {
   private readonly cleared = new Map<PiiCategory, DataLoader<string, boolean>>();
 
-  constructor(private readonly principal: Principal, private readonly caller: Caller, private readonly clearance: ClearanceOf, private readonly logger: Logger) {}
+  constructor(
+    private readonly principal: Principal,
+    private readonly caller: Caller,
+    private readonly clearance: ClearanceOf,
+    private readonly logger: Logger,
+  ) {}
 
   decide(category: PiiCategory, parent: unknown, field: string): boolean | Promise<boolean> {
     if ((parent as Record<string, unknown>)[field] == null) return true;
@@ -48,7 +55,10 @@ export class ReferralPrivacy {
           const cleared = await this.clearance(caseIds, category, this.caller);
           return caseIds.map((id) => cleared.has(id));
         } catch (error) {
-          this.logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'could not ask the cases subgraph for clearance: party data withheld');
+          this.logger.error(
+            { err: { name: (error as Error).name, message: (error as Error).message } },
+            'could not ask the cases subgraph for clearance: party data withheld',
+          );
           return caseIds.map(() => false);
         }
       });

@@ -9,11 +9,28 @@ export type ReferralSeed = ReferralRecord;
 
 export async function writeReferralBatch(knex: Knex, referrals: ReferralSeed[]): Promise<void> {
   await knex.transaction(async (trx) => {
-    await insertChunked(trx, 'referrals', referrals.map((r) => ({
-      seq: r.seq, id: r.id, case_id: r.caseId, kind: r.kind, status: r.status, target_id: r.targetId, requested_by: r.requestedBy,
-      submitted_at: r.submittedAt, accepted_at: r.acceptedAt, declined_at: r.declinedAt, decline_reason: r.declineReason,
-      arbitration_agreement: r.arbitrationAgreement, result: r.result, decided_at: r.decidedAt, document_number: r.documentNumber, version: r.version,
-    })));
+    await insertChunked(
+      trx,
+      'referrals',
+      referrals.map((r) => ({
+        seq: r.seq,
+        id: r.id,
+        case_id: r.caseId,
+        kind: r.kind,
+        status: r.status,
+        target_id: r.targetId,
+        requested_by: r.requestedBy,
+        submitted_at: r.submittedAt,
+        accepted_at: r.acceptedAt,
+        declined_at: r.declinedAt,
+        decline_reason: r.declineReason,
+        arbitration_agreement: r.arbitrationAgreement,
+        result: r.result,
+        decided_at: r.decidedAt,
+        document_number: r.documentNumber,
+        version: r.version,
+      })),
+    );
     await raiseGenerationIn(trx, REFERRALS_GENERATION);
   });
 }

@@ -91,7 +91,11 @@ export interface ReferralsServiceOptions {
   clock?: () => Date;
 }
 
-export async function startReferralsService(config: HubConfig, logger: Logger = createLogger('referrals', config.logLevel), options: ReferralsServiceOptions = {}): Promise<RunningReferralsService> {
+export async function startReferralsService(
+  config: HubConfig,
+  logger: Logger = createLogger('referrals', config.logLevel),
+  options: ReferralsServiceOptions = {},
+): Promise<RunningReferralsService> {
   const knex = await openReferralsStore(config);
   const store = new ReferralStore(knex);
   const figures = new GenerationCache(() => store.generation(), config.keptReads);
@@ -104,9 +108,16 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const verify = internalTokenVerifier(config.internalSecret);
   const document = parse(typeDefs);
   const clearance = casesClearance(config.subgraphUrls.cases);
-  const built = refuseNulInArguments(buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }));
+  const built = refuseNulInArguments(
+    buildSubgraphSchema({ typeDefs: document, resolvers: resolvers as GraphQLResolverMap<unknown> }),
+  );
   // A withheld decline reason is audited by the cases subgraph, which cleared or withheld it: nothing to record here.
-  const guarded = guardPiiFields<ReferralsContext>(built, piiCoordinates(document), (ctx, category, parent, field) => ctx.privacy.decide(category, parent, field), () => {});
+  const guarded = guardPiiFields<ReferralsContext>(
+    built,
+    piiCoordinates(document),
+    (ctx, category, parent, field) => ctx.privacy.decide(category, parent, field),
+    () => {},
+  );
   const schema = resolveDefaultsAsGraphqlJs(guardNonPublicFields(guarded, publicCoordinates(document)));
   const format = errorFormatter(logger, schema);
 
@@ -118,10 +129,15 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     app.addHook('onRequest', (request, _reply, done) => {
       const route = request.routeOptions.url;
       if (route && PUBLIC_ROUTES.has(route)) return done();
-      traced('referrals', request.method, route ?? 'unrouted', request.headers, (end) => { request.endSpan = end; done(); });
+      traced('referrals', request.method, route ?? 'unrouted', request.headers, (end) => {
+        request.endSpan = end;
+        done();
+      });
     });
   }
-  app.addHook('onSend', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.routeOptions.url ?? 'unrouted';
     const { summary } = request;
@@ -129,7 +145,16 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     const operationName = operationNameOf(request.headers[OPERATION_NAME_HEADER]) ?? summary?.operationName ?? null;
     const outcome = outcomeOf(reply.statusCode, summary);
     if (path === '/graphql') metrics.request(operationName, outcome, summary?.codes[0], reply.elapsedTime / 1000);
-    logRequest(logger, { requestId: request.id, method: request.method, path, status: reply.statusCode, operationName, outcome, codes: summary?.codes, durationMs: reply.elapsedTime });
+    logRequest(logger, {
+      requestId: request.id,
+      method: request.method,
+      path,
+      status: reply.statusCode,
+      operationName,
+      outcome,
+      codes: summary?.codes,
+      durationMs: reply.elapsedTime,
+    });
     request.endSpan?.(reply.statusCode, outcome, operationName);
   });
   app.get('/healthz', async () => ({ status: 'alive' }));
@@ -157,7 +182,10 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     } catch (error) {
       if (!(error instanceof InternalAuthError)) throw error;
       request.summary = summarise({ errors: [{ extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-      return reply.code(statusFor(ErrorCode.UNAUTHENTICATED)).type('application/json').send(errorBody(ErrorCode.UNAUTHENTICATED, error.message));
+      return reply
+        .code(statusFor(ErrorCode.UNAUTHENTICATED))
+        .type('application/json')
+        .send(errorBody(ErrorCode.UNAUTHENTICATED, error.message));
     }
   });
   await app.register(mercurius, {
@@ -169,24 +197,42 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
     // most of a dashboard's cost here.
     jit: 1,
     context: (request: FastifyRequest): ReferralsContext => {
-      const caller = { principal: request.principal, requestId: request.id, authorization: request.headers.authorization ?? '' };
+      const caller = {
+        principal: request.principal,
+        requestId: request.id,
+        authorization: request.headers.authorization ?? '',
+      };
       const log = logger.child({ requestId: request.id });
       return {
-        principal: request.principal, requestId: request.id, logger: log, store, cursors, loaders: createLoaders(store, figures), commands, caller,
+        principal: request.principal,
+        requestId: request.id,
+        logger: log,
+        store,
+        cursors,
+        loaders: createLoaders(store, figures),
+        commands,
+        caller,
         privacy: new ReferralPrivacy(request.principal, caller, clearance, log),
       };
     },
     errorFormatter: (execution, context) => {
       // mercurius's own formatter logs every message as it stands, before any scrub: it runs with a silent log, for
       // its flattening of validation errors and its status code only.
-      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, { reply: { log: SILENT_LOG } } as never);
+      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, {
+        reply: { log: SILENT_LOG },
+      } as never);
       const originals = execution.errors.flatMap((error) => {
         const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
         return Array.isArray(inner) ? inner : [error];
       });
       const request = (context as { reply?: { request?: FastifyRequest } }).reply?.request;
-      const inputs = lazyInputs(((request?.method === 'GET' ? request.query : request?.body) ?? {}) as RequestText, schema);
-      const errors = (response.errors ?? []).map((formatted, i) => scrubError(format(formatted, originals[i], inputs, request?.log as Logger | undefined), inputs));
+      const inputs = lazyInputs(
+        ((request?.method === 'GET' ? request.query : request?.body) ?? {}) as RequestText,
+        schema,
+      );
+      const errors = (response.errors ?? []).map((formatted, i) =>
+        scrubError(format(formatted, originals[i], inputs, request?.log as Logger | undefined), inputs),
+      );
       if (request) request.summary = summarise({ data: response.data, errors });
       return { statusCode, response: { data: response.data ?? null, errors } };
     },
@@ -195,6 +241,13 @@ export async function startReferralsService(config: HubConfig, logger: Logger = 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.ports.referrals;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { url: `http://${shownHost}:${port}/graphql`, knex, close: async () => { await relay.stop(); await app.close(); await knex.destroy(); } };
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    knex,
+    close: async () => {
+      await relay.stop();
+      await app.close();
+      await knex.destroy();
+    },
+  };
 }
-

@@ -75,12 +75,20 @@ function median(values: number[]): number | null {
 }
 
 /** Referrals of one status and result, counted (a single referral is a group of one). */
-interface CountedGroup { status: string; result: string | null; n: number; accepted: number }
+interface CountedGroup {
+  status: string;
+  result: string | null;
+  n: number;
+  accepted: number;
+}
 
 /** The counted figures, from referrals read one by one or counted in SQL alike: what each figure counts is said once. */
 function countsOf(groups: Iterable<CountedGroup>, medianDaysToDecision: number | null): ReferralStats {
   const byResult = new Map<string, number>();
-  let received = 0, accepted = 0, declined = 0, decided = 0;
+  let received = 0,
+    accepted = 0,
+    declined = 0,
+    decided = 0;
   for (const g of groups) {
     received += g.n;
     accepted += g.accepted;
@@ -91,15 +99,23 @@ function countsOf(groups: Iterable<CountedGroup>, medianDaysToDecision: number |
     }
   }
   return {
-    received, accepted, declined, decided, medianDaysToDecision,
+    received,
+    accepted,
+    declined,
+    decided,
+    medianDaysToDecision,
     decidedByResult: [...byResult].sort(([a], [b]) => a.localeCompare(b)).map(([result, count]) => ({ result, count })),
   };
 }
 
 function statsOf(rows: Row[]): ReferralStats {
-  const durations = rows.filter((r) => r.status === 'DECIDED')
+  const durations = rows
+    .filter((r) => r.status === 'DECIDED')
     .map((r) => (Date.parse(toIso(r.decided_at)!) - Date.parse(toIso(r.submitted_at)!)) / DAY_MS);
-  return countsOf(rows.map((r) => ({ status: r.status, result: r.result, n: 1, accepted: r.accepted_at ? 1 : 0 })), median(durations));
+  return countsOf(
+    rows.map((r) => ({ status: r.status, result: r.result, n: 1, accepted: r.accepted_at ? 1 : 0 })),
+    median(durations),
+  );
 }
 
 export const EMPTY_STATS: ReferralStats = statsOf([]);
@@ -153,12 +169,18 @@ export class ReferralStore {
 
   /** Every referral of each case, oldest first. */
   async ofCases(caseIds: readonly string[]): Promise<Map<string, ReferralRecord[]>> {
-    const rows = await this.knex('referrals').whereIn('case_id', caseIds as string[]).orderBy('seq');
+    const rows = await this.knex('referrals')
+      .whereIn('case_id', caseIds as string[])
+      .orderBy('seq');
     return groupBy(rows.map(toReferral), (r) => r.caseId);
   }
 
   /** One page of received referrals for each of many targets, in one statement. */
-  async pageForTargets(targetIds: readonly string[], filter: ReferralFilter, window: PageWindow): Promise<Map<string, ReferralRecord[]>> {
+  async pageForTargets(
+    targetIds: readonly string[],
+    filter: ReferralFilter,
+    window: PageWindow,
+  ): Promise<Map<string, ReferralRecord[]>> {
     const query = this.filtered(filter).whereIn('target_id', targetIds as string[]);
     const rows = await pagesPerParent(this.knex, query, 'target_id', window, 'desc');
     return groupBy(rows.map(toReferral), (r) => r.targetId);
@@ -166,11 +188,22 @@ export class ReferralStore {
 
   /** Each referral's history, oldest first. */
   async eventsOf(referralSeqs: readonly number[]): Promise<Map<number, ReferralEventRecord[]>> {
-    const rows = await this.knex('referral_events').whereIn('referral_seq', referralSeqs as number[]).orderBy('id');
-    return groupBy(rows.map((r): ReferralEventRecord => ({
-      referralSeq: Number(r.referral_seq), at: toIso(r.at)!, action: r.action, actor: r.actor, actorRole: r.actor_role,
-      fromStatus: r.from_status, toStatus: r.to_status, reason: r.reason,
-    })), (e) => e.referralSeq);
+    const rows = await this.knex('referral_events')
+      .whereIn('referral_seq', referralSeqs as number[])
+      .orderBy('id');
+    return groupBy(
+      rows.map((r): ReferralEventRecord => ({
+        referralSeq: Number(r.referral_seq),
+        at: toIso(r.at)!,
+        action: r.action,
+        actor: r.actor,
+        actorRole: r.actor_role,
+        fromStatus: r.from_status,
+        toStatus: r.to_status,
+        reason: r.reason,
+      })),
+      (e) => e.referralSeq,
+    );
   }
 
   /**
@@ -178,7 +211,14 @@ export class ReferralStore {
    * aggregated here, because a median is not portable SQL (sqlite has none).
    */
   async statsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
-    const rows = await this.inPeriod(targetIds, period).select('target_id', 'status', 'accepted_at', 'result', 'submitted_at', 'decided_at');
+    const rows = await this.inPeriod(targetIds, period).select(
+      'target_id',
+      'status',
+      'accepted_at',
+      'result',
+      'submitted_at',
+      'decided_at',
+    );
     return new Map([...groupBy(rows, (r: Row) => r.target_id as string)].map(([id, group]) => [id, statsOf(group)]));
   }
 
@@ -188,10 +228,20 @@ export class ReferralStore {
    * referrals a year, and reading them all to count them cost ten times the count.
    */
   async countsForTargets(targetIds: readonly string[], period: StatsPeriod): Promise<Map<string, ReferralStats>> {
-    const rows: Row[] = await this.inPeriod(targetIds, period).select('target_id', 'status', 'result').count({ n: '*' })
-      .select(this.knex.raw('sum(case when accepted_at is not null then 1 else 0 end) as accepted')).groupBy('target_id', 'status', 'result');
-    const counted = (r: Row): CountedGroup => ({ status: r.status, result: r.result, n: Number(r.n), accepted: Number(r.accepted ?? 0) });
-    return new Map([...groupBy(rows, (r) => r.target_id as string)].map(([id, groups]) => [id, countsOf(groups.map(counted), null)]));
+    const rows: Row[] = await this.inPeriod(targetIds, period)
+      .select('target_id', 'status', 'result')
+      .count({ n: '*' })
+      .select(this.knex.raw('sum(case when accepted_at is not null then 1 else 0 end) as accepted'))
+      .groupBy('target_id', 'status', 'result');
+    const counted = (r: Row): CountedGroup => ({
+      status: r.status,
+      result: r.result,
+      n: Number(r.n),
+      accepted: Number(r.accepted ?? 0),
+    });
+    return new Map(
+      [...groupBy(rows, (r) => r.target_id as string)].map(([id, groups]) => [id, countsOf(groups.map(counted), null)]),
+    );
   }
 
   /** The referrals' generation now. */
@@ -200,7 +250,10 @@ export class ReferralStore {
   }
 
   private inPeriod(targetIds: readonly string[], period: StatsPeriod): Knex.QueryBuilder {
-    return this.knex('referrals').whereIn('target_id', targetIds as string[]).where('submitted_at', '>=', period.from).where('submitted_at', '<', period.to);
+    return this.knex('referrals')
+      .whereIn('target_id', targetIds as string[])
+      .where('submitted_at', '>=', period.from)
+      .where('submitted_at', '<', period.to);
   }
 
   async countForTargets(targetIds: readonly string[], filter: ReferralFilter): Promise<Map<string, number>> {

@@ -14,14 +14,27 @@ export function validSubmission(overrides: Record<string, unknown> = {}) {
     place: '上海市徐汇区漕溪路1号',
     claims: '要求支付拖欠工资',
     parties: [
-      { role: 'APPLICANT', kind: 'PERSON', name: personName(rng), idNumber: residentId(rng, '310104'), phone: mobile(rng) },
-      { role: 'RESPONDENT', kind: 'ORGANISATION', name: '上海某某物流有限公司', idNumber: creditCode(rng, '310104'), phone: '021-64871234' },
+      {
+        role: 'APPLICANT',
+        kind: 'PERSON',
+        name: personName(rng),
+        idNumber: residentId(rng, '310104'),
+        phone: mobile(rng),
+      },
+      {
+        role: 'RESPONDENT',
+        kind: 'ORGANISATION',
+        name: '上海某某物流有限公司',
+        idNumber: creditCode(rng, '310104'),
+        phone: '021-64871234',
+      },
     ],
     ...overrides,
   };
 }
 
-export const CASE_FIELDS = 'id status version institution { id } supervisingUnit { id } timeline { action fromStatus toStatus actor actorRole reason } deadlines { rule startedAt dueAt metAt overdue }';
+export const CASE_FIELDS =
+  'id status version institution { id } supervisingUnit { id } timeline { action fromStatus toStatus actor actorRole reason } deadlines { rule startedAt dueAt metAt overdue }';
 
 export const MUTATIONS = {
   submit: `mutation($input: SubmitCaseInput!, $key: String) { submitCase(input: $input, idempotencyKey: $key) { ${CASE_FIELDS} } }`,
@@ -41,7 +54,11 @@ export async function caseRow(hub: Hub, id: string) {
 
 /** An active institution that takes cases, and its supervising unit. */
 export async function activeInstitution(hub: Hub, exceptId?: string, unitId?: string) {
-  const query = hub.knex.institutions('institutions').where('status', 'ACTIVE').whereNotNull('supervising_unit_id').whereNotIn('kind', ['COURT', 'COMMERCIAL_ARBITRATION']);
+  const query = hub.knex
+    .institutions('institutions')
+    .where('status', 'ACTIVE')
+    .whereNotNull('supervising_unit_id')
+    .whereNotIn('kind', ['COURT', 'COMMERCIAL_ARBITRATION']);
   if (exceptId) query.whereNot('id', exceptId);
   if (unitId) query.where('supervising_unit_id', unitId);
   const row = await query.orderBy('seq').first();

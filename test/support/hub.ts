@@ -57,7 +57,11 @@ export interface HubOptions {
 export interface GraphQLResult {
   status: number;
   headers: Headers;
-  body: { data?: any; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
+  body: {
+    data?: any;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
+  };
 }
 
 export type Hub = Awaited<ReturnType<typeof startHub>>;
@@ -65,24 +69,56 @@ export type Hub = Awaited<ReturnType<typeof startHub>>;
 export async function startHub(options: HubOptions = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiefen-test-'));
   const base = loadConfig({
-    JIEFEN_DATA_DIR: dataDir, GATEWAY_PORT: '0', NODE_ENV: 'test',
-    CASES_PORT: String(await freePort()), INSTITUTIONS_PORT: String(await freePort()), REFERRALS_PORT: String(await freePort()),
+    JIEFEN_DATA_DIR: dataDir,
+    GATEWAY_PORT: '0',
+    NODE_ENV: 'test',
+    CASES_PORT: String(await freePort()),
+    INSTITUTIONS_PORT: String(await freePort()),
+    REFERRALS_PORT: String(await freePort()),
   });
-  const databases = !options.databaseUrls && TEST_STORE === 'postgres' ? await createDatabases(['cases', 'institutions', 'referrals']) : undefined;
-  const config: HubConfig = { ...base, databaseUrls: options.databaseUrls ?? databases?.urls ?? {}, jurisdiction: options.jurisdiction ?? base.jurisdiction,
-    webhooks: options.webhooks ?? [], outbox: options.outbox ?? base.outbox, keptReads: options.keptReads ?? base.keptReads,
-    keptAnswers: options.keptAnswers ?? base.keptAnswers, metrics: { ...base.metrics, ...options.metrics } };
-  await seedDemo(config, { cases: options.cases ?? 200, institutions: options.institutions ?? 60, seed: options.seed ?? 7 });
+  const databases =
+    !options.databaseUrls && TEST_STORE === 'postgres'
+      ? await createDatabases(['cases', 'institutions', 'referrals'])
+      : undefined;
+  const config: HubConfig = {
+    ...base,
+    databaseUrls: options.databaseUrls ?? databases?.urls ?? {},
+    jurisdiction: options.jurisdiction ?? base.jurisdiction,
+    webhooks: options.webhooks ?? [],
+    outbox: options.outbox ?? base.outbox,
+    keptReads: options.keptReads ?? base.keptReads,
+    keptAnswers: options.keptAnswers ?? base.keptAnswers,
+    metrics: { ...base.metrics, ...options.metrics },
+  };
+  await seedDemo(config, {
+    cases: options.cases ?? 200,
+    institutions: options.institutions ?? 60,
+    seed: options.seed ?? 7,
+  });
   // Log lines are kept, so tests can read what the services logged.
   const logs: Record<string, unknown>[] = [];
-  const sink = { write: (line: string) => { logs.push(JSON.parse(line)); } };
+  const sink = {
+    write: (line: string) => {
+      logs.push(JSON.parse(line));
+    },
+  };
   const logger = (service: string) => createLogger(service, 'info', sink);
   // Each service knows the others' addresses from the configuration; none needs another running to start.
   const institutions = await startInstitutionsService(config, logger('institutions'));
-  const cases = await startCasesService(config, logger('cases'), { clock: options.clock, recordKeys: options.recordKeys });
+  const cases = await startCasesService(config, logger('cases'), {
+    clock: options.clock,
+    recordKeys: options.recordKeys,
+  });
   const referrals = await startReferralsService(config, logger('referrals'));
-  const gatewayConfig: HubConfig = { ...config, subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url } };
-  const gateway = await startGateway(gatewayConfig, logger('gateway'), { responseHooks: options.responseHooks, clock: options.clock, ...options.gateway });
+  const gatewayConfig: HubConfig = {
+    ...config,
+    subgraphUrls: { cases: cases.url, institutions: institutions.url, referrals: referrals.url },
+  };
+  const gateway = await startGateway(gatewayConfig, logger('gateway'), {
+    responseHooks: options.responseHooks,
+    clock: options.clock,
+    ...options.gateway,
+  });
   const extraGateways: { close(): Promise<void> }[] = [];
   const counters = {
     cases: statementCounter(cases.knex),
@@ -91,7 +127,11 @@ export async function startHub(options: HubOptions = {}) {
   };
 
   async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResult> {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: JSON.parse(text) };
   }
@@ -113,8 +153,14 @@ export async function startHub(options: HubOptions = {}) {
     token,
     post,
     /** A query through the gateway as a principal (`admin` unless told), or anonymously with `as: null`. */
-    async query(query: string, variables: Record<string, unknown> = {}, as: { role: string; org?: string; sub?: string } | null = { role: 'admin' }): Promise<GraphQLResult> {
-      const headers: Record<string, string> = as ? { authorization: `Bearer ${await token(as.role, as.org, as.sub)}` } : {};
+    async query(
+      query: string,
+      variables: Record<string, unknown> = {},
+      as: { role: string; org?: string; sub?: string } | null = { role: 'admin' },
+    ): Promise<GraphQLResult> {
+      const headers: Record<string, string> = as
+        ? { authorization: `Bearer ${await token(as.role, as.org, as.sub)}` }
+        : {};
       return post(gateway.url, { query, variables }, headers);
     },
     /** Another gateway process's equal over the same subgraphs, with its own options (it closes with the hub). */

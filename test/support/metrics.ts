@@ -29,7 +29,9 @@ export async function scrape(serviceUrl: string, headers: Record<string, string>
     text,
     series,
     value(name: string, labels: Record<string, string> = {}): number {
-      return series.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+      return series
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((sum, s) => sum + s.value, 0);
     },
     has(name: string, labels: Record<string, string> = {}): boolean {
       return series.some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));

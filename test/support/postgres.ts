@@ -8,7 +8,10 @@ import knexFactory from 'knex';
 export const POSTGRES_URL = process.env.JIEFEN_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function postgresReachable(): Promise<boolean> {
-  const admin = knexFactory({ client: 'pg', connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 },
+  });
   try {
     await admin.raw('select 1');
     return true;
@@ -19,7 +22,9 @@ export async function postgresReachable(): Promise<boolean> {
   }
 }
 
-export async function createDatabases(names: string[]): Promise<{ urls: Record<string, string>; drop(): Promise<void> }> {
+export async function createDatabases(
+  names: string[],
+): Promise<{ urls: Record<string, string>; drop(): Promise<void> }> {
   const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL });
   const suffix = randomBytes(4).toString('hex');
   const urls: Record<string, string> = {};
@@ -33,7 +38,8 @@ export async function createDatabases(names: string[]): Promise<{ urls: Record<s
   return {
     urls,
     async drop() {
-      for (const url of Object.values(urls)) await admin.raw('drop database if exists ?? with (force)', [new URL(url).pathname.slice(1)]);
+      for (const url of Object.values(urls))
+        await admin.raw('drop database if exists ?? with (force)', [new URL(url).pathname.slice(1)]);
       await admin.destroy();
     },
   };

@@ -21,11 +21,14 @@ export interface JurisdictionProfile {
   targets: { successRate?: number; respondedWithin48Hours?: number; mediatedWithin30Days?: number };
 }
 
-export const PROFILES: Readonly<Record<string, JurisdictionProfile>> = JSON.parse(fs.readFileSync(new URL('./jurisdictions.json', import.meta.url), 'utf8'));
+export const PROFILES: Readonly<Record<string, JurisdictionProfile>> = JSON.parse(
+  fs.readFileSync(new URL('./jurisdictions.json', import.meta.url), 'utf8'),
+);
 
 export function profileNamed(name: string): JurisdictionProfile {
   const profile = PROFILES[name];
-  if (!profile) throw new Error(`JIEFEN_JURISDICTION '${name}' is not a profile (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (!profile)
+    throw new Error(`JIEFEN_JURISDICTION '${name}' is not a profile (known: ${Object.keys(PROFILES).join(', ')})`);
   return profile;
 }
 

@@ -13,7 +13,9 @@ interface OfficialCalendar {
   makeUpWorkdays: string[];
 }
 
-const calendar: OfficialCalendar = JSON.parse(fs.readFileSync(new URL('./official-calendar.json', import.meta.url), 'utf8'));
+const calendar: OfficialCalendar = JSON.parse(
+  fs.readFileSync(new URL('./official-calendar.json', import.meta.url), 'utf8'),
+);
 const HOLIDAYS = new Set(calendar.holidays);
 const MAKE_UP = new Set(calendar.makeUpWorkdays);
 const YEARS = new Set(calendar.years);
@@ -34,7 +36,9 @@ export function localDate(instant: Date): string {
 export function isWorkingDay(date: string): boolean {
   const year = Number(date.slice(0, 4));
   if (!YEARS.has(year)) {
-    throw new CalendarError(`the holiday calendar has no data for ${year} (it covers ${calendar.years.join(', ')}): add that year's State Council notice`);
+    throw new CalendarError(
+      `the holiday calendar has no data for ${year} (it covers ${calendar.years.join(', ')}): add that year's State Council notice`,
+    );
   }
   if (MAKE_UP.has(date)) return true;
   if (HOLIDAYS.has(date)) return false;

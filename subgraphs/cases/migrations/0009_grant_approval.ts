@@ -12,7 +12,10 @@ export async function up(knex: Knex): Promise<void> {
     t.string('approved_by', 128);
     t.timestamp('approved_at', { useTz: true });
   });
-  await knex('consent_grants').whereNotNull('scope_case_id').whereNot('categories', 'like', '%,%').update({ approved_at: knex.ref('granted_at') });
+  await knex('consent_grants')
+    .whereNotNull('scope_case_id')
+    .whereNot('categories', 'like', '%,%')
+    .update({ approved_at: knex.ref('granted_at') });
 }
 
 export async function down(knex: Knex): Promise<void> {

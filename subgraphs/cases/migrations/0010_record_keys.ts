@@ -27,13 +27,21 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('case_stats_cells', (t) => {
     for (const column of KEY_SUM_COLUMNS) t.bigInteger(column).notNullable().defaultTo(0);
   });
-  await knex.schema.alterTable('case_stats_running', (t) => { t.bigInteger('record_key').notNullable().defaultTo(0); });
+  await knex.schema.alterTable('case_stats_running', (t) => {
+    t.bigInteger('record_key').notNullable().defaultTo(0);
+  });
 
   await assignRecordKeys(knex);
-  await knex.raw(`update cases set submitted_by = (select e.actor from case_events e where e.case_seq = cases.seq and e.action = 'SUBMIT' order by e.id limit 1)`);
+  await knex.raw(
+    `update cases set submitted_by = (select e.actor from case_events e where e.case_seq = cases.seq and e.action = 'SUBMIT' order by e.id limit 1)`,
+  );
   for (const [index, columns] of Object.entries(COVERING_INDEXES)) {
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.dropIndex([], index); });
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.index([...columns, ...COUNTERS, ...KEY_SUM_COLUMNS], index); });
+    await knex.schema.alterTable('case_stats_cells', (t) => {
+      t.dropIndex([], index);
+    });
+    await knex.schema.alterTable('case_stats_cells', (t) => {
+      t.index([...columns, ...COUNTERS, ...KEY_SUM_COLUMNS], index);
+    });
   }
 }
 
@@ -48,27 +56,54 @@ export async function assignRecordKeys(knex: Knex): Promise<void> {
     const rows = await knex('cases').where('seq', '>', after).orderBy('seq').limit(CHUNK);
     if (rows.length === 0) break;
     after = Number(rows.at(-1).seq);
-    const keyed = rows.map((row: Record<string, unknown>) => ({ seq: Number(row.seq), record_key: newRecordKey(), row }));
-    await insertChunked(knex as Knex.Transaction, 'new_record_keys', keyed.map(({ seq, record_key }) => ({ seq, record_key })));
+    const keyed = rows.map((row: Record<string, unknown>) => ({
+      seq: Number(row.seq),
+      record_key: newRecordKey(),
+      row,
+    }));
+    await insertChunked(
+      knex as Knex.Transaction,
+      'new_record_keys',
+      keyed.map(({ seq, record_key }) => ({ seq, record_key })),
+    );
     for (const { record_key, row } of keyed) {
       // Only the key sums move: the counters are in the cube already.
       const contribution = contributionOf({ ...toCase(row), recordKey: record_key });
-      delta.add({ ...contribution, counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 }, closureDays: null }, 1);
+      delta.add(
+        {
+          ...contribution,
+          counters: { n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0 },
+          closureDays: null,
+        },
+        1,
+      );
     }
   }
-  await knex.raw('update cases set record_key = (select k.record_key from new_record_keys k where k.seq = cases.seq) where seq in (select seq from new_record_keys)');
+  await knex.raw(
+    'update cases set record_key = (select k.record_key from new_record_keys k where k.seq = cases.seq) where seq in (select seq from new_record_keys)',
+  );
   await knex.raw('drop table new_record_keys');
   await delta.apply(knex);
-  await knex.raw('update case_stats_running set record_key = (select c.record_key from cases c where c.seq = case_stats_running.case_seq)');
+  await knex.raw(
+    'update case_stats_running set record_key = (select c.record_key from cases c where c.seq = case_stats_running.case_seq)',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
   for (const [index, columns] of Object.entries(COVERING_INDEXES)) {
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.dropIndex([], index); });
-    await knex.schema.alterTable('case_stats_cells', (t) => { t.index([...columns, ...COUNTERS], index); });
+    await knex.schema.alterTable('case_stats_cells', (t) => {
+      t.dropIndex([], index);
+    });
+    await knex.schema.alterTable('case_stats_cells', (t) => {
+      t.index([...columns, ...COUNTERS], index);
+    });
   }
-  await knex.schema.alterTable('case_stats_running', (t) => { t.dropColumn('record_key'); });
-  await knex.schema.alterTable('case_stats_cells', (t) => { for (const column of KEY_SUM_COLUMNS) t.dropColumn(column); });
+  await knex.schema.alterTable('case_stats_running', (t) => {
+    t.dropColumn('record_key');
+  });
+  await knex.schema.alterTable('case_stats_cells', (t) => {
+    for (const column of KEY_SUM_COLUMNS) t.dropColumn(column);
+  });
   await knex.schema.alterTable('cases', (t) => {
     t.dropIndex(['submitted_by', 'seq']);
     t.dropColumn('submitted_by');

@@ -35,24 +35,62 @@ export interface AuditFilter {
 }
 
 export interface AuditRecord {
-  seq: number; at: string; requestId: string; principal: string; role: string; org: string | null; decision: string;
-  categories: string[]; caseIds: string[]; operation: string | null; documentHash: string | null; detail: string | null;
+  seq: number;
+  at: string;
+  requestId: string;
+  principal: string;
+  role: string;
+  org: string | null;
+  decision: string;
+  categories: string[];
+  caseIds: string[];
+  operation: string | null;
+  documentHash: string | null;
+  detail: string | null;
 }
 
 const GENESIS = '0'.repeat(64);
 
 interface StoredRow {
-  seq: number; at: string; request_id: string; principal: string; role: string; org: string | null; decision: string;
-  categories: string; case_ids: string; operation: string | null; document_hash: string | null; detail: string | null; prev_hash: string; hash: string;
+  seq: number;
+  at: string;
+  request_id: string;
+  principal: string;
+  role: string;
+  org: string | null;
+  decision: string;
+  categories: string;
+  case_ids: string;
+  operation: string | null;
+  document_hash: string | null;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
 }
 
 function hashOf(row: Omit<StoredRow, 'seq' | 'hash'>): string {
-  const fields = [row.prev_hash, row.at, row.request_id, row.principal, row.role, row.org ?? '', row.decision, row.categories, row.case_ids, row.operation ?? '', row.document_hash ?? '', row.detail ?? ''];
+  const fields = [
+    row.prev_hash,
+    row.at,
+    row.request_id,
+    row.principal,
+    row.role,
+    row.org ?? '',
+    row.decision,
+    row.categories,
+    row.case_ids,
+    row.operation ?? '',
+    row.document_hash ?? '',
+    row.detail ?? '',
+  ];
   return createHash('sha256').update(fields.join('\u001f')).digest('hex');
 }
 
 export class AuditLog {
-  constructor(private readonly knex: Knex, private readonly clock: () => Date) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: () => Date,
+  ) {}
 
   /**
    * Appends entries, in the caller's transaction when given (a grant and its audit record commit together), else in
@@ -64,17 +102,29 @@ export class AuditLog {
       // One writer at a time extends the chain (sqlite serializes writers already).
       if (isPostgres(this.knex)) await trx.raw('select pg_advisory_xact_lock(727001)');
       const head = await trx('audit_head').where('id', 1).first();
-      let prev: string = head?.hash ?? (await trx('audit_checkpoints').orderBy('id', 'desc').first())?.prev_hash ?? GENESIS;
+      let prev: string =
+        head?.hash ?? (await trx('audit_checkpoints').orderBy('id', 'desc').first())?.prev_hash ?? GENESIS;
       let seq = 0;
       const at = this.clock().toISOString();
       for (const e of entries) {
         const row = {
-          at, request_id: e.requestId, principal: e.principal.sub, role: e.principal.role, org: e.principal.org ?? null, decision: e.decision,
-          categories: [...e.categories].sort().join(','), case_ids: JSON.stringify([...e.caseIds].sort()), operation: e.operation?.slice(0, 128) ?? null,
-          document_hash: e.documentHash, detail: e.detail?.slice(0, 200) ?? null, prev_hash: prev,
+          at,
+          request_id: e.requestId,
+          principal: e.principal.sub,
+          role: e.principal.role,
+          org: e.principal.org ?? null,
+          decision: e.decision,
+          categories: [...e.categories].sort().join(','),
+          case_ids: JSON.stringify([...e.caseIds].sort()),
+          operation: e.operation?.slice(0, 128) ?? null,
+          document_hash: e.documentHash,
+          detail: e.detail?.slice(0, 200) ?? null,
+          prev_hash: prev,
         };
         const hash = hashOf(row);
-        const [inserted] = await trx('audit_events').insert({ ...row, hash }).returning('seq');
+        const [inserted] = await trx('audit_events')
+          .insert({ ...row, hash })
+          .returning('seq');
         seq = Number(typeof inserted === 'object' ? (inserted as { seq: number }).seq : inserted);
         prev = hash;
       }
@@ -102,8 +152,18 @@ export class AuditLog {
 
   async list(filter: AuditFilter, window: PageWindow): Promise<AuditRecord[]> {
     return (await pageOf(this.filtered(filter), window, 'desc')).map((r: StoredRow) => ({
-      seq: Number(r.seq), at: toIso(r.at)!, requestId: r.request_id, principal: r.principal, role: r.role, org: r.org, decision: r.decision,
-      categories: r.categories ? r.categories.split(',') : [], caseIds: JSON.parse(r.case_ids), operation: r.operation, documentHash: r.document_hash, detail: r.detail,
+      seq: Number(r.seq),
+      at: toIso(r.at)!,
+      requestId: r.request_id,
+      principal: r.principal,
+      role: r.role,
+      org: r.org,
+      decision: r.decision,
+      categories: r.categories ? r.categories.split(',') : [],
+      caseIds: JSON.parse(r.case_ids),
+      operation: r.operation,
+      documentHash: r.document_hash,
+      detail: r.detail,
     }));
   }
 
@@ -115,12 +175,13 @@ export class AuditLog {
     let checked = 0;
     let last: StoredRow | null = null;
     const broken = (seq: number, reason: string) => ({ ok: false, checked, brokenAt: seq, reason });
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows: StoredRow[] = await this.knex('audit_events').where('seq', '>', after).orderBy('seq').limit(1000);
       if (rows.length === 0) break;
       for (const raw of rows) {
         const row = { ...raw, seq: Number(raw.seq), at: toIso(raw.at)! };
-        if (expectedSeq !== null && row.seq !== expectedSeq) return broken(expectedSeq, `record ${expectedSeq} is missing`);
+        if (expectedSeq !== null && row.seq !== expectedSeq)
+          return broken(expectedSeq, `record ${expectedSeq} is missing`);
         if (row.prev_hash !== prev) return broken(row.seq, `record ${row.seq} does not follow the record before it`);
         const { seq: _seq, hash, ...content } = row;
         if (hashOf(content) !== hash) return broken(row.seq, `record ${row.seq} was changed`);
@@ -147,7 +208,11 @@ export class AuditLog {
       const head = await trx('audit_head').where('id', 1).first();
       if (head && Number(head.seq) === Number(newestOld.seq)) return 0; // never prune the head itself
       const removed = await trx('audit_events').where('seq', '<=', newestOld.seq).del();
-      await trx('audit_checkpoints').insert({ first_seq: Number(newestOld.seq) + 1, prev_hash: newestOld.hash, pruned_at: this.clock().toISOString() });
+      await trx('audit_checkpoints').insert({
+        first_seq: Number(newestOld.seq) + 1,
+        prev_hash: newestOld.hash,
+        pruned_at: this.clock().toISOString(),
+      });
       return removed;
     });
   }

@@ -12,14 +12,22 @@ import type { CasesContext } from '../resolvers.js';
 
 const plainHeader = (value: string | undefined, pattern: RegExp) => (value && pattern.test(value) ? value : null);
 
-export async function closePrivacyLedger(context: CasesContext, result: ExecutionResultLike, request: FinishedRequest): Promise<void> {
+export async function closePrivacyLedger(
+  context: CasesContext,
+  result: ExecutionResultLike,
+  request: FinishedRequest,
+): Promise<void> {
   // The gateway names the client's operation and document; a direct caller's own are used otherwise.
-  const operation = plainHeader(request.header(OPERATION_NAME_HEADER), /^[_A-Za-z][_0-9A-Za-z]{0,127}$/) ?? request.operationName;
+  const operation =
+    plainHeader(request.header(OPERATION_NAME_HEADER), /^[_A-Za-z][_0-9A-Za-z]{0,127}$/) ?? request.operationName;
   const documentHash = plainHeader(request.header(DOCUMENT_HASH_HEADER), /^[0-9a-f]{64}$/) ?? request.queryHash;
   try {
     await context.audit.append(context.privacy.entries(context.requestId, operation, documentHash));
   } catch (error) {
-    context.logger.error({ err: { name: (error as Error).name, code: (error as { code?: string }).code } }, 'audit log write failed: response withheld');
+    context.logger.error(
+      { err: { name: (error as Error).name, code: (error as { code?: string }).code } },
+      'audit log write failed: response withheld',
+    );
     result.data = null;
     result.errors = [internalError('the audit log could not be written, so no party data is returned')];
     delete result.extensions;

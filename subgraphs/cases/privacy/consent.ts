@@ -25,13 +25,21 @@ interface Step {
 const scopeCases = (grant: Pick<GrantRecord, 'scopeCaseId'>) => (grant.scopeCaseId ? [grant.scopeCaseId] : []);
 
 export class ConsentDesk {
-  constructor(private readonly knex: Knex, private readonly grants: GrantStore, private readonly audit: AuditLog) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly grants: GrantStore,
+    private readonly audit: AuditLog,
+  ) {}
 
   grant(call: StewardCall, input: GrantInput): Promise<GrantRecord> {
     return this.step(call, 'grantDataAccess', input.categories ?? [], async (trx) => {
       const grant = await this.grants.create(input, call.principal.sub, trx);
       const inForce = grant.approvedAt !== null;
-      return { grant, decision: inForce ? 'GRANTED' : 'REQUESTED', detail: `${grant.id} to ${grant.grantee}${inForce ? '' : ', awaiting a second steward'}` };
+      return {
+        grant,
+        decision: inForce ? 'GRANTED' : 'REQUESTED',
+        detail: `${grant.id} to ${grant.grantee}${inForce ? '' : ', awaiting a second steward'}`,
+      };
     });
   }
 
@@ -50,19 +58,35 @@ export class ConsentDesk {
   }
 
   /** `asked`: the categories the step names, for the record of a refusal (never the caller's other input). */
-  private async step(call: StewardCall, operation: string, asked: string[], run: (trx: Knex.Transaction) => Promise<Step>): Promise<GrantRecord> {
+  private async step(
+    call: StewardCall,
+    operation: string,
+    asked: string[],
+    run: (trx: Knex.Transaction) => Promise<Step>,
+  ): Promise<GrantRecord> {
     const base = { requestId: call.requestId, principal: call.principal, operation, documentHash: null };
     try {
       requireRole(call.principal, ['steward'], operation);
       return await this.knex.transaction(async (trx) => {
         const { grant, decision, detail } = await run(trx);
-        await this.audit.append([{ ...base, decision, categories: grant.categories, caseIds: scopeCases(grant), detail }], trx);
+        await this.audit.append(
+          [{ ...base, decision, categories: grant.categories, caseIds: scopeCases(grant), detail }],
+          trx,
+        );
         return grant;
       });
     } catch (error) {
       const { code, rule } = (error as GraphQLError).extensions ?? {};
       if (code === ErrorCode.FORBIDDEN) {
-        await this.audit.append([{ ...base, decision: 'DENIED', categories: asked, caseIds: [], detail: `${operation} refused: ${rule === 'FOUR_EYES' ? 'four eyes' : 'not a steward'}` }]);
+        await this.audit.append([
+          {
+            ...base,
+            decision: 'DENIED',
+            categories: asked,
+            caseIds: [],
+            detail: `${operation} refused: ${rule === 'FOUR_EYES' ? 'four eyes' : 'not a steward'}`,
+          },
+        ]);
       }
       throw error;
     }

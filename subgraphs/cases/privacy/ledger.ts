@@ -44,14 +44,18 @@ export class PrivacyLedger {
   ) {}
 
   private activeGrants(): Promise<Grant[]> {
-    return (this.grants ??= this.deps.grants.activeFor(this.principal.sub).then((grants) => (this.grantsRead = grants)));
+    return (this.grants ??= this.deps.grants
+      .activeFor(this.principal.sub)
+      .then((grants) => (this.grantsRead = grants)));
   }
 
   decide(category: PiiCategory, parent: unknown): boolean | Promise<boolean> {
     const record = accessOf(parent);
     const handling = CLEAR_ACCESS[this.principal.role];
     if (handling === 'referred court or commission') {
-      return this.deps.referredTo.load(record.id).then((orgs) => handles(this.principal, record, orgs) || this.byGrant(category, record));
+      return this.deps.referredTo
+        .load(record.id)
+        .then((orgs) => handles(this.principal, record, orgs) || this.byGrant(category, record));
     }
     if (handles(this.principal, record, [])) return true;
     return this.byGrant(category, record);
@@ -103,10 +107,14 @@ export class PrivacyLedger {
     const handling = CLEAR_ACCESS[role];
     if (org && handling === 'assigned institution') return { kind: 'institution', org };
     if (org && handling === 'supervising unit') return { kind: 'supervising unit', org };
-    const grants = (await this.activeGrants()).filter((g) => g.categories.includes(category) && g.expiresAt > this.deps.clock().toISOString());
+    const grants = (await this.activeGrants()).filter(
+      (g) => g.categories.includes(category) && g.expiresAt > this.deps.clock().toISOString(),
+    );
     if (grants.length) return { kind: 'grants', grants };
     this.denials.push({ categories: [category], detail: `filter ${field}` });
-    throw forbidden(`${field}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`);
+    throw forbidden(
+      `${field}: searching by party data needs clearance for ${category} (a consent grant, or handling the case)`,
+    );
   }
 
   /** `extensions.redaction` of the response: how many values of which categories were withheld. */
@@ -124,8 +132,15 @@ export class PrivacyLedger {
       for (const ids of this.clear.values()) for (const id of ids) caseIds.add(id);
       entries.push({ ...base, decision: 'CLEAR', categories: [...this.clear.keys()], caseIds: [...caseIds] });
     }
-    if (this.withheld.size) entries.push({ ...base, decision: 'WITHHELD', categories: [...this.withheld.keys()], caseIds: [...this.withheldCases] });
-    for (const d of this.denials) entries.push({ ...base, decision: 'DENIED', categories: d.categories, caseIds: [], detail: d.detail });
+    if (this.withheld.size)
+      entries.push({
+        ...base,
+        decision: 'WITHHELD',
+        categories: [...this.withheld.keys()],
+        caseIds: [...this.withheldCases],
+      });
+    for (const d of this.denials)
+      entries.push({ ...base, decision: 'DENIED', categories: d.categories, caseIds: [], detail: d.detail });
     return entries;
   }
 }

@@ -33,9 +33,11 @@ export function needsSecondSteward(grant: Pick<Grant, 'categories' | 'scopeCaseI
 
 /** Does the grant's scope take in this case? Empty scope fields do not narrow. */
 export function scopeCovers(grant: Grant, record: CaseAccess): boolean {
-  return (!grant.scopeInstitutionId || grant.scopeInstitutionId === record.institutionId)
-    && (!grant.scopeDistrict || grant.scopeDistrict === record.district)
-    && (!grant.scopeCaseId || grant.scopeCaseId === record.id);
+  return (
+    (!grant.scopeInstitutionId || grant.scopeInstitutionId === record.institutionId) &&
+    (!grant.scopeDistrict || grant.scopeDistrict === record.district) &&
+    (!grant.scopeCaseId || grant.scopeCaseId === record.id)
+  );
 }
 
 /** Does a grant in force cover this category for this case? */
@@ -57,9 +59,13 @@ export function scopingGrant(grants: readonly Grant[], record: CaseAccess, now: 
 /** Handling, decided from the record (and, for courts and commissions, the organisations the case was referred to). */
 export function handles(principal: Principal, record: CaseAccess, referredTo: readonly string[]): boolean {
   switch (CLEAR_ACCESS[principal.role]) {
-    case 'assigned institution': return !!principal.org && record.institutionId === principal.org;
-    case 'supervising unit': return !!principal.org && record.supervisingUnitId === principal.org;
-    case 'referred court or commission': return !!principal.org && referredTo.includes(principal.org);
-    default: return false;
+    case 'assigned institution':
+      return !!principal.org && record.institutionId === principal.org;
+    case 'supervising unit':
+      return !!principal.org && record.supervisingUnitId === principal.org;
+    case 'referred court or commission':
+      return !!principal.org && referredTo.includes(principal.org);
+    default:
+      return false;
   }
 }

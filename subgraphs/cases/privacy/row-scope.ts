@@ -23,7 +23,11 @@ export interface RowFacts {
 /** The rows a principal may list: every case, or the cases of its own work (a column's value) and its grants' scopes. */
 export type RowScope =
   | { every: true }
-  | { every: false; own: { column: 'institution_id' | 'supervising_unit_id' | 'submitted_by'; value: string } | null; grants: Grant[] };
+  | {
+      every: false;
+      own: { column: 'institution_id' | 'supervising_unit_id' | 'submitted_by'; value: string } | null;
+      grants: Grant[];
+    };
 
 /** One request's row rule: the grants are read once, and only for a principal that does not see every case. */
 export class CaseRowAccess {
@@ -41,10 +45,14 @@ export class CaseRowAccess {
   private ownColumn(): Extract<RowScope, { every: false }>['own'] {
     const { org, sub } = this.principal;
     switch (CASE_ROWS[this.principal.role]) {
-      case 'cases assigned to it': return org ? { column: 'institution_id', value: org } : null;
-      case 'cases it dispatched': return org ? { column: 'supervising_unit_id', value: org } : null;
-      case 'cases it received': return { column: 'submitted_by', value: sub };
-      default: return null;
+      case 'cases assigned to it':
+        return org ? { column: 'institution_id', value: org } : null;
+      case 'cases it dispatched':
+        return org ? { column: 'supervising_unit_id', value: org } : null;
+      case 'cases it received':
+        return { column: 'submitted_by', value: sub };
+      default:
+        return null;
     }
   }
 
@@ -60,10 +68,20 @@ export class CaseRowAccess {
     if (rows === 'every case') return true;
     const own = this.ownColumn();
     if (own) {
-      const value = own.column === 'institution_id' ? record.institutionId : own.column === 'supervising_unit_id' ? record.supervisingUnitId : record.submittedBy;
+      const value =
+        own.column === 'institution_id'
+          ? record.institutionId
+          : own.column === 'supervising_unit_id'
+            ? record.supervisingUnitId
+            : record.submittedBy;
       if (value === own.value) return true;
     }
-    if (rows === 'cases referred to it' && this.principal.org && (await this.deps.referredTo.load(record.id)).includes(this.principal.org)) return true;
+    if (
+      rows === 'cases referred to it' &&
+      this.principal.org &&
+      (await this.deps.referredTo.load(record.id)).includes(this.principal.org)
+    )
+      return true;
     return (await this.activeGrants()).some((g) => scopeCovers(g, record));
   }
 }

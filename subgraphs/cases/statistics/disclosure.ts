@@ -64,7 +64,10 @@ export class CellKeyPerturbation {
   constructor(readonly table: PerturbationTable) {
     this.threshold = table.parameters.threshold;
     this.maxNoise = table.parameters.maxNoise;
-    this.rows = table.rows.map((row) => ({ uppers: row.noise.map((e) => e.upper), noise: row.noise.map((e) => e.noise) }));
+    this.rows = table.rows.map((row) => ({
+      uppers: row.noise.map((e) => e.upper),
+      noise: row.noise.map((e) => e.noise),
+    }));
   }
 
   /** The noise for a set of `count` cases whose record keys sum to `keySum`. */
@@ -106,7 +109,13 @@ export function figurePolicy(principal: Principal, perturbation: CellKeyPerturba
   const access = FIGURE_ACCESS[principal.role];
   if (access === 'exact') return { exact: 'everything', perturbation };
   if (access === 'exact for own cases' && principal.org) {
-    return { exact: { column: principal.role === 'institution' ? 'institution_id' : 'supervising_unit_id', value: principal.org }, perturbation };
+    return {
+      exact: {
+        column: principal.role === 'institution' ? 'institution_id' : 'supervising_unit_id',
+        value: principal.org,
+      },
+      perturbation,
+    };
   }
   return { exact: 'nothing', perturbation };
 }
@@ -122,10 +131,16 @@ export function exactPartSql(policy: FigurePolicy, alias: string): { sql: string
 }
 
 /** A set of cases outside the exact part: how many, and their record keys' sum. */
-export interface Protected { count: number; keySum: number }
+export interface Protected {
+  count: number;
+  keySum: number;
+}
 
 /** A figure's cases as read: the exact part's count, and the rest as one protected set. */
-export interface FigureParts { exact: number; rest: Protected }
+export interface FigureParts {
+  exact: number;
+  rest: Protected;
+}
 
 export const noParts = (): FigureParts => ({ exact: 0, rest: { count: 0, keySum: 0 } });
 

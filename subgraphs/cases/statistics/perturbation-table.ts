@@ -140,17 +140,22 @@ function rowFor(count: number, parameters: PerturbationParameters): Perturbation
   } else {
     // One side only (the count can only move up): no zero mean; the least biased spread under the same bound.
     const unconstrained = values.map(() => 1 / values.length);
-    p = moment(values, unconstrained, 2) <= parameters.variance ? unconstrained : solve(values, null, parameters.variance);
+    p =
+      moment(values, unconstrained, 2) <= parameters.variance
+        ? unconstrained
+        : solve(values, null, parameters.variance);
   }
   // Rounded to fixed digits, so the checked-in file is exact and the intervals end at 1.
   const rounded = p.map((x) => Math.round(x * DIGITS) / DIGITS);
   const largest = rounded.indexOf(Math.max(...rounded));
   rounded[largest] = Math.round((rounded[largest]! + 1 - rounded.reduce((s, x) => s + x, 0)) * DIGITS) / DIGITS;
   let upper = 0;
-  const noise = values.map((v, i) => {
-    upper = Math.round((upper + rounded[i]!) * DIGITS) / DIGITS;
-    return { noise: v, p: rounded[i]!, upper };
-  }).filter((e) => e.p > 0);
+  const noise = values
+    .map((v, i) => {
+      upper = Math.round((upper + rounded[i]!) * DIGITS) / DIGITS;
+      return { noise: v, p: rounded[i]!, upper };
+    })
+    .filter((e) => e.p > 0);
   noise[noise.length - 1]!.upper = 1;
   // `+ 0` writes a negative zero as 0, as JSON does.
   const round = (x: number) => Math.round(x * 1e6) / 1e6 + 0;
@@ -159,13 +164,17 @@ function rowFor(count: number, parameters: PerturbationParameters): Perturbation
 
 /** The whole table: rows 0 to `threshold + maxNoise`, the last standing for all larger counts. */
 export function designPerturbationTable(parameters: PerturbationParameters): PerturbationTable {
-  if (!Number.isInteger(parameters.maxNoise) || parameters.maxNoise < 1) throw new Error('maxNoise must be a positive integer');
-  if (!Number.isInteger(parameters.threshold) || parameters.threshold < 1) throw new Error('threshold must be a positive integer');
+  if (!Number.isInteger(parameters.maxNoise) || parameters.maxNoise < 1)
+    throw new Error('maxNoise must be a positive integer');
+  if (!Number.isInteger(parameters.threshold) || parameters.threshold < 1)
+    throw new Error('threshold must be a positive integer');
   if (!(parameters.variance > 0)) throw new Error('variance must be positive');
   const rows: PerturbationRow[] = [];
-  for (let count = 0; count <= parameters.threshold + parameters.maxNoise; count++) rows.push(rowFor(count, parameters));
+  for (let count = 0; count <= parameters.threshold + parameters.maxNoise; count++)
+    rows.push(rowFor(count, parameters));
   return {
-    method: 'cell-key method, maximum-entropy perturbation table (see subgraphs/cases/statistics/perturbation-table.ts)',
+    method:
+      'cell-key method, maximum-entropy perturbation table (see subgraphs/cases/statistics/perturbation-table.ts)',
     parameters,
     generatedBy: `npm run ptable -- --max-noise ${parameters.maxNoise} --variance ${parameters.variance} --threshold ${parameters.threshold}`,
     rows,

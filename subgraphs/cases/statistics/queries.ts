@@ -12,8 +12,13 @@ import { readGeneration } from '../../../kit/generation.js';
 import { addToParts, exactPartSql, noParts, type FigureParts, type FigurePolicy } from './disclosure.js';
 
 export const DIMENSION_COLUMNS = {
-  INSTITUTION: 'institution_id', SUPERVISING_UNIT: 'supervising_unit_id', DISTRICT: 'district', CATEGORY: 'category',
-  CHANNEL: 'channel', MONTH: 'month', STATUS: 'status',
+  INSTITUTION: 'institution_id',
+  SUPERVISING_UNIT: 'supervising_unit_id',
+  DISTRICT: 'district',
+  CATEGORY: 'category',
+  CHANNEL: 'channel',
+  MONTH: 'month',
+  STATUS: 'status',
 } as const;
 export type Dimension = keyof typeof DIMENSION_COLUMNS;
 
@@ -40,7 +45,10 @@ export interface CellSums {
 }
 
 /** A group's closure histograms (days → cases), of its exact part and of the rest. */
-export interface ClosureHistograms { exact: Map<number, number>; rest: Map<number, number> }
+export interface ClosureHistograms {
+  exact: Map<number, number>;
+  rest: Map<number, number>;
+}
 
 type Row = Record<string, any>;
 
@@ -80,7 +88,12 @@ export class StatsReader {
     const groupColumns = [...new Set([...columns, 'status'])];
     const query = filtered(this.knex('case_stats_cells as s'), filter, 's')
       .select(groupColumns.map((c) => `s.${c}`))
-      .select(COUNTERS.flatMap((k) => [this.knex.raw('sum(s.??) as ??', [k, k]), this.knex.raw('sum(s.??) as ??', [KEY_SUMS[k], KEY_SUMS[k]])]))
+      .select(
+        COUNTERS.flatMap((k) => [
+          this.knex.raw('sum(s.??) as ??', [k, k]),
+          this.knex.raw('sum(s.??) as ??', [KEY_SUMS[k], KEY_SUMS[k]]),
+        ]),
+      )
       .groupBy(groupColumns.map((c) => `s.${c}`));
     const rows: Row[] = await withExactPart(this.knex, query, policy, 's');
     return rows.map((r) => ({
@@ -93,10 +106,16 @@ export class StatsReader {
   }
 
   /** Days-to-closure histograms per group and part: each atom's histogram text, concatenated. */
-  async closureHistograms(filter: StatsFilter, columns: readonly string[], policy: FigurePolicy): Promise<Map<string, ClosureHistograms>> {
+  async closureHistograms(
+    filter: StatsFilter,
+    columns: readonly string[],
+    policy: FigurePolicy,
+  ): Promise<Map<string, ClosureHistograms>> {
     const concat = isPostgres(this.knex) ? "string_agg(s.closure_days, '')" : "group_concat(s.closure_days, '')";
     // Only closed mediations have days to closure: naming their statuses narrows the index range before any row is read.
-    const query = filtered(this.knex('case_stats_cells as s'), filter, 's').whereIn('s.status', ['RESOLVED', 'UNRESOLVED']).whereNot('s.closure_days', '')
+    const query = filtered(this.knex('case_stats_cells as s'), filter, 's')
+      .whereIn('s.status', ['RESOLVED', 'UNRESOLVED'])
+      .whereNot('s.closure_days', '')
       .select(this.knex.raw(`${concat} as days`));
     if (columns.length) query.select(columns.map((c) => `s.${c}`)).groupBy(columns.map((c) => `s.${c}`));
     const result = new Map<string, ClosureHistograms>();
@@ -114,8 +133,14 @@ export class StatsReader {
    * Open cases with a time limit running past due, per group and part, with their record keys' sum: a range read of
    * the running-limits table.
    */
-  async overdueNow(filter: StatsFilter, columns: readonly string[], policy: FigurePolicy, now: Date): Promise<Map<string, FigureParts>> {
-    const query = atomFilter(this.knex('case_stats_running as r'), filter, 'r').where('r.due_at', '<', now.toISOString())
+  async overdueNow(
+    filter: StatsFilter,
+    columns: readonly string[],
+    policy: FigurePolicy,
+    now: Date,
+  ): Promise<Map<string, FigureParts>> {
+    const query = atomFilter(this.knex('case_stats_running as r'), filter, 'r')
+      .where('r.due_at', '<', now.toISOString())
       .select(this.knex.raw('count(*) as n'), this.knex.raw('sum(r.record_key) as k'));
     if (columns.length) query.select(columns.map((c) => `r.${c}`)).groupBy(columns.map((c) => `r.${c}`));
     const result = new Map<string, FigureParts>();
@@ -133,8 +158,11 @@ export class StatsReader {
    * subgraph and the gateway (it bounds how long an answer is kept) and never reaches a client.
    */
   async nextDue(filter: StatsFilter, now: Date): Promise<number> {
-    const [row] = rowsOf<Row>(await atomFilter(this.knex('case_stats_running as r'), filter, 'r')
-      .where('r.due_at', '>=', now.toISOString()).min({ due: 'r.due_at' }));
+    const [row] = rowsOf<Row>(
+      await atomFilter(this.knex('case_stats_running as r'), filter, 'r')
+        .where('r.due_at', '>=', now.toISOString())
+        .min({ due: 'r.due_at' }),
+    );
     return row?.due ? Date.parse(toIso(row.due)!) : Infinity;
   }
 

@@ -71,7 +71,9 @@ export function respondedWithin48HoursShare(within: number, dispatched: number):
  * acceptance. Mediations still running are not counted either way, so the share does not drift as time passes.
  */
 export function mediatedWithin30Days(c: CaseFacts): boolean {
-  return isClosedMediation(c) && c.acceptedAt !== null && Date.parse(c.closedAt!) - Date.parse(c.acceptedAt) <= 30 * DAY;
+  return (
+    isClosedMediation(c) && c.acceptedAt !== null && Date.parse(c.closedAt!) - Date.parse(c.acceptedAt) <= 30 * DAY
+  );
 }
 /** …as a share of the closed mediations. */
 export function mediatedWithin30DaysShare(within: number, resolved: number, unresolved: number): Rate {
@@ -118,7 +120,10 @@ export interface TargetCheck {
   missed: boolean | null;
 }
 
-export function checkTargets(targets: Partial<Record<TargetMeasure, number>>, rates: Record<TargetMeasure, Rate | null>): TargetCheck[] {
+export function checkTargets(
+  targets: Partial<Record<TargetMeasure, number>>,
+  rates: Record<TargetMeasure, Rate | null>,
+): TargetCheck[] {
   return TARGET_MEASURES.filter((m) => targets[m] !== undefined).map((measure) => {
     const value = rates[measure]?.value ?? null;
     return { measure, minimum: targets[measure]!, value, missed: value === null ? null : value < targets[measure]! };

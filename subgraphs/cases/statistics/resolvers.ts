@@ -3,7 +3,9 @@ import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionNode } fro
 import type { Dimension, StatsFilter } from './queries.js';
 import type { LazyFigures, RequestStatistics, StatsRow } from './statistics.js';
 
-interface StatsContext { statistics: RequestStatistics }
+interface StatsContext {
+  statistics: RequestStatistics;
+}
 
 const reference = (id: string | undefined) => (id ? { __typename: 'Institution', id } : null);
 const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
@@ -13,12 +15,23 @@ export const statisticsQuery = {
     ctx.statistics.query(args.filter, args.groupBy),
 };
 
-export const institutionCaseStats = (institution: { id: string }, args: { from?: string | null; to?: string | null }, ctx: StatsContext, info: GraphQLResolveInfo) => {
+export const institutionCaseStats = (
+  institution: { id: string },
+  args: { from?: string | null; to?: string | null },
+  ctx: StatsContext,
+  info: GraphQLResolveInfo,
+) => {
   // Every entity of a batch shares the field's nodes: the selection is read once per request, not per entity.
   let lazy = lazyFiguresOf.get(info.fieldNodes);
   if (!lazy) {
     const asked = selectedFieldNames(info);
-    lazyFiguresOf.set(info.fieldNodes, (lazy = { overdueNow: asked.has('overdueNow'), daysToClose: asked.has('medianDaysToClose') || asked.has('p90DaysToClose') }));
+    lazyFiguresOf.set(
+      info.fieldNodes,
+      (lazy = {
+        overdueNow: asked.has('overdueNow'),
+        daysToClose: asked.has('medianDaysToClose') || asked.has('p90DaysToClose'),
+      }),
+    );
   }
   return ctx.statistics.ofInstitution(institution.id, args.from, args.to, lazy);
 };
@@ -42,7 +55,9 @@ function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   return names;
 }
 
-const count = (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) => row.counts[name];
+const count =
+  (name: 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open' | 'n' | 'accepted') => (row: StatsRow) =>
+    row.counts[name];
 
 export const CaseStatsRow = {
   institution: (row: StatsRow) => reference(row.group.institution_id),
@@ -63,10 +78,16 @@ export const CaseStatsRow = {
   open: count('open'),
   overdueNow: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.overdueNow(row),
   successRate: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).successRate,
-  respondedWithin48Hours: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).respondedWithin48Hours,
-  mediatedWithin30Days: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.rates(row).mediatedWithin30Days,
+  respondedWithin48Hours: (row: StatsRow, _: unknown, ctx: StatsContext) =>
+    ctx.statistics.rates(row).respondedWithin48Hours,
+  mediatedWithin30Days: (row: StatsRow, _: unknown, ctx: StatsContext) =>
+    ctx.statistics.rates(row).mediatedWithin30Days,
   medianDaysToClose: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.daysToClose(row, 0.5),
   p90DaysToClose: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.daysToClose(row, 0.9),
   targets: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.targets(row),
-  missedTargets: (row: StatsRow, _: unknown, ctx: StatsContext) => ctx.statistics.targets(row).filter((t) => t.missed).map((t) => t.measure),
+  missedTargets: (row: StatsRow, _: unknown, ctx: StatsContext) =>
+    ctx.statistics
+      .targets(row)
+      .filter((t) => t.missed)
+      .map((t) => t.measure),
 };

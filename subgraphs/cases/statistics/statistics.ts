@@ -11,14 +11,36 @@ import { DISTRICTS } from '../../../kit/reference-data.js';
 import type { Principal } from '../../../kit/principal.js';
 import type { JurisdictionProfile } from '../deadlines/deadlines.js';
 import { COUNTERS } from './cells.js';
-import { DIMENSION_COLUMNS, groupKeyOf, StatsReader, type CellSums, type ClosureHistograms, type Dimension, type StatsFilter } from './queries.js';
 import {
-  checkTargets, mediatedWithin30DaysShare, OPEN_STATUSES, percentileDays, respondedWithin48HoursShare, successRate,
+  DIMENSION_COLUMNS,
+  groupKeyOf,
+  StatsReader,
+  type CellSums,
+  type ClosureHistograms,
+  type Dimension,
+  type StatsFilter,
+} from './queries.js';
+import {
+  checkTargets,
+  mediatedWithin30DaysShare,
+  OPEN_STATUSES,
+  percentileDays,
+  respondedWithin48HoursShare,
+  successRate,
   type TargetMeasure,
 } from './rates.js';
 import {
-  addToParts, figurePolicy, loadPerturbation, noParts, percentileGate, policyKey, publishFigure,
-  type CellKeyPerturbation, type FigureParts, type FigurePolicy, type PercentileGate,
+  addToParts,
+  figurePolicy,
+  loadPerturbation,
+  noParts,
+  percentileGate,
+  policyKey,
+  publishFigure,
+  type CellKeyPerturbation,
+  type FigureParts,
+  type FigurePolicy,
+  type PercentileGate,
 } from './disclosure.js';
 import { GenerationCache, type RequestReads } from '../../../kit/generation.js';
 
@@ -32,7 +54,10 @@ export interface StatisticsOptions {
 }
 
 /** The figures of a row, as published to the request's principal. */
-export type Counts = Record<(typeof COUNTERS)[number] | 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open', number>;
+export type Counts = Record<
+  (typeof COUNTERS)[number] | 'resolved' | 'unresolved' | 'rejected' | 'withdrawn' | 'open',
+  number
+>;
 
 /** What one row of statistics is built from. */
 export interface StatsRow {
@@ -60,10 +85,12 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export function checkStatsFilter(filter: StatsFilter | null | undefined, path = 'filter'): StatsFilter {
   const f = filter ?? {};
   for (const bound of ['from', 'to'] as const) {
-    if (f[bound] != null && !MONTH.test(f[bound]!)) throw badInput(`${path}.${bound}`, 'must be a month, YYYY-MM (e.g. 2026-01)');
+    if (f[bound] != null && !MONTH.test(f[bound]!))
+      throw badInput(`${path}.${bound}`, 'must be a month, YYYY-MM (e.g. 2026-01)');
   }
   if (f.from && f.to && f.from > f.to) throw badInput(`${path}.from`, 'is after to');
-  if (f.district != null && !(f.district in DISTRICTS)) throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
+  if (f.district != null && !(f.district in DISTRICTS))
+    throw badInput(`${path}.district`, 'not a district code (e.g. 310104 for Xuhui)');
   return f;
 }
 
@@ -74,12 +101,24 @@ type FoldedRow = Omit<StatsRow, 'spec'>;
 const FIGURES = [...COUNTERS, 'resolved', 'unresolved', 'rejected', 'withdrawn', 'open', 'closed'] as const;
 type Figure = (typeof FIGURES)[number];
 
-const zeroCounts = (): Counts => ({ n: 0, accepted: 0, dispatched: 0, responded_48h: 0, mediated_30d: 0, resolved: 0, unresolved: 0, rejected: 0, withdrawn: 0, open: 0 });
+const zeroCounts = (): Counts => ({
+  n: 0,
+  accepted: 0,
+  dispatched: 0,
+  responded_48h: 0,
+  mediated_30d: 0,
+  resolved: 0,
+  unresolved: 0,
+  rejected: 0,
+  withdrawn: 0,
+  open: 0,
+});
 
 /** The status figures an atom of this status counts in (its `n` cases and their keys). */
 function statusFigures(status: string): Figure[] {
   const figures: Figure[] = [];
-  if (status === 'RESOLVED' || status === 'UNRESOLVED') figures.push(status === 'RESOLVED' ? 'resolved' : 'unresolved', 'closed');
+  if (status === 'RESOLVED' || status === 'UNRESOLVED')
+    figures.push(status === 'RESOLVED' ? 'resolved' : 'unresolved', 'closed');
   else if (status === 'REJECTED') figures.push('rejected');
   else if (status === 'WITHDRAWN') figures.push('withdrawn');
   else if ((OPEN_STATUSES as readonly string[]).includes(status)) figures.push('open');
@@ -92,7 +131,11 @@ function allExact(policy: FigurePolicy, filter: StatsFilter, group: Record<strin
   if (policy.exact === 'nothing') return false;
   const { column, value } = policy.exact;
   if (group[column] !== undefined) return group[column] === value;
-  if (column === 'institution_id') return filter.institutionId === value || (!!filter.institutionIds?.length && filter.institutionIds.every((id) => id === value));
+  if (column === 'institution_id')
+    return (
+      filter.institutionId === value ||
+      (!!filter.institutionIds?.length && filter.institutionIds.every((id) => id === value))
+    );
   return filter.supervisingUnitId === value;
 }
 
@@ -101,8 +144,16 @@ function fold(policy: FigurePolicy, filter: StatsFilter, columns: readonly strin
   for (const e of entries) {
     const key = groupKeyOf(columns, e.group);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { group: e.group, parts: Object.fromEntries(FIGURES.map((f) => [f, noParts()])) as Record<Figure, FigureParts> }));
-    const add = (figure: Figure, count: number, keySum: number) => addToParts(g!.parts[figure], e.exactPart ? 1 : 0, count, keySum);
+    if (!g)
+      groups.set(
+        key,
+        (g = {
+          group: e.group,
+          parts: Object.fromEntries(FIGURES.map((f) => [f, noParts()])) as Record<Figure, FigureParts>,
+        }),
+      );
+    const add = (figure: Figure, count: number, keySum: number) =>
+      addToParts(g!.parts[figure], e.exactPart ? 1 : 0, count, keySum);
     for (const k of COUNTERS) add(k, e.sums[k], e.keys[k]);
     for (const f of statusFigures(e.status)) add(f, e.sums.n, e.keys.n);
   }
@@ -117,7 +168,14 @@ function fold(policy: FigurePolicy, filter: StatsFilter, columns: readonly strin
     }
     // A group with nothing published is no row at all, as a group without cases is none.
     if (counts.n === 0) continue;
-    rows.push({ groupKey, group, counts, restShown, perturbed: !allExact(policy, filter, group), gate: restShown ? percentileGate(policy, parts.closed.rest) : 'exact part' });
+    rows.push({
+      groupKey,
+      group,
+      counts,
+      restShown,
+      perturbed: !allExact(policy, filter, group),
+      gate: restShown ? percentileGate(policy, parts.closed.rest) : 'exact part',
+    });
   }
   return rows;
 }
@@ -137,7 +195,13 @@ class PerSpecFigure<V> {
   all(spec: QuerySpec): Promise<Map<string, V>> {
     let values = this.pending.get(spec);
     if (!values) {
-      this.pending.set(spec, (values = this.read(spec).then((read) => { this.known.set(spec, read); return read; })));
+      this.pending.set(
+        spec,
+        (values = this.read(spec).then((read) => {
+          this.known.set(spec, read);
+          return read;
+        })),
+      );
     }
     return values;
   }
@@ -166,26 +230,47 @@ export class RequestStatistics {
   private readonly kept: RequestReads;
   private readonly policyKey: string;
 
-  constructor(private readonly reader: StatsReader, cache: GenerationCache, private readonly options: StatisticsOptions, principal: Principal, perturbation: CellKeyPerturbation) {
+  constructor(
+    private readonly reader: StatsReader,
+    cache: GenerationCache,
+    private readonly options: StatisticsOptions,
+    principal: Principal,
+    perturbation: CellKeyPerturbation,
+  ) {
     this.policy = figurePolicy(principal, perturbation);
     this.policyKey = policyKey(this.policy);
     this.kept = cache.forRequest(() => options.clock().getTime());
     // One statement per query for all its groups (none when computed at this generation before).
-    this.histograms = new PerSpecFigure((spec) => this.cached('histograms', spec, async () =>
-      ({ value: await reader.closureHistograms(spec.filter, spec.columns, this.policy), validUntil: Infinity })));
-    this.overdue = new PerSpecFigure((spec) => this.cached('overdue', spec, async () => {
-      const now = options.clock();
-      // Kept, the counts hold until the next due time among the running limits they count. Without a cache that time
-      // is not read, so the counts are known to hold only now.
-      const [value, validUntil] = await Promise.all([reader.overdueNow(spec.filter, spec.columns, this.policy, now),
-        cache.enabled ? reader.nextDue(spec.filter, now) : now.getTime()]);
-      return { value, validUntil };
-    }));
+    this.histograms = new PerSpecFigure((spec) =>
+      this.cached('histograms', spec, async () => ({
+        value: await reader.closureHistograms(spec.filter, spec.columns, this.policy),
+        validUntil: Infinity,
+      })),
+    );
+    this.overdue = new PerSpecFigure((spec) =>
+      this.cached('overdue', spec, async () => {
+        const now = options.clock();
+        // Kept, the counts hold until the next due time among the running limits they count. Without a cache that time
+        // is not read, so the counts are known to hold only now.
+        const [value, validUntil] = await Promise.all([
+          reader.overdueNow(spec.filter, spec.columns, this.policy, now),
+          cache.enabled ? reader.nextDue(spec.filter, now) : now.getTime(),
+        ]);
+        return { value, validUntil };
+      }),
+    );
   }
 
   /** A read of the cube for this request's policy, through the cache. */
-  private cached<V>(read: string, spec: QuerySpec, compute: () => Promise<{ value: V; validUntil: number }>): Promise<V> {
-    return this.kept.read(`${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`, compute);
+  private cached<V>(
+    read: string,
+    spec: QuerySpec,
+    compute: () => Promise<{ value: V; validUntil: number }>,
+  ): Promise<V> {
+    return this.kept.read(
+      `${read}\u0000${this.policyKey}\u0000${JSON.stringify(spec.columns)}\u0000${JSON.stringify(spec.filter)}`,
+      compute,
+    );
   }
 
   /** The query's rows: folded once per generation (folding thousands of groups cost more than reading them kept). */
@@ -195,14 +280,28 @@ export class RequestStatistics {
   }
 
   private async rowsOf(spec: QuerySpec): Promise<StatsRow[]> {
-    const folded = await this.cached('rows', spec, async () =>
-      ({ value: fold(this.policy, spec.filter, spec.columns, await this.reader.cellSums(spec.filter, spec.columns, this.policy)), validUntil: Infinity }));
+    const folded = await this.cached('rows', spec, async () => ({
+      value: fold(
+        this.policy,
+        spec.filter,
+        spec.columns,
+        await this.reader.cellSums(spec.filter, spec.columns, this.policy),
+      ),
+      validUntil: Infinity,
+    }));
     return folded.map((row) => ({ ...row, spec }));
   }
 
   private emptyRow(spec: QuerySpec, group: Record<string, string>): StatsRow {
-    return { spec, groupKey: groupKeyOf(spec.columns, group), group, counts: zeroCounts(), restShown: false, gate: 'exact part',
-      perturbed: !allExact(this.policy, spec.filter, group) };
+    return {
+      spec,
+      groupKey: groupKeyOf(spec.columns, group),
+      group,
+      counts: zeroCounts(),
+      restShown: false,
+      gate: 'exact part',
+      perturbed: !allExact(this.policy, spec.filter, group),
+    };
   }
 
   /** A count of cases read elsewhere (`totalCount`), published as the same set's figure would be here. */
@@ -210,7 +309,10 @@ export class RequestStatistics {
     return publishFigure(this.policy, parts);
   }
 
-  async query(filter: StatsFilter | null | undefined, groupBy: readonly Dimension[] | null | undefined): Promise<StatsRow[]> {
+  async query(
+    filter: StatsFilter | null | undefined,
+    groupBy: readonly Dimension[] | null | undefined,
+  ): Promise<StatsRow[]> {
     const checked = checkStatsFilter(filter);
     const columns = [...new Set((groupBy ?? []).map((d) => DIMENSION_COLUMNS[d]))];
     const spec: QuerySpec = { filter: checked, columns };
@@ -219,7 +321,12 @@ export class RequestStatistics {
     return rows.sort((a, b) => (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0));
   }
 
-  ofInstitution(id: string, from: string | null | undefined, to: string | null | undefined, lazy: LazyFigures = { overdueNow: false, daysToClose: false }): Promise<StatsRow> {
+  ofInstitution(
+    id: string,
+    from: string | null | undefined,
+    to: string | null | undefined,
+    lazy: LazyFigures = { overdueNow: false, daysToClose: false },
+  ): Promise<StatsRow> {
     const key = `${from ?? ''}\u0000${to ?? ''}\u0000${lazy.overdueNow}\u0000${lazy.daysToClose}`;
     let loader = this.institutionRows.get(key);
     if (!loader) {
@@ -235,7 +342,9 @@ export class RequestStatistics {
       // The figures the selection asks for are read with the rows, for the whole batch, so each row's fields
       // resolve at once; started together, one statement runs while the answer of another is folded.
       const [rows] = await Promise.all([
-        this.rowsOf(spec), lazy.overdueNow ? this.overdue.all(spec) : null, lazy.daysToClose ? this.histograms.all(spec) : null,
+        this.rowsOf(spec),
+        lazy.overdueNow ? this.overdue.all(spec) : null,
+        lazy.daysToClose ? this.histograms.all(spec) : null,
       ]);
       const byId = new Map(rows.map((r) => [r.group.institution_id!, r]));
       return ids.map((id) => byId.get(id) ?? this.emptyRow(spec, { institution_id: id }));
@@ -284,7 +393,10 @@ export class CaseStatistics {
   private readonly reader: StatsReader;
   private readonly cache: GenerationCache;
   private readonly perturbation: CellKeyPerturbation;
-  constructor(knex: Knex, private readonly options: StatisticsOptions) {
+  constructor(
+    knex: Knex,
+    private readonly options: StatisticsOptions,
+  ) {
     this.reader = new StatsReader(knex);
     this.perturbation = loadPerturbation(options.suppressionThreshold);
     this.cache = new GenerationCache(() => this.reader.generation(), options.cache);

@@ -25,9 +25,13 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('last').notNullable();
   });
   // A case has at most one referral in a court's or commission's hands: concurrent requests cannot both land.
-  await knex.raw(`create unique index referrals_one_open_per_case on referrals (case_id) where status in ('SUBMITTED', 'ACCEPTED')`);
+  await knex.raw(
+    `create unique index referrals_one_open_per_case on referrals (case_id) where status in ('SUBMITTED', 'ACCEPTED')`,
+  );
   // Statistics per target over a period of submission.
-  await knex.schema.alterTable('referrals', (t) => { t.index(['target_id', 'submitted_at']); });
+  await knex.schema.alterTable('referrals', (t) => {
+    t.index(['target_id', 'submitted_at']);
+  });
   await createIdempotencyTable(knex);
   await createDeliveryTable(knex);
 }
@@ -35,7 +39,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('outbox_deliveries');
   await knex.schema.dropTable('idempotency_keys');
-  await knex.schema.alterTable('referrals', (t) => { t.dropIndex(['target_id', 'submitted_at']); });
+  await knex.schema.alterTable('referrals', (t) => {
+    t.dropIndex(['target_id', 'submitted_at']);
+  });
   await knex.raw('drop index referrals_one_open_per_case');
   await knex.schema.dropTable('referral_number_counters');
   await knex.schema.dropTable('referral_events');

@@ -11,10 +11,16 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('referrals', (t) => {
     t.index(['target_id', 'submitted_at', 'status', 'result', 'accepted_at'], 'referrals_target_period_figures');
   });
-  await knex.schema.alterTable('referrals', (t) => { t.dropIndex(['target_id', 'submitted_at']); });
+  await knex.schema.alterTable('referrals', (t) => {
+    t.dropIndex(['target_id', 'submitted_at']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('referrals', (t) => { t.index(['target_id', 'submitted_at']); });
-  await knex.schema.alterTable('referrals', (t) => { t.dropIndex([], 'referrals_target_period_figures'); });
+  await knex.schema.alterTable('referrals', (t) => {
+    t.index(['target_id', 'submitted_at']);
+  });
+  await knex.schema.alterTable('referrals', (t) => {
+    t.dropIndex([], 'referrals_target_period_figures');
+  });
 }
