@@ -168,6 +168,22 @@ export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
 }
 
+/** Locks the rows a query reads until the transaction ends, where the database can (sqlite serializes writers). */
+export function lockingRows<Q extends Knex.QueryBuilder>(knex: Knex, query: Q): Q {
+  if (isPostgres(knex)) query.forUpdate();
+  return query;
+}
+
+/** One writer at a time past this point, keyed by `key`, until the transaction ends (sqlite has one writer anyway). */
+export async function serializeWriters(trx: Knex.Transaction, key: number): Promise<void> {
+  if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(?)', [key]);
+}
+
+/** SQL that concatenates `expression` over a group's rows, in no particular order. */
+export function concatenated(knex: Knex, expression: string): string {
+  return isPostgres(knex) ? `string_agg(${expression}, '')` : `group_concat(${expression}, '')`;
+}
+
 /**
  * Reads one row and holds it against concurrent changes until the transaction ends: `select … for update` on
  * PostgreSQL; on sqlite a no-op write first, so the transaction takes the single writer lock before it reads

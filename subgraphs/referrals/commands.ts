@@ -4,7 +4,7 @@
  * transition. Preconditions on the case and the target are asked of their own registries (partners.ts).
  */
 import type { Knex } from '../../kit/store.js';
-import { isPostgres, isUniqueViolation } from '../../kit/store.js';
+import { isUniqueViolation, lockingRows } from '../../kit/store.js';
 import { badInput, changedMeanwhile, conflict, forbidden, notFound, staleVersion } from '../../kit/errors.js';
 import { oneResultPerKey, recall, remember, type IdempotentRequest } from '../../kit/idempotency.js';
 import { checkExpectedVersion, notInFuture, requiredText } from '../../kit/input.js';
@@ -64,9 +64,7 @@ export class ReferralCommands {
   ) {}
 
   private async load(trx: Knex.Transaction, id: string): Promise<ReferralRecord | null> {
-    const query = trx('referrals').where('id', id).first();
-    if (isPostgres(this.knex)) query.forUpdate();
-    const row = await query;
+    const row = await lockingRows(this.knex, trx('referrals').where('id', id)).first();
     return row ? toReferral(row) : null;
   }
 

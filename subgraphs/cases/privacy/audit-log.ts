@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from '../../../kit/store.js';
-import { isPostgres } from '../../../kit/store.js';
+import { serializeWriters } from '../../../kit/store.js';
 import { toIso } from '../../../kit/scalars.js';
 import type { Principal } from '../../../kit/principal.js';
 import type { PageWindow } from '../../../kit/connection.js';
@@ -100,7 +100,7 @@ export class AuditLog {
     if (entries.length === 0) return;
     const write = async (trx: Knex.Transaction) => {
       // One writer at a time extends the chain (sqlite serializes writers already).
-      if (isPostgres(this.knex)) await trx.raw('select pg_advisory_xact_lock(727001)');
+      await serializeWriters(trx, 727001);
       const head = await trx('audit_head').where('id', 1).first();
       let prev: string =
         head?.hash ?? (await trx('audit_checkpoints').orderBy('id', 'desc').first())?.prev_hash ?? GENESIS;

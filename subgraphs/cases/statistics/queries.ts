@@ -5,7 +5,7 @@
  * the cube, and overdue counts the running-limits table (one row per open case with a limit running).
  */
 import type { Knex } from '../../../kit/store.js';
-import { isPostgres, rowsOf } from '../../../kit/store.js';
+import { concatenated, rowsOf } from '../../../kit/store.js';
 import { COUNTERS, GENERATION_TABLE, KEY_SUMS, parseClosureDays, type Counters } from './cells.js';
 import { toIso } from '../../../kit/scalars.js';
 import { readGeneration } from '../../../kit/generation.js';
@@ -111,7 +111,7 @@ export class StatsReader {
     columns: readonly string[],
     policy: FigurePolicy,
   ): Promise<Map<string, ClosureHistograms>> {
-    const concat = isPostgres(this.knex) ? "string_agg(s.closure_days, '')" : "group_concat(s.closure_days, '')";
+    const concat = concatenated(this.knex, 's.closure_days');
     // Only closed mediations have days to closure: naming their statuses narrows the index range before any row is read.
     const query = filtered(this.knex('case_stats_cells as s'), filter, 's')
       .whereIn('s.status', ['RESOLVED', 'UNRESOLVED'])
