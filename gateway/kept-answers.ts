@@ -27,7 +27,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { FastResponse } from '../kit/graphql-response.js';
+import type { ReadyAnswer } from '../kit/graphql-response.js';
 import type { HubConfig } from '../kit/config.js';
 import type { Principal } from '../kit/principal.js';
 import type { Stage } from './pipeline.js';
@@ -94,7 +94,7 @@ export function keptPlan(
 }
 
 interface KeptAnswer {
-  response: FastResponse;
+  response: ReadyAnswer;
   subgraphs: SubgraphName[];
   generations: number[];
   validUntil: number;
@@ -154,7 +154,7 @@ export class KeptAnswers {
   }
 
   /** The answer kept under `key`, if its figures still hold and no generation it was kept under has moved. */
-  async lookup(key: string, principal: Principal): Promise<FastResponse | null> {
+  async lookup(key: string, principal: Principal): Promise<ReadyAnswer | null> {
     const kept = this.answers.get(key);
     if (!kept) return null;
     if (this.options.now() >= kept.validUntil) {
@@ -170,7 +170,7 @@ export class KeptAnswers {
   }
 
   /** Keeps an answer computed after the generations `before` were read (see the header for when it is kept). */
-  keep(key: string, response: FastResponse, subgraphs: SubgraphName[], before: number[], validUntil: number): void {
+  keep(key: string, response: ReadyAnswer, subgraphs: SubgraphName[], before: number[], validUntil: number): void {
     if (response.status !== 200 || this.options.now() >= validUntil) return;
     const bytes = (response.body.length + key.length) * 2;
     if (bytes > this.maxBytes / 4) return;

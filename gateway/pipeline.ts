@@ -4,7 +4,7 @@
  * front every service shares (kit/http.ts). Both request paths run the same list:
  * - arrival stages (who asks) run before the body is read, request stages and the document stage for every
  *   request before the path is chosen;
- * - the lean path (gateway/fast-path.ts) calls the operation, result and sent stages itself;
+ * - the lean path (gateway/lean-path.ts) calls the operation, result and sent stages itself;
  * - requests only Apollo Server's pipeline serves (GET, introspection, variables that do not coerce) run those same
  *   stages through `pipelinePlugin`.
  * A stage refuses by throwing a GraphQLError; the refusal is answered through the result stages like any answer.
@@ -22,7 +22,7 @@ import {
   formatResult,
   responseContentType,
   serialise,
-  type FastResponse,
+  type ReadyAnswer,
   type FormattedResult,
 } from '../kit/graphql-response.js';
 import type { GraphQLParams, HandOver, PipelineRequest, RequestInfo } from '../kit/http.js';
@@ -70,11 +70,11 @@ export interface Stage<TContext> {
   /** Reads the document: the one stage that parses it, checks its limits and validates it. */
   document?(facts: RequestFacts & { query: string; schema: GraphQLSchema }): PreparedDocument;
   /** The operation known, before anything runs: refuses, or answers at once. */
-  operation?(facts: OperationFacts<TContext>): Promise<FastResponse | void> | FastResponse | void;
+  operation?(facts: OperationFacts<TContext>): Promise<ReadyAnswer | void> | ReadyAnswer | void;
   /** The answer before it is serialised. */
   result?(facts: ResultFacts<TContext>): Promise<void> | void;
   /** The serialised answer, once it is sent (kept answers keep it). */
-  sent?(facts: OperationFacts<TContext>, response: FastResponse): void;
+  sent?(facts: OperationFacts<TContext>, response: ReadyAnswer): void;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -96,12 +96,12 @@ export interface PipelineOptions<TContext> {
     facts: OperationFacts<TContext>,
     cached: CachedDocument,
     run: StageRunner<TContext>,
-  ): Promise<FastResponse | null>;
+  ): Promise<ReadyAnswer | null>;
 }
 
 /** The stages after the document, for a path to call in order. */
 export interface StageRunner<TContext> {
-  operation(facts: OperationFacts<TContext>): Promise<FastResponse | undefined>;
+  operation(facts: OperationFacts<TContext>): Promise<ReadyAnswer | undefined>;
   /** Result stages on an answer, then its serialisation. */
   answer(
     schema: GraphQLSchema,
@@ -113,8 +113,8 @@ export interface StageRunner<TContext> {
       extensions?: Record<string, unknown>;
     },
     contentType: string,
-  ): Promise<FastResponse>;
-  sent(facts: OperationFacts<TContext>, response: FastResponse): void;
+  ): Promise<ReadyAnswer>;
+  sent(facts: OperationFacts<TContext>, response: ReadyAnswer): void;
 }
 
 export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
@@ -149,7 +149,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     params: GraphQLParams,
     error: unknown,
     facts?: OperationFacts<TContext>,
-  ): Promise<FastResponse> => {
+  ): Promise<ReadyAnswer> => {
     if (!isGraphQLError(error)) throw error;
     return {
       ...(await runner.answer(schema, facts, params, { errors: [error] }, refusalType(info))),
@@ -162,7 +162,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     for (const stage of stages) await stage.refused?.(info);
   }
 
-  async function pipeline(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null> {
+  async function pipeline(request: PipelineRequest<TContext>): Promise<ReadyAnswer | HandOver | null> {
     const schema = options.schema();
     if (!request.params || !schema) return null;
     const params = { ...request.params };
@@ -210,7 +210,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
   }
 
   /** The arrival stages, which kit/http.ts runs before it reads the body. */
-  async function arrival(info: RequestInfo): Promise<FastResponse | null> {
+  async function arrival(info: RequestInfo): Promise<ReadyAnswer | null> {
     const schema = options.schema();
     if (!schema) return null;
     const params: GraphQLParams = {
@@ -232,7 +232,7 @@ export function gatewayPipeline<TContext>(options: PipelineOptions<TContext>) {
     return {
       async requestDidStart() {
         let facts: OperationFacts<TContext> | undefined;
-        let early: FastResponse | undefined;
+        let early: ReadyAnswer | undefined;
         const paramsOf = (context: GraphQLRequestContext<TContext & object>): GraphQLParams => ({
           query: context.request.query,
           variables: context.request.variables,

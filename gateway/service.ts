@@ -25,7 +25,7 @@ import { userTokenVerifier } from './authenticate.js';
 import { internalCredentials } from './internal-credentials.js';
 import { operationChoiceStage } from './operation-choice.js';
 import { publicDirectoryStage } from './public-directory.js';
-import { gatewayLeanPath } from './fast-path.js';
+import { gatewayLeanPath } from './lean-path.js';
 import { addSubgraphRedaction, gatewayRedaction, type RedactionContext } from './redaction.js';
 import { privacyOffice } from './privacy-office.js';
 import { NoReservedAliasesRule } from './rules/NoReservedAliasesRule.js';

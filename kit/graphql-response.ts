@@ -1,6 +1,6 @@
 /**
  * A GraphQL execution result turned into the HTTP answer Apollo Server would give for it, for the lean request
- * paths (kit/http.ts `fastPath`): errors normalised as Apollo does (a `code` on every error, an `extensions.http`
+ * paths (the lean path, gateway/lean-path.ts): errors normalised as Apollo does (a `code` on every error, an `extensions.http`
  * status taken off and applied) and then passed through the service's error formatter; the content type
  * negotiated from Accept; `cache-control: no-store`; the body serialised once.
  */
@@ -14,7 +14,7 @@ export interface ExecutionResultLike {
   extensions?: Record<string, unknown>;
 }
 
-export interface FastResponse {
+export interface ReadyAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
@@ -98,7 +98,7 @@ export function serialise(
   { status, headers, body }: FormattedResult,
   contentType: string,
   operationName: string | null = null,
-): FastResponse {
+): ReadyAnswer {
   return {
     status,
     headers: { 'content-type': contentType, 'cache-control': 'no-store', ...headers },
@@ -112,6 +112,6 @@ export function graphqlResponse(
   formatError: ErrorFormatter,
   contentType: string,
   operationName: string | null = null,
-): FastResponse {
+): ReadyAnswer {
   return serialise(formatResult(result, formatError), contentType, operationName);
 }

@@ -14,7 +14,7 @@ import { errorBody, ErrorCode, payloadTooLarge, statusFor } from './errors.js';
 import { logRequest, type Logger } from './log.js';
 import { loggableError } from './format-error.js';
 import type { Principal } from './principal.js';
-import { responseContentType, type FastResponse } from './graphql-response.js';
+import { responseContentType, type ReadyAnswer } from './graphql-response.js';
 import type { ServiceMetrics } from './metrics.js';
 import {
   operationNameOf,
@@ -65,9 +65,9 @@ export interface ApolloHttpOptions<TContext extends BaseContext> {
    * refusal, or the lean path's answer), hands Apollo Server the request with its parameters rewritten (a persisted
    * document's text filled in), or returns null to hand it over unchanged.
    */
-  pipeline?(request: PipelineRequest<TContext>): Promise<FastResponse | HandOver | null>;
+  pipeline?(request: PipelineRequest<TContext>): Promise<ReadyAnswer | HandOver | null>;
   /** The pipeline's checks of the caller alone, before the body is read: a refusal to send, or null to go on. */
-  arrival?(info: RequestInfo): Promise<FastResponse | null>;
+  arrival?(info: RequestInfo): Promise<ReadyAnswer | null>;
   /** Told of a request refused here for its body (too large, not JSON), as the pipeline is of its own refusals. */
   refused?(info: RequestInfo): Promise<void>;
   /** Bytes a request body may hold; a larger one is answered 413 (default 1 MiB). */

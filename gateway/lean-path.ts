@@ -8,7 +8,7 @@
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import { getVariableValues, type VariableDefinitionNode } from 'graphql';
-import type { FastResponse } from '../kit/graphql-response.js';
+import type { ReadyAnswer } from '../kit/graphql-response.js';
 import type { Logger } from '../kit/log.js';
 import type { CachedDocument } from '../kit/document-cache.js';
 import type { OperationFacts, StageRunner } from './pipeline.js';
@@ -18,7 +18,7 @@ export function gatewayLeanPath<TContext extends { logger: Logger }>(gateway: Ap
     facts: OperationFacts<TContext>,
     cached: CachedDocument,
     run: StageRunner<TContext>,
-  ): Promise<FastResponse | null> {
+  ): Promise<ReadyAnswer | null> {
     const { operation, schema, context } = facts;
     if (operation) {
       const coerced = getVariableValues(
