@@ -1,6 +1,6 @@
 /**
  * A store's generation: a number in the database that every write of some data raises in its own transaction, so
- * that values computed from that data can be kept in memory exactly as long as they are right (GenerationCache).
+ * that values computed from that data can be kept in memory exactly as long as they are right (KeptReads).
  *
  * It is the sum of GENERATION_STRIPES rows, and a write raises one of them at random: a single row would be locked
  * by every writing transaction until its commit, which on PostgreSQL queued all case status changes behind each
@@ -40,7 +40,7 @@ export async function readGeneration(knex: Knex, table: string): Promise<number>
   return Number(row?.generation ?? 0);
 }
 
-/** One request's reads through a GenerationCache. */
+/** One request's reads through a KeptReads. */
 export interface RequestReads {
   read<V>(key: string, compute: () => Promise<Cached<V>>): Promise<V>;
   /** The earliest instant a value read so far may go wrong without any write (Infinity: only a write). */
@@ -64,7 +64,7 @@ export interface Cached<V> {
  * - Keys must hold everything the value depends on besides the data (the read, its arguments, the caller's policy).
  * Entries of an older generation are dropped as soon as a request sees a newer one; the map is bounded.
  */
-export class GenerationCache {
+export class KeptReads {
   private generation = -1;
   private readonly entries = new Map<string, Cached<unknown>>();
 

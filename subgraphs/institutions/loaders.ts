@@ -6,10 +6,10 @@
  */
 import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
 import type { PageWindow } from '../../kit/connection.js';
-import type { GenerationCache } from '../../kit/generation.js';
+import type { KeptReads } from '../../kit/generation.js';
 import type { HistoryStore, InstitutionFilter, InstitutionRecord, InstitutionStore } from './store.js';
 
-export function createLoaders(store: InstitutionStore, history: HistoryStore, registry: GenerationCache) {
+export function createLoaders(store: InstitutionStore, history: HistoryStore, registry: KeptReads) {
   const kept = registry.forRequest(Date.now);
   return {
     registryPage: (filter: InstitutionFilter, window: PageWindow): Promise<InstitutionRecord[]> =>

@@ -5,7 +5,7 @@ import type { HubConfig } from '../../kit/config.js';
 import { CursorCodec } from '../../kit/connection.js';
 import { createLogger, type Logger } from '../../kit/log.js';
 import { openStore, type Knex } from '../../kit/store.js';
-import { GenerationCache } from '../../kit/generation.js';
+import { KeptReads } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type InstitutionsContext } from './resolvers.js';
@@ -36,7 +36,7 @@ export async function startInstitutionsService(
 ): Promise<RunningInstitutionsService> {
   const knex = await openInstitutionsStore(config);
   const store = new InstitutionStore(knex);
-  const registry = new GenerationCache(() => store.generation(), config.keptReads);
+  const registry = new KeptReads(() => store.generation(), config.keptReads);
   const history = new HistoryStore(knex);
   const commands = new RegistryCommands(knex);
   const cursors = new CursorCodec(config.cursorSecret);

@@ -1,14 +1,14 @@
 /** The referrals subgraph's per-request loaders: references and joins resolve in one statement per batch. */
 import { loaderPerArguments, mappedLoader, recordLoader } from '../../kit/loaders.js';
 import type { PageWindow } from '../../kit/connection.js';
-import type { GenerationCache } from '../../kit/generation.js';
+import type { KeptReads } from '../../kit/generation.js';
 import { EMPTY_STATS, type ReferralFilter, type ReferralStore, type StatsPeriod } from './store.js';
 
 /**
  * `figures`: referral figures are kept under the referrals' generation (kit/generation.ts) across requests. They
  * depend on nothing but the referrals, the targets and the period, whoever asks.
  */
-export function createLoaders(store: ReferralStore, figures: GenerationCache) {
+export function createLoaders(store: ReferralStore, figures: KeptReads) {
   const kept = figures.forRequest(Date.now);
   return {
     referralById: recordLoader(

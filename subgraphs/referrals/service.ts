@@ -27,7 +27,7 @@ import { guardNonPublicFields, publicCoordinates } from '../../kit/public-fields
 import { guardPiiFields, piiCoordinates } from '../../kit/privacy.js';
 import { refuseNulInArguments } from '../../kit/input.js';
 import { openStore, type Knex } from '../../kit/store.js';
-import { GenerationCache } from '../../kit/generation.js';
+import { KeptReads } from '../../kit/generation.js';
 import { createLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers, type ReferralsContext } from './resolvers.js';
@@ -98,7 +98,7 @@ export async function startReferralsService(
 ): Promise<RunningReferralsService> {
   const knex = await openReferralsStore(config);
   const store = new ReferralStore(knex);
-  const figures = new GenerationCache(() => store.generation(), config.keptReads);
+  const figures = new KeptReads(() => store.generation(), config.keptReads);
   const commands = new ReferralCommands(knex, partners(config.subgraphUrls), options.clock);
   const relay = await startReferralEventRelay(knex, config, logger);
   const metrics = new ServiceMetrics('referrals', config.metrics);

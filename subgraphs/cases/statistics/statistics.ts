@@ -42,7 +42,7 @@ import {
   type FigurePolicy,
   type PercentileGate,
 } from './disclosure.js';
-import { GenerationCache, type RequestReads } from '../../../kit/generation.js';
+import { KeptReads, type RequestReads } from '../../../kit/generation.js';
 
 export interface StatisticsOptions {
   /** Published counts are 0 or at least this (JIEFEN_SUPPRESSION_THRESHOLD): the perturbation table's threshold. */
@@ -232,7 +232,7 @@ export class RequestStatistics {
 
   constructor(
     private readonly reader: StatsReader,
-    cache: GenerationCache,
+    cache: KeptReads,
     private readonly options: StatisticsOptions,
     principal: Principal,
     perturbation: CellKeyPerturbation,
@@ -391,7 +391,7 @@ export class RequestStatistics {
 
 export class CaseStatistics {
   private readonly reader: StatsReader;
-  private readonly cache: GenerationCache;
+  private readonly cache: KeptReads;
   private readonly perturbation: CellKeyPerturbation;
   constructor(
     knex: Knex,
@@ -399,7 +399,7 @@ export class CaseStatistics {
   ) {
     this.reader = new StatsReader(knex);
     this.perturbation = loadPerturbation(options.suppressionThreshold);
-    this.cache = new GenerationCache(() => this.reader.generation(), options.cache);
+    this.cache = new KeptReads(() => this.reader.generation(), options.cache);
   }
 
   /** The cube's generation now (served at GET /generation: the gateway checks its kept answers with it). */
