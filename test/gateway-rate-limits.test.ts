@@ -69,6 +69,19 @@ async function burst(url: string, n: number, sub: string): Promise<GraphQLResult
 /** What the budget allows in `seconds`: the burst, and the rate for each second begun. */
 const allowed = (seconds: number) => BUDGET.burst + BUDGET.perSecond * Math.ceil(seconds + 0.001);
 
+/** A gateway of its own where an institution may send 1 a second and 12 more, and a refusal counts 10. */
+const weightedGateway = () =>
+  hub.startGateway({
+    settings: {
+      ...DEFAULT_GATEWAY_SETTINGS,
+      rateLimits: {
+        ...DEFAULT_GATEWAY_SETTINGS.rateLimits,
+        institution: { perSecond: 1, burst: 12, refusalWeight: 10 },
+      },
+    },
+    rateLimitKeyPrefix: `test-${randomUUID()}`,
+  });
+
 describe('rate limits', () => {
   it('are shared by two gateway processes through Redis', async () => {
     const env = { JIEFEN_REDIS_URL: REDIS_URL, JIEFEN_RATE_LIMITS: JSON.stringify({ institution: BUDGET }) };
@@ -100,16 +113,7 @@ describe('rate limits', () => {
   });
 
   it('count a request refused for what it sent as ten', async () => {
-    const url = await hub.startGateway({
-      settings: {
-        ...DEFAULT_GATEWAY_SETTINGS,
-        rateLimits: {
-          ...DEFAULT_GATEWAY_SETTINGS.rateLimits,
-          institution: { perSecond: 1, burst: 12, refusalWeight: 10 },
-        },
-      },
-      rateLimitKeyPrefix: `test-${randomUUID()}`,
-    });
+    const url = await weightedGateway();
     const authorization = `Bearer ${await hub.token('institution', 'IN-00001', 'refused-once')}`;
     const refused = await hub.post(url, { query: '{ not valid at all' }, { authorization });
     expect(codesOf(refused)).toEqual(['GRAPHQL_PARSE_FAILED']);
@@ -126,16 +130,7 @@ describe('rate limits', () => {
   });
 
   it('charge a body too large for the limit like any other refusal', async () => {
-    const url = await hub.startGateway({
-      settings: {
-        ...DEFAULT_GATEWAY_SETTINGS,
-        rateLimits: {
-          ...DEFAULT_GATEWAY_SETTINGS.rateLimits,
-          institution: { perSecond: 1, burst: 12, refusalWeight: 10 },
-        },
-      },
-      rateLimitKeyPrefix: `test-${randomUUID()}`,
-    });
+    const url = await weightedGateway();
     const authorization = `Bearer ${await hub.token('institution', 'IN-00001', 'too-large')}`;
     const large = await hub.post(
       url,

@@ -14,7 +14,7 @@ import type { CaseStatus } from '../../kit/reference-data.js';
 import { deadlineChanges, rulesEndedBy, type JurisdictionProfile } from './deadlines/deadlines.js';
 import { localDate } from './deadlines/working-days.js';
 import { authorize, dispatchAction, nextStatus, transitionOf, type Action } from './policy.js';
-import { toCase, type CaseRecord } from './store.js';
+import { partyRow, toCase, type CaseRecord } from './store.js';
 import { checkSubmission, notInFuture, requiredText, TEXT_LIMITS, type SubmitCaseInput } from './validation.js';
 import type { ReserveDispatch } from './registry-client.js';
 import { recordCaseChange } from './statistics/cells.js';
@@ -162,18 +162,7 @@ export class CaseCommands {
       })
       .returning('seq');
     const seq = Number(typeof inserted === 'object' ? (inserted as { seq: number }).seq : inserted);
-    await trx('parties').insert(
-      input.parties.map((p) => ({
-        case_seq: seq,
-        role: p.role,
-        kind: p.kind,
-        name: p.name,
-        id_number: p.idNumber,
-        phone: p.phone,
-        email: p.email,
-        address: p.address,
-      })),
-    );
+    await trx('parties').insert(input.parties.map((p) => partyRow(seq, p)));
     const session = sessionOf(trx);
     await this.writeEvent(session, eventRow(seq, 'SUBMIT', caller, null, 'SUBMITTED', now, null));
     await this.moveDeadlines(session, seq, 'SUBMIT', now);

@@ -1,6 +1,6 @@
 /** Writes generated demo cases into this subgraph's store, with their parties and timelines, a batch a transaction. */
 import { insertChunked, resyncSerial, type Knex } from '../../kit/store.js';
-import type { CaseEventRecord, CaseRecord, PartyRecord } from './store.js';
+import { partyRow, type CaseEventRecord, type CaseRecord, type PartyRecord } from './store.js';
 import { deadlineChanges, type JurisdictionProfile } from './deadlines/deadlines.js';
 import { contributionOf, CubeDelta, runningRow } from './statistics/cells.js';
 import { newRecordKey } from './statistics/disclosure.js';
@@ -77,18 +77,7 @@ export async function writeCaseBatch(knex: Knex, seeds: CaseSeed[], profile: Jur
     await insertChunked(
       trx,
       'parties',
-      cases.flatMap((c) =>
-        c.parties.map((p) => ({
-          case_seq: c.seq,
-          role: p.role,
-          kind: p.kind,
-          name: p.name,
-          id_number: p.idNumber,
-          phone: p.phone,
-          email: p.email,
-          address: p.address,
-        })),
-      ),
+      cases.flatMap((c) => c.parties.map((p) => partyRow(c.seq, p))),
     );
     await insertChunked(
       trx,

@@ -82,6 +82,24 @@ export interface CaseEventRecord {
 
 type Row = Record<string, any>;
 
+/** A party's row in the `parties` table, as every writer of cases stores it. */
+export function partyRow(
+  caseSeq: number,
+  p: Pick<PartyRecord, 'role' | 'kind' | 'name' | 'idNumber'> &
+    Partial<Pick<PartyRecord, 'phone' | 'email' | 'address'>>,
+): Record<string, unknown> {
+  return {
+    case_seq: caseSeq,
+    role: p.role,
+    kind: p.kind,
+    name: p.name,
+    id_number: p.idNumber,
+    phone: p.phone,
+    email: p.email,
+    address: p.address,
+  };
+}
+
 export function toCase(row: Row): CaseRecord {
   return {
     seq: Number(row.seq),
